@@ -1,0 +1,147 @@
+"""Where arrays live: NumPy on the CPU or CuPy on an NVIDIA GPU.
+
+minin code never imports cupy directly. It asks this module for the array
+module of the data it holds (``get_array_module``) or of the current backend
+(``xp()``), so the same kernels run on both.
+"""
+
+import numpy as np
+
+BACKENDS = ("numpy", "cupy")
+
+_current = "numpy"
+_cupy = None          # the cupy module once it has been checked
+_seed = None          # the last manual_seed, applied to generators created later
+_generators = {}      # backend name -> random Generator
+
+
+class BackendError(RuntimeError):
+    """The requested backend cannot be used on this machine."""
+
+
+def _load_cupy():
+    """Import CuPy and make sure a GPU is visible, or explain what is missing."""
+    global _cupy
+    if _cupy is not None:
+        return _cupy
+    try:
+        import cupy
+    except ImportError as exc:
+        raise BackendError(
+            "the 'cupy' backend needs CuPy, which is not installed "
+            f"({exc}). Install it with: pip install \"minin[cuda12]\" "
+            "(or \"minin[cuda13]\" for CUDA 13)") from None
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDA driver missing or broken
+        raise BackendError(
+            "the 'cupy' backend needs an NVIDIA GPU, but CUDA reports none "
+            f"({type(exc).__name__}: {exc}). Check the driver with nvidia-smi, "
+            "or use the 'numpy' backend") from None
+    if count == 0:
+        raise BackendError("the 'cupy' backend needs an NVIDIA GPU, but none is visible; "
+                           "use the 'numpy' backend")
+    _cupy = cupy
+    return cupy
+
+
+def use(name):
+    """Make ``name`` ("numpy" or "cupy") the backend for new tensors."""
+    global _current
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; expected one of {BACKENDS}")
+    if name == "cupy":
+        _load_cupy()
+    _current = name
+
+
+def current():
+    """The name of the backend new tensors are created on."""
+    return _current
+
+
+def module(name):
+    """The array module (numpy or cupy) of a backend name."""
+    if name == "numpy":
+        return np
+    if name == "cupy":
+        return _load_cupy()
+    raise ValueError(f"unknown backend {name!r}; expected one of {BACKENDS}")
+
+
+def xp():
+    """The array module of the current backend."""
+    return module(_current)
+
+
+def name_of(array):
+    """'numpy' or 'cupy': where ``array`` lives."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return "cupy"
+    return "numpy"
+
+
+def get_array_module(array):
+    """The numpy or cupy module that ``array`` belongs to."""
+    return _cupy if name_of(array) == "cupy" else np
+
+
+def asnumpy(array):
+    """A NumPy array with the values of ``array`` (copied off the GPU if needed)."""
+    if name_of(array) == "cupy":
+        return _cupy.asnumpy(array)
+    return np.asarray(array)
+
+
+def to_backend(array, name):
+    """``array`` moved to backend ``name`` (no copy if it is already there)."""
+    if name_of(array) == name:
+        return array
+    if name == "numpy":
+        return asnumpy(array)
+    return module(name).asarray(array)
+
+
+def manual_seed(seed):
+    """Seed minin's random generators (one per backend) for reproducible runs."""
+    global _seed
+    _seed = int(seed)
+    _generators.clear()
+
+
+def generator(name=None):
+    """The random Generator of a backend; everything random in minin draws from it."""
+    name = name or _current
+    gen = _generators.get(name)
+    if gen is None:
+        gen = module(name).random.default_rng(_seed)
+        _generators[name] = gen
+    return gen
+
+
+def get_rng_state():
+    """The NumPy generator's state, as a JSON-friendly dict (for checkpoints)."""
+    state = generator("numpy").bit_generator.state
+    return _stringify_ints(state)
+
+
+def set_rng_state(state):
+    """Restore a state returned by ``get_rng_state``."""
+    generator("numpy").bit_generator.state = _parse_ints(state)
+
+
+def _stringify_ints(obj):
+    # PCG64's state holds 128-bit integers, which no fixed-width array can store.
+    if isinstance(obj, dict):
+        return {k: _stringify_ints(v) for k, v in obj.items()}
+    if isinstance(obj, int) and not isinstance(obj, bool):
+        return f"int:{obj}"
+    return obj
+
+
+def _parse_ints(obj):
+    if isinstance(obj, dict):
+        return {k: _parse_ints(v) for k, v in obj.items()}
+    if isinstance(obj, str) and obj.startswith("int:"):
+        return int(obj[4:])
+    return obj

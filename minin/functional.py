@@ -1,0 +1,314 @@
+"""Differentiable CNN operations on Tensors: ``import minin.functional as F``.
+
+Each operation checks its arguments (so a mistake is reported here, in terms
+of the call, not deep inside an array library), then runs a ``Function`` whose
+forward and backward call the array kernels in :mod:`minin.kernels`.
+Semantics follow ``torch.nn.functional``.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import backend
+from .function import Function
+from .kernels import conv, dropout as dropout_kernels, loss, pooling
+from .ops import ReLU
+from .tensor import Tensor
+
+__all__ = ["avg_pool2d", "conv2d", "cross_entropy", "dropout", "flatten", "global_avg_pool2d",
+           "linear", "log_softmax", "max_pool2d", "relu"]
+
+
+# --------------------------------------------------------------------------- checks
+
+def _tensor(x, op, what):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray) or backend.name_of(x) == "cupy":
+        return Tensor(x)
+    raise TypeError(f"{op}: {what} must be a Tensor, got {type(x).__name__}")
+
+
+def _pair(value, op, name, minimum):
+    """An int or a pair of ints, each at least ``minimum``, as a pair."""
+    pair = (value, value) if isinstance(value, numbers.Integral) else value
+    if (not isinstance(pair, (tuple, list)) or len(pair) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair)):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(pair) < minimum:
+        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _check_4d(x, op):
+    if x.ndim != 4:
+        raise ValueError(f"{op} expects a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
+
+
+def _check_float(x, op, what):
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{op}: {what} must be floating point, got dtype {x.dtype}")
+
+
+# --------------------------------------------------------------------------- convolution
+
+class Conv2d(Function):
+    def forward(self, x, weight, bias, stride, padding, dilation):
+        need_x, need_weight, _ = self.needs_input_grad
+        y, cols = conv.conv2d_forward(x, weight, bias, stride, padding, dilation)
+        self.cols = cols if need_weight else None      # im2col of x, for the weight gradient
+        self.weight = weight if need_x else None
+        self.x_shape, self.weight_shape = x.shape, weight.shape
+        self.options = stride, padding, dilation
+        return y
+
+    def backward(self, grad):
+        need_x, need_weight, need_bias = self.needs_input_grad
+        return conv.conv2d_backward(grad, self.cols, self.weight, self.x_shape, self.weight_shape,
+                                    *self.options, need_x=need_x, need_weight=need_weight,
+                                    need_bias=need_bias)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    """2-D convolution (cross-correlation, as in PyTorch).
+
+    x (N, C, H, W), weight (O, C, kh, kw), bias (O,) or None → (N, O, Ho, Wo) with
+    Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1.
+    """
+    x, weight = _tensor(x, "conv2d", "input"), _tensor(weight, "conv2d", "weight")
+    _check_4d(x, "conv2d")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d expects a 4-D weight (O, C, kh, kw), got shape {tuple(weight.shape)}")
+    _check_float(x, "conv2d", "input")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"conv2d: input is {x.dtype} but weight is {weight.dtype}")
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(f"conv2d: input has {x.shape[1]} channels but the weight expects "
+                         f"{weight.shape[1]} (weight shape {tuple(weight.shape)})")
+    stride = _pair(stride, "conv2d", "stride", 1)
+    padding = _pair(padding, "conv2d", "padding", 0)
+    dilation = _pair(dilation, "conv2d", "dilation", 1)
+    kernel = weight.shape[2:]
+    padded = tuple(x.shape[2 + a] + 2 * padding[a] for a in (0, 1))
+    extent = tuple(dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1))
+    if extent[0] > padded[0] or extent[1] > padded[1]:
+        raise ValueError(f"conv2d: the kernel ({kernel[0]}×{kernel[1]}, {extent[0]}×{extent[1]} "
+                         f"with dilation) is larger than the padded input ({padded[0]}×{padded[1]})")
+    if bias is not None:
+        bias = _tensor(bias, "conv2d", "bias")
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+
+
+# --------------------------------------------------------------------------- activations
+
+def relu(x):
+    """max(x, 0)."""
+    return ReLU.apply(_tensor(x, "relu", "input"))
+
+
+# --------------------------------------------------------------------------- pooling
+
+def pool_params(op, kernel_size, stride, padding):
+    """Checked (kernel, stride, padding) pairs; stride None means the kernel size."""
+    kernel = _pair(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, op, "stride", 1)
+    padding = _pair(padding, op, "padding", 0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kernel}")
+    return kernel, stride, padding
+
+
+def _pool_options(op, x, kernel_size, stride, padding, ceil_mode):
+    _check_4d(x, op)
+    kernel, stride, padding = pool_params(op, kernel_size, stride, padding)
+    out = tuple(pooling.pool_output_size(x.shape[2 + a], kernel[a], stride[a], padding[a], ceil_mode)
+                for a in (0, 1))
+    if min(out) < 1:
+        raise ValueError(f"{op}: a {kernel[0]}×{kernel[1]} window does not fit the input "
+                         f"{x.shape[2]}×{x.shape[3]} with padding {padding}")
+    return kernel, stride, padding
+
+
+class MaxPool2d(Function):
+    def forward(self, x, kernel, stride, padding, ceil_mode):
+        out, self.argmax = pooling.max_pool2d_forward(x, kernel, stride, padding, ceil_mode)
+        self.x_shape, self.options = x.shape, (kernel, stride, padding)
+        return out
+
+    def backward(self, grad):
+        return pooling.max_pool2d_backward(grad, self.argmax, self.x_shape, *self.options)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
+    """Maximum over kernel_size windows; stride defaults to kernel_size, padding counts as -inf."""
+    x = _tensor(x, "max_pool2d", "input")
+    kernel, stride, padding = _pool_options("max_pool2d", x, kernel_size, stride, padding, ceil_mode)
+    return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode))
+
+
+class AvgPool2d(Function):
+    def forward(self, x, kernel, stride, padding, ceil_mode, count_include_pad):
+        out, self.divisor = pooling.avg_pool2d_forward(x, kernel, stride, padding, ceil_mode,
+                                                       count_include_pad)
+        self.x_shape, self.options = x.shape, (kernel, stride, padding)
+        return out
+
+    def backward(self, grad):
+        return pooling.avg_pool2d_backward(grad, self.divisor, self.x_shape, *self.options)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over kernel_size windows, divided as PyTorch divides (see count_include_pad)."""
+    x = _tensor(x, "avg_pool2d", "input")
+    _check_float(x, "avg_pool2d", "input")
+    kernel, stride, padding = _pool_options("avg_pool2d", x, kernel_size, stride, padding, ceil_mode)
+    return AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding,
+                           ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
+
+
+class GlobalAvgPool2d(Function):
+    def forward(self, x):
+        self.x_shape = x.shape
+        return pooling.global_avg_pool2d_forward(x)
+
+    def backward(self, grad):
+        return pooling.global_avg_pool2d_backward(grad, self.x_shape)
+
+
+def global_avg_pool2d(x):
+    """(N, C, H, W) → (N, C): the mean of each feature map (no parameters)."""
+    x = _tensor(x, "global_avg_pool2d", "input")
+    _check_4d(x, "global_avg_pool2d")
+    _check_float(x, "global_avg_pool2d", "input")
+    return GlobalAvgPool2d.apply(x)
+
+
+# --------------------------------------------------------------------------- dropout
+
+class Dropout(Function):
+    def forward(self, x, mask):
+        self.mask = mask
+        return dropout_kernels.dropout_forward(x, mask)
+
+    def backward(self, grad):
+        return dropout_kernels.dropout_backward(grad, self.mask), None
+
+
+def dropout(x, p=0.5, training=True):
+    """Inverted dropout: while training, zero each element with probability p and scale
+    the rest by 1/(1-p); otherwise return x unchanged."""
+    x = _tensor(x, "dropout", "input")
+    if not isinstance(p, numbers.Real) or not 0 <= p < 1:
+        raise ValueError(f"dropout: p must be in [0, 1), got {p!r}")
+    if not training or p == 0:
+        return x
+    mask = dropout_kernels.dropout_mask(x.data, float(p), backend.generator(x.backend))
+    return Dropout.apply(x, mask)
+
+
+# --------------------------------------------------------------------------- dense layers
+
+class Linear(Function):
+    def forward(self, x, weight, bias):
+        self.x, self.weight = x, weight
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, grad):
+        need_x, need_weight, need_bias = self.needs_input_grad
+        features_out, features_in = self.weight.shape
+        grad_x = grad @ self.weight if need_x else None
+        grad_weight = (grad.reshape(-1, features_out).T @ self.x.reshape(-1, features_in)
+                       if need_weight else None)
+        grad_bias = grad.reshape(-1, features_out).sum(axis=0) if need_bias else None
+        return grad_x, grad_weight, grad_bias
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias, with weight (out_features, in_features) as in PyTorch."""
+    x, weight = _tensor(x, "linear", "input"), _tensor(weight, "linear", "weight")
+    if weight.ndim != 2:
+        raise ValueError(f"linear expects a 2-D weight (out, in), got shape {tuple(weight.shape)}")
+    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input has {x.shape[-1] if x.ndim else 0} features but the "
+                         f"weight expects {weight.shape[1]} (weight shape {tuple(weight.shape)})")
+    if bias is not None:
+        bias = _tensor(bias, "linear", "bias")
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+    return Linear.apply(x, weight, bias)
+
+
+def flatten(x, start_dim=1):
+    """Merge every axis from start_dim on into one: (N, C, H, W) → (N, C·H·W)."""
+    x = _tensor(x, "flatten", "input")
+    if not -x.ndim <= start_dim < max(x.ndim, 1):
+        raise ValueError(f"flatten: start_dim {start_dim} is out of range for {x.ndim} dimensions")
+    return x.reshape(x.shape[:start_dim % max(x.ndim, 1)] + (-1,))
+
+
+# --------------------------------------------------------------------------- losses
+
+class LogSoftmax(Function):
+    def forward(self, x, axis):
+        self.axis = axis
+        self.out = loss.log_softmax(x, axis)
+        return self.out
+
+    def backward(self, grad):
+        return loss.log_softmax_backward(grad, self.out, self.axis)
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along ``axis``, without overflow for large |x|."""
+    x = _tensor(x, "log_softmax", "input")
+    _check_float(x, "log_softmax", "input")
+    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"log_softmax: axis {axis} is out of range for shape {tuple(x.shape)}")
+    return LogSoftmax.apply(x, axis=axis)
+
+
+class CrossEntropy(Function):
+    def forward(self, logits, target, reduction):
+        out, self.log_probs = loss.cross_entropy(logits, target, reduction)
+        self.target, self.reduction = target, reduction
+        return out
+
+    def backward(self, grad):
+        return loss.cross_entropy_backward(grad, self.log_probs, self.target, self.reduction), None
+
+
+def cross_entropy(logits, target, reduction="mean"):
+    """Softmax cross-entropy of (N, K) logits against N integer class labels.
+
+    ``reduction`` is "mean" (default), "sum" or "none". On NumPy every label is
+    checked to lie in [0, K); on CuPy that check would cost a device sync per
+    step, so an out-of-range label shows up as a NaN loss instead.
+    """
+    logits = _tensor(logits, "cross_entropy", "logits")
+    _check_float(logits, "cross_entropy", "logits")
+    if logits.ndim != 2:
+        raise ValueError(f"cross_entropy expects logits of shape (N, K), got {tuple(logits.shape)}")
+    labels = target.data if isinstance(target, Tensor) else target
+    if isinstance(labels, (list, tuple)):
+        labels = np.asarray(labels)
+    if not hasattr(labels, "dtype") or not np.issubdtype(labels.dtype, np.integer):
+        kind = getattr(labels, "dtype", type(labels).__name__)
+        raise TypeError(f"cross_entropy: target must hold integer class labels, got {kind}")
+    n, k = logits.shape
+    if labels.shape != (n,):
+        raise ValueError(f"cross_entropy: target must have shape ({n},) to match the logits, "
+                         f"got {tuple(labels.shape)}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    if backend.name_of(labels) == "numpy":
+        if n and (labels.min() < 0 or labels.max() >= k):
+            bad = labels[(labels < 0) | (labels >= k)][0]
+            raise ValueError(f"cross_entropy: label {bad} is outside [0, {k}) for {k} classes")
+        labels = backend.to_backend(labels, logits.backend)
+    return CrossEntropy.apply(logits, labels, reduction=reduction)

@@ -1,0 +1,122 @@
+"""2-D convolution as one matrix multiplication.
+
+im2col copies every kh×kw patch of the input into a column of a matrix, so that
+a convolution with O filters becomes ``weight (O, C·kh·kw) @ cols (C·kh·kw, N·Ho·Wo)``:
+one large GEMM, which BLAS (or cuBLAS) runs near the machine's peak.
+
+Memory layout. Arrays have PyTorch's logical shape (N, C, H, W), but the feature
+maps minin computes are stored *channel-major*: in memory the order is
+(C, N, H, W). That is exactly the shape of a GEMM result with one row per output
+channel, so the convolution's output needs no transpose, and a 1×1 convolution
+reads its input as a (C, N·H·W) matrix without copying it: NiN's mlpconv layers
+are plain matrix products. ``channel_major`` gives that (C, N, H, W) view and
+copies only when an array arrives in another layout (an input batch, say).
+"""
+
+import numpy as np
+
+from ..backend import get_array_module
+
+
+def output_size(size, kernel, stride, padding, dilation=1):
+    """Output length along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def channel_major(x):
+    """The (C, N, H, W) view of an (N, C, H, W) array, as a contiguous array
+    (free for minin's own feature maps, one copy for anything else)."""
+    return get_array_module(x).ascontiguousarray(x.transpose(1, 0, 2, 3))
+
+
+def is_pointwise(kernel, stride, padding):
+    """A 1×1 kernel with stride 1 and no padding needs no im2col at all."""
+    return kernel == (1, 1) and stride == (1, 1) and padding == (0, 0)
+
+
+def _window(start, count, step):
+    """The slice that picks ``count`` positions ``start, start+step, ...``."""
+    return slice(start, start + step * (count - 1) + 1, step)
+
+
+def im2col(x, kernel, stride, padding, dilation):
+    """(N, C, H, W) input → (C·kh·kw, N·Ho·Wo) patch matrix.
+
+    Row (c, i, j) of the result holds input channel c shifted by kernel offset
+    (i, j) for every output pixel: one strided copy per kernel offset, never a
+    Python loop over pixels.
+    """
+    xp = get_array_module(x)
+    if xp is not np:
+        from . import cuda
+        return cuda.im2col(x, kernel, stride, padding, dilation)
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
+    source = x.transpose(1, 0, 2, 3)
+    if ph or pw:
+        padded = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+        padded[:, :, ph:ph + h, pw:pw + w] = source
+        source = padded
+    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, i, j] = source[:, :, _window(i * dh, ho, sh), _window(j * dw, wo, sw)]
+    return cols.reshape(c * kh * kw, n * ho * wo)
+
+
+def col2im(cols, x_shape, kernel, stride, padding, dilation):
+    """The adjoint of im2col: (C·kh·kw, N·Ho·Wo) → (N, C, H, W), channel-major.
+
+    Every input pixel that appeared in several patches receives the sum of their
+    gradients: kh·kw strided-slice additions into a padded buffer.
+    """
+    xp = get_array_module(cols)
+    if xp is not np:
+        from . import cuda
+        return cuda.col2im(cols, x_shape, kernel, stride, padding, dilation)
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
+    cols = cols.reshape(c, kh, kw, n, ho, wo)
+    padded = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            padded[:, :, _window(i * dh, ho, sh), _window(j * dw, wo, sw)] += cols[:, i, j]
+    return padded[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
+
+
+def conv2d_forward(x, weight, bias, stride, padding, dilation):
+    """y = conv(x, weight) + bias. Returns (y, cols); cols is what the weight gradient needs."""
+    o, c, kh, kw = weight.shape
+    n, _, h, w = x.shape
+    ho, wo = output_size(h, kh, stride[0], padding[0], dilation[0]), output_size(w, kw, stride[1], padding[1], dilation[1])
+    if is_pointwise((kh, kw), stride, padding):
+        cols = channel_major(x).reshape(c, n * h * w)
+    else:
+        cols = im2col(x, (kh, kw), stride, padding, dilation)
+    y = weight.reshape(o, -1) @ cols
+    if bias is not None:
+        y += bias[:, None]
+    return y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3), cols
+
+
+def conv2d_backward(grad, cols, weight, x_shape, weight_shape, stride, padding, dilation,
+                    need_x=True, need_weight=True, need_bias=True):
+    """Gradients of conv2d_forward with respect to x, weight and bias (None where not needed).
+
+    ``cols`` (from forward) is needed for the weight gradient, ``weight`` for x's.
+    """
+    o, c, kh, kw = weight_shape
+    g = channel_major(grad).reshape(o, -1)
+    grad_bias = g.sum(axis=1) if need_bias else None
+    grad_weight = (g @ cols.T).reshape(weight_shape) if need_weight else None
+    grad_x = None
+    if need_x:
+        grad_cols = weight.reshape(o, -1).T @ g
+        if is_pointwise((kh, kw), stride, padding):
+            n, _, h, w = x_shape
+            grad_x = grad_cols.reshape(c, n, h, w).transpose(1, 0, 2, 3)
+        else:
+            grad_x = col2im(grad_cols, x_shape, (kh, kw), stride, padding, dilation)
+    return grad_x, grad_weight, grad_bias

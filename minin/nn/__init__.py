@@ -1,0 +1,9 @@
+"""Layers and containers in the shape of torch.nn."""
+
+from . import init
+from .layers import (AvgPool2d, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Identity, Linear,
+                     MaxPool2d, ReLU, Sequential)
+from .module import Module, Parameter
+
+__all__ = ["AvgPool2d", "Conv2d", "Dropout", "Flatten", "GlobalAvgPool2d", "Identity", "Linear",
+           "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential", "init"]

@@ -1,0 +1,166 @@
+"""Module and Parameter: the containers that hold a network's weights, as in PyTorch."""
+
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that is a learnable weight of a Module (it always requires grad)."""
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True):
+        if isinstance(data, Tensor):
+            data = data.data
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Module:
+    """Base class of every layer and network.
+
+    Assigning a Parameter or a Module to an attribute registers it, in order, so
+    that ``parameters()`` and ``state_dict()`` find it under a PyTorch-style name
+    such as ``"0.2.weight"``. Subclasses define ``forward``; call the module itself.
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() "
+                                 "before assigning attributes")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_parameter(self, name, param):
+        """Register ``param`` (a Parameter, or None for an absent one such as bias=False)."""
+        self.__setattr__(name, param)
+        if param is None:
+            self._parameters[name] = None
+
+    def __delattr__(self, name):
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    # ------------------------------------------------------------------ calling
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ traversal
+    def children(self):
+        return iter(self._modules.values())
+
+    def named_children(self):
+        return iter(self._modules.items())
+
+    def named_modules(self, prefix=""):
+        """This module and every sub-module, depth first, with dotted names."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        return (m for _, m in self.named_modules())
+
+    def named_parameters(self, prefix=""):
+        """(name, Parameter) pairs in definition order, each parameter once."""
+        seen = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, p in module._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{module_name}.{name}" if module_name else name), p
+
+    def parameters(self):
+        return (p for _, p in self.named_parameters())
+
+    # ------------------------------------------------------------------ modes
+    def train(self, mode=True):
+        """Set training mode (dropout active) on this module and all sub-modules."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = None
+
+    def to(self, name):
+        """Move every parameter to backend ``name`` ("numpy" or "cupy"), in place."""
+        backend.module(name)  # fails clearly if the backend is unavailable
+        for p in self.parameters():
+            p.data = backend.to_backend(p.data, name)
+            if p.grad is not None:
+                p.grad = backend.to_backend(p.grad, name)
+        return self
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self):
+        """An ordered dict of NumPy copies of every parameter, keyed like PyTorch's."""
+        return OrderedDict((name, p.numpy()) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state, strict=True):
+        """Copy arrays from ``state`` into the parameters, checking names and shapes.
+
+        With strict=True every parameter must be present and no extra key allowed.
+        Returns (missing_keys, unexpected_keys).
+        """
+        own = OrderedDict(self.named_parameters())
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append(f"missing key(s) {', '.join(map(repr, missing))}")
+            if unexpected:
+                parts.append(f"unexpected key(s) {', '.join(map(repr, unexpected))}")
+            raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
+        for name, p in own.items():
+            if name not in state:
+                continue
+            value = state[name]
+            value = value.data if isinstance(value, Tensor) else value
+            value = backend.asnumpy(value) if backend.name_of(value) == "cupy" else np.asarray(value)
+            if value.shape != p.shape:
+                raise ValueError(f"load_state_dict: {name!r} has shape {value.shape} in the "
+                                 f"state dict but {p.shape} in the model")
+            p.data = backend.to_backend(value.astype(p.dtype, copy=True), p.backend)
+        return missing, unexpected
+
+    # ------------------------------------------------------------------ printing
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): " + _indent(repr(child)) for name, child in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _indent(text):
+    return text.replace("\n", "\n  ")

@@ -1,0 +1,240 @@
+"""The basic differentiable operations behind Tensor's operators and methods.
+
+Each class computes its output in ``forward`` and the gradient of every input in
+``backward``. Gradients of broadcast inputs are summed back to the input's
+shape by ``unbroadcast``.
+"""
+
+import numpy as np
+
+from .backend import get_array_module
+from .function import Function
+from .kernels import activation
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes that NumPy broadcasting added or stretched, down to ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    return grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)
+
+
+def _shape(x):
+    return np.shape(x) if not hasattr(x, "shape") else x.shape
+
+
+class Add(Function):
+    def forward(self, a, b):
+        self.shapes = _shape(a), _shape(b)
+        return a + b
+
+    def backward(self, grad):
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(grad, self.shapes[0]) if need_a else None,
+                unbroadcast(grad, self.shapes[1]) if need_b else None)
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        self.shapes = _shape(a), _shape(b)
+        return a - b
+
+    def backward(self, grad):
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(grad, self.shapes[0]) if need_a else None,
+                unbroadcast(-grad, self.shapes[1]) if need_b else None)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad):
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(grad * self.b, _shape(self.a)) if need_a else None,
+                unbroadcast(grad * self.a, _shape(self.b)) if need_b else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, grad):
+        need_a, need_b = self.needs_input_grad
+        grad_over_b = grad / self.b
+        return (unbroadcast(grad_over_b, _shape(self.a)) if need_a else None,
+                unbroadcast(-grad_over_b * self.a / self.b, _shape(self.b)) if need_b else None)
+
+
+class Neg(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, grad):
+        return -grad
+
+
+class Pow(Function):
+    """``a ** exponent`` for a constant exponent."""
+
+    def forward(self, a, exponent):
+        self.a, self.exponent = a, exponent
+        return a ** exponent
+
+    def backward(self, grad):
+        p = self.exponent
+        return grad * (p * self.a ** (p - 1))
+
+
+class MatMul(Function):
+    """``a @ b`` with NumPy's rules: 1-D operands, 2-D matrices, broadcast batches."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        xp = get_array_module(grad)
+        # View 1-D operands as a row (a) or a column (b), as matmul itself does.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = grad[..., None] if b.ndim == 1 else grad
+        g = xp.expand_dims(g, -2) if a.ndim == 1 else g
+        need_a, need_b = self.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = unbroadcast(g @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if need_b:
+            grad_b = unbroadcast(xp.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+def _keepdims_shape(shape, axis):
+    axes = range(len(shape)) if axis is None else np.atleast_1d(axis)
+    axes = {int(a) % len(shape) for a in axes} if len(shape) else set()
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    def forward(self, a, axis=None, keepdims=False):
+        self.shape, self.axis = a.shape, axis
+        return a.sum(axis=axis, keepdims=keepdims)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        return xp.broadcast_to(grad.reshape(_keepdims_shape(self.shape, self.axis)), self.shape)
+
+
+class Mean(Function):
+    def forward(self, a, axis=None, keepdims=False):
+        self.shape, self.axis = a.shape, axis
+        out = a.mean(axis=axis, keepdims=keepdims)
+        self.count = a.size // max(out.size, 1)
+        return out
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        g = grad.reshape(_keepdims_shape(self.shape, self.axis)) / self.count
+        return xp.broadcast_to(g, self.shape)
+
+
+class Max(Function):
+    """Maximum over one axis (or all). Over an axis the gradient goes to the first
+    maximum, the element ``torch.max(dim)`` returns; over everything it is shared
+    equally between ties, as ``torch.max()`` does."""
+
+    def forward(self, a, axis=None, keepdims=False):
+        xp = get_array_module(a)
+        if axis is not None and not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"max takes one axis (an int) or None, got {axis!r}")
+        self.shape, self.axis = a.shape, axis
+        out = a.max(axis=axis, keepdims=True)
+        if axis is None:
+            self.mask = a == out
+        else:
+            first = xp.expand_dims(a.argmax(axis=axis), axis)
+            along = [1] * a.ndim
+            along[axis] = a.shape[axis]
+            self.mask = xp.arange(a.shape[axis]).reshape(along) == first
+        return out if keepdims else out.reshape(_reduced_shape(a.shape, axis))
+
+    def backward(self, grad):
+        g = grad.reshape(_keepdims_shape(self.shape, self.axis))
+        if self.axis is None:
+            return self.mask * (g / int(self.mask.sum()))
+        return self.mask * g
+
+
+def _reduced_shape(shape, axis):
+    if axis is None:
+        return ()
+    axis = axis % len(shape)
+    return shape[:axis] + shape[axis + 1:]
+
+
+class Exp(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).exp(a)
+        return self.out
+
+    def backward(self, grad):
+        return grad * self.out
+
+
+class Log(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).log(a)
+
+    def backward(self, grad):
+        return grad / self.a
+
+
+class ReLU(Function):
+    def forward(self, a):
+        self.out = activation.relu(a)
+        return self.out
+
+    def backward(self, grad):
+        return activation.relu_backward(grad, self.out)
+
+
+class Reshape(Function):
+    def forward(self, a, shape):
+        self.shape = a.shape
+        return a.reshape(shape)
+
+    def backward(self, grad):
+        return grad.reshape(self.shape)
+
+
+class Transpose(Function):
+    def forward(self, a, axes=None):
+        self.axes = tuple(range(a.ndim))[::-1] if axes is None else tuple(axes)
+        return a.transpose(self.axes)
+
+    def backward(self, grad):
+        return grad.transpose(tuple(np.argsort(self.axes)))
+
+
+class GetItem(Function):
+    """Indexing with ints, slices, None, Ellipsis and integer or boolean arrays."""
+
+    def forward(self, a, index):
+        self.shape, self.dtype, self.index = a.shape, a.dtype, index
+        return a[index]
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        out = xp.zeros(self.shape, dtype=self.dtype)
+        parts = self.index if isinstance(self.index, tuple) else (self.index,)
+        if any(hasattr(p, "shape") or isinstance(p, list) for p in parts):
+            xp.add.at(out, self.index, grad)  # an index may repeat: add, don't overwrite
+        else:
+            out[self.index] = grad
+        return out
