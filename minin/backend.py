@@ -76,20 +76,20 @@ def xp():
 
 def name_of(array):
     """'numpy' or 'cupy': where ``array`` lives."""
-    if _cupy is not None and isinstance(array, _cupy.ndarray):
+    if type(array).__module__.startswith("cupy"):
         return "cupy"
     return "numpy"
 
 
 def get_array_module(array):
     """The numpy or cupy module that ``array`` belongs to."""
-    return _cupy if name_of(array) == "cupy" else np
+    return module("cupy") if name_of(array) == "cupy" else np
 
 
 def asnumpy(array):
     """A NumPy array with the values of ``array`` (copied off the GPU if needed)."""
     if name_of(array) == "cupy":
-        return _cupy.asnumpy(array)
+        return array.get()
     return np.asarray(array)
 
 

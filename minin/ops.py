@@ -234,7 +234,12 @@ class GetItem(Function):
         out = xp.zeros(self.shape, dtype=self.dtype)
         parts = self.index if isinstance(self.index, tuple) else (self.index,)
         if any(hasattr(p, "shape") or isinstance(p, list) for p in parts):
-            xp.add.at(out, self.index, grad)  # an index may repeat: add, don't overwrite
+            # an index may repeat: add, don't overwrite
+            if xp is np:
+                np.add.at(out, self.index, grad)
+            else:
+                import cupyx
+                cupyx.scatter_add(out, self.index, grad)
         else:
             out[self.index] = grad
         return out

@@ -18,6 +18,8 @@ def _convert(data, dtype, copy):
     integers, booleans and Python floats become float32; float arrays keep their dtype."""
     if isinstance(data, Tensor):
         data = data.data
+    if isinstance(data, np.generic):  # a NumPy scalar, e.g. from a full reduction: keep its dtype
+        data = np.asarray(data)
     if _is_array(data):
         array = backend.to_backend(data, backend.current())
     else:
@@ -53,7 +55,9 @@ class Tensor:
     __array_priority__ = 1000  # make ndarray + Tensor call Tensor.__radd__
 
     def __init__(self, data, requires_grad=False):
-        if not _is_array(data):
+        if isinstance(data, np.generic):
+            data = np.asarray(data)
+        elif not _is_array(data):
             data = _convert(data, None, copy=False)
         if requires_grad and not np.issubdtype(data.dtype, np.floating):
             raise TypeError(f"only floating-point tensors can require gradients, got dtype {data.dtype}")

@@ -1,0 +1,208 @@
+"""The CUDA kernels that the GPU uses where NumPy code would be slow on CuPy.
+
+All four are *gather* kernels: one thread per output element, which reads
+everything it needs and writes only its own element. No atomics, so results
+are deterministic and equal run to run. Inputs are read through their strides
+(in elements), so channel-major feature maps and plain NCHW batches both work
+without a copy. Each kernel is written once over a type ``T``; the module is
+compiled once per dtype (float32, float64) on first use and cached.
+"""
+
+import numpy as np
+
+from ..backend import get_array_module
+
+SOURCE = r"""
+// im2col: cols (C, kh, kw, N, Ho, Wo) <- x (N, C, H, W), zero outside the input.
+extern "C" __global__ void im2col(
+    const T* x, T* cols, int N, int C, int H, int W,
+    long long sN, long long sC, long long sH, long long sW,
+    int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
+    int pad_y, int pad_x, int dil_y, int dil_x, long long total)
+{
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
+         idx += (long long)blockDim.x * gridDim.x) {
+        long long t = idx;
+        int ox = t % Wo; t /= Wo;
+        int oy = t % Ho; t /= Ho;
+        int n = t % N;   t /= N;
+        int j = t % kw;  t /= kw;
+        int i = t % kh;
+        int c = t / kh;
+        int y = oy * stride_y - pad_y + i * dil_y;
+        int x_ = ox * stride_x - pad_x + j * dil_x;
+        bool inside = y >= 0 && y < H && x_ >= 0 && x_ < W;
+        cols[idx] = inside ? x[n * sN + c * sC + y * sH + x_ * sW] : (T)0;
+    }
+}
+
+// col2im: dx (C, N, H, W) <- the sum of every column entry that im2col copied from it.
+extern "C" __global__ void col2im(
+    const T* cols, T* dx, int N, int C, int H, int W,
+    int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
+    int pad_y, int pad_x, int dil_y, int dil_x, long long total)
+{
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
+         idx += (long long)blockDim.x * gridDim.x) {
+        long long t = idx;
+        int x_ = t % W; t /= W;
+        int y = t % H;  t /= H;
+        int n = t % N;
+        int c = t / N;
+        T sum = 0;
+        for (int i = 0; i < kh; ++i) {
+            int ty = y + pad_y - i * dil_y;          // = oy * stride_y for the output row oy
+            if (ty < 0 || ty % stride_y != 0 || ty / stride_y >= Ho) continue;
+            int oy = ty / stride_y;
+            for (int j = 0; j < kw; ++j) {
+                int tx = x_ + pad_x - j * dil_x;
+                if (tx < 0 || tx % stride_x != 0 || tx / stride_x >= Wo) continue;
+                int ox = tx / stride_x;
+                sum += cols[((((long long)c * kh + i) * kw + j) * N + n) * Ho * Wo + (long long)oy * Wo + ox];
+            }
+        }
+        dx[idx] = sum;
+    }
+}
+
+// max pooling: out and argmax (C, N, Ho, Wo); argmax = i * kw + j of the first maximum.
+// Window positions outside the input are skipped, which is padding with -inf.
+extern "C" __global__ void max_pool_forward(
+    const T* x, T* out, int* argmax, int N, int C, int H, int W,
+    long long sN, long long sC, long long sH, long long sW,
+    int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
+    int pad_y, int pad_x, long long total)
+{
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
+         idx += (long long)blockDim.x * gridDim.x) {
+        long long t = idx;
+        int ox = t % Wo; t /= Wo;
+        int oy = t % Ho; t /= Ho;
+        int n = t % N;
+        int c = t / N;
+        const T* plane = x + n * sN + c * sC;
+        int y0 = oy * stride_y - pad_y, x0 = ox * stride_x - pad_x;
+        T best = 0;
+        int best_k = -1;
+        for (int i = 0; i < kh; ++i) {
+            int y = y0 + i;
+            if (y < 0 || y >= H) continue;
+            for (int j = 0; j < kw; ++j) {
+                int x_ = x0 + j;
+                if (x_ < 0 || x_ >= W) continue;
+                T v = plane[y * sH + x_ * sW];
+                if (best_k < 0 || v > best || v != v) {  // v != v: NaN propagates, as in PyTorch
+                    best = v;
+                    best_k = i * kw + j;
+                }
+            }
+        }
+        out[idx] = best;
+        argmax[idx] = best_k;
+    }
+}
+
+// max pooling backward: dx (C, N, H, W) <- the gradients of the windows whose maximum it was.
+extern "C" __global__ void max_pool_backward(
+    const T* grad, const int* argmax, T* dx, int N, int C, int H, int W,
+    long long gN, long long gC, long long gH, long long gW,
+    int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
+    int pad_y, int pad_x, long long total)
+{
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
+         idx += (long long)blockDim.x * gridDim.x) {
+        long long t = idx;
+        int x_ = t % W; t /= W;
+        int y = t % H;  t /= H;
+        int n = t % N;
+        int c = t / N;
+        int yp = y + pad_y, xp = x_ + pad_x;         // position in the padded input
+        int oy_first = yp < kh ? 0 : (yp - kh) / stride_y + 1;
+        int ox_first = xp < kw ? 0 : (xp - kw) / stride_x + 1;
+        int oy_last = min(yp / stride_y, Ho - 1);
+        int ox_last = min(xp / stride_x, Wo - 1);
+        const int* am = argmax + ((long long)c * N + n) * Ho * Wo;
+        const T* g = grad + n * gN + c * gC;
+        T sum = 0;
+        for (int oy = oy_first; oy <= oy_last; ++oy)
+            for (int ox = ox_first; ox <= ox_last; ++ox)
+                if (am[oy * Wo + ox] == (yp - oy * stride_y) * kw + (xp - ox * stride_x))
+                    sum += g[oy * gH + ox * gW];
+        dx[idx] = sum;
+    }
+}
+"""
+
+KERNELS = ("im2col", "col2im", "max_pool_forward", "max_pool_backward")
+THREADS = 256
+_modules = {}  # dtype name -> compiled cupy.RawModule
+
+
+def _compiled(dtype):
+    import cupy
+    name = np.dtype(dtype).name
+    if name not in ("float32", "float64"):
+        raise TypeError(f"the CUDA kernels take float32 or float64 arrays, got {name}")
+    if name not in _modules:
+        ctype = "float" if name == "float32" else "double"
+        _modules[name] = cupy.RawModule(code=f"typedef {ctype} T;\n" + SOURCE)
+    return _modules[name]
+
+
+def _launch(kernel, total, args, dtype):
+    """Run ``kernel`` with one thread per element (a grid-stride loop covers any size)."""
+    blocks = max(1, min((total + THREADS - 1) // THREADS, 1 << 20))
+    _compiled(dtype).get_function(kernel)((blocks,), (THREADS,), tuple(args) + (np.int64(total),))
+
+
+def _ints(*values):
+    return [np.int32(v) for v in values]
+
+
+def _strides(a):
+    return [np.int64(s // a.itemsize) for s in a.strides]
+
+
+def im2col(x, kernel, stride, padding, dilation):
+    from .conv import output_size
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    ho = output_size(h, kernel[0], stride[0], padding[0], dilation[0])
+    wo = output_size(w, kernel[1], stride[1], padding[1], dilation[1])
+    cols = xp.empty((c * kernel[0] * kernel[1], n * ho * wo), dtype=x.dtype)
+    _launch("im2col", cols.size, [x, cols, *_ints(n, c, h, w), *_strides(x),
+                                  *_ints(*kernel, ho, wo, *stride, *padding, *dilation)], x.dtype)
+    return cols
+
+
+def col2im(cols, x_shape, kernel, stride, padding, dilation):
+    from .conv import output_size
+    xp = get_array_module(cols)
+    n, c, h, w = x_shape
+    ho = output_size(h, kernel[0], stride[0], padding[0], dilation[0])
+    wo = output_size(w, kernel[1], stride[1], padding[1], dilation[1])
+    cols = xp.ascontiguousarray(cols)
+    dx = xp.empty((c, n, h, w), dtype=cols.dtype)
+    _launch("col2im", dx.size, [cols, dx, *_ints(n, c, h, w),
+                                *_ints(*kernel, ho, wo, *stride, *padding, *dilation)], cols.dtype)
+    return dx.transpose(1, 0, 2, 3)
+
+
+def max_pool2d(x, kernel, stride, padding, out_hw):
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    out = xp.empty((c, n) + tuple(out_hw), dtype=x.dtype)
+    argmax = xp.empty(out.shape, dtype=np.int32)
+    _launch("max_pool_forward", out.size, [x, out, argmax, *_ints(n, c, h, w), *_strides(x),
+                                           *_ints(*kernel, *out_hw, *stride, *padding)], x.dtype)
+    return out.transpose(1, 0, 2, 3), argmax
+
+
+def max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding):
+    xp = get_array_module(grad)
+    n, c, h, w = x_shape
+    dx = xp.empty((c, n, h, w), dtype=grad.dtype)
+    _launch("max_pool_backward", dx.size, [grad, argmax, dx, *_ints(n, c, h, w), *_strides(grad),
+                                           *_ints(*kernel, *grad.shape[2:], *stride, *padding)],
+            grad.dtype)
+    return dx.transpose(1, 0, 2, 3)

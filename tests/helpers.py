@@ -1,0 +1,34 @@
+"""Shared test helpers: one function compares any minin computation with PyTorch's."""
+
+import numpy as np
+
+import minin as mn
+
+
+def as_numpy(x):
+    return mn.backend.asnumpy(x.data if isinstance(x, mn.Tensor) else x)
+
+
+def compare_with_torch(minin_fn, torch_fn, arrays, grad_of=None, atol=1e-10, rtol=1e-10, seed=0):
+    """Run ``minin_fn`` and ``torch_fn`` on float64 copies of ``arrays`` and check that the
+    outputs and the gradients (of sum(out * r) for a random r) agree.
+
+    ``grad_of`` lists the positions of the inputs that require grad (default: all).
+    """
+    import torch
+
+    grad_of = range(len(arrays)) if grad_of is None else grad_of
+    ours = [mn.tensor(np.asarray(a, dtype=np.float64), requires_grad=i in grad_of)
+            for i, a in enumerate(arrays)]
+    theirs = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=i in grad_of)
+              for i, a in enumerate(arrays)]
+    out, expected = minin_fn(*ours), torch_fn(*theirs)
+    np.testing.assert_allclose(as_numpy(out), expected.detach().numpy(), rtol=rtol, atol=atol)
+    weights = np.random.default_rng(seed).standard_normal(expected.shape)
+    if out.requires_grad:
+        out.backward(mn.backend.xp().asarray(weights))
+        expected.backward(torch.tensor(weights))
+        for i in grad_of:
+            np.testing.assert_allclose(as_numpy(ours[i].grad), theirs[i].grad.numpy(),
+                                       rtol=rtol, atol=atol, err_msg=f"gradient of input {i}")
+    return out

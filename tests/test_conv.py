@@ -1,0 +1,187 @@
+"""conv2d: gradient checks, the explicit-loop reference, PyTorch parity, errors, layout."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import minin as mn
+import minin.functional as F
+import reference
+from helpers import as_numpy, compare_with_torch
+from minin.kernels import conv
+
+
+def leaf(a):
+    return mn.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+
+
+CONFIGS = [
+    dict(),
+    dict(stride=2),
+    dict(padding=1),
+    dict(stride=2, padding=1),
+    dict(stride=(2, 1), padding=(0, 2)),
+    dict(dilation=2, padding=1),
+    dict(stride=(1, 3), padding=(2, 1), dilation=(2, 1)),
+]
+
+
+@pytest.mark.parametrize("options", CONFIGS, ids=str)
+@pytest.mark.parametrize("kernel", [(3, 3), (2, 3), (1, 1)], ids=str)
+def test_gradcheck(options, kernel):
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 3, 6, 7)), rng.standard_normal((4, 3) + kernel), rng.standard_normal(4)
+    assert mn.gradcheck(lambda a, ww, bb: F.conv2d(a, ww, bb, **options), [leaf(x), leaf(w), leaf(b)])
+
+
+def test_gradcheck_without_bias_and_with_only_some_inputs_requiring_grad():
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((1, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
+    assert mn.gradcheck(lambda a, ww: F.conv2d(a, ww, padding=1), [leaf(x), mn.tensor(w)])
+    assert mn.gradcheck(lambda a, ww: F.conv2d(a, ww, stride=2), [mn.tensor(x), leaf(w)])
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 2), c=st.integers(1, 3), o=st.integers(1, 3), h=st.integers(1, 7),
+       w=st.integers(1, 7), kh=st.integers(1, 3), kw=st.integers(1, 3), sh=st.integers(1, 3),
+       sw=st.integers(1, 3), ph=st.integers(0, 2), pw=st.integers(0, 2), dh=st.integers(1, 2),
+       dw=st.integers(1, 2), bias=st.booleans())
+def test_matches_the_explicit_loop_reference(n, c, o, h, w, kh, kw, sh, sw, ph, pw, dh, dw, bias):
+    if dh * (kh - 1) + 1 > h + 2 * ph or dw * (kw - 1) + 1 > w + 2 * pw:
+        return  # the kernel does not fit: covered by the error tests
+    rng = np.random.default_rng(0)
+    x, wt = rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c, kh, kw))
+    b = rng.standard_normal(o) if bias else None
+    options = dict(stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw))
+    ours = F.conv2d(mn.tensor(x), mn.tensor(wt), None if b is None else mn.tensor(b), **options)
+    np.testing.assert_allclose(ours.numpy(), reference.conv2d(x, wt, b, **options), atol=1e-12)
+
+
+@pytest.mark.parametrize("options", CONFIGS + [dict(stride=4), dict(padding=2, dilation=3)], ids=str)
+@pytest.mark.parametrize("shapes", [((2, 3, 9, 8), (5, 3, 3, 3)), ((1, 4, 11, 11), (2, 4, 5, 2)),
+                                    ((3, 2, 7, 7), (4, 2, 1, 1))], ids=str)
+def test_matches_torch(options, shapes):
+    torch = pytest.importorskip("torch")
+    x_shape, w_shape = shapes
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])]
+    compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, **options),
+                       lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **options), arrays)
+
+
+def test_pointwise_path_equals_im2col_path():
+    """NiN's 1×1 convolutions skip im2col; the general path must give the same numbers."""
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((4, 6, 5, 7)), rng.standard_normal((3, 6, 1, 1)), rng.standard_normal(3)
+    grad = rng.standard_normal((4, 3, 5, 7))
+    ones = (1, 1)
+    y_fast, cols_fast = conv.conv2d_forward(x, w, b, ones, (0, 0), ones)
+    cols_slow = conv.im2col(x, ones, ones, (0, 0), ones)
+    y_slow = (w.reshape(3, 6) @ cols_slow + b[:, None]).reshape(3, 4, 5, 7).transpose(1, 0, 2, 3)
+    np.testing.assert_allclose(y_fast, y_slow, atol=1e-12)
+    fast = conv.conv2d_backward(grad, cols_fast, w, x.shape, w.shape, ones, (0, 0), ones)
+    g = conv.channel_major(grad).reshape(3, -1)
+    slow_x = conv.col2im(w.reshape(3, 6).T @ g, x.shape, ones, ones, (0, 0), ones)
+    np.testing.assert_allclose(fast[0], slow_x, atol=1e-12)
+    np.testing.assert_allclose(fast[1], (g @ cols_slow.T).reshape(w.shape), atol=1e-12)
+    assert conv.is_pointwise(ones, ones, (0, 0))
+    assert not conv.is_pointwise(ones, (2, 2), (0, 0))
+
+
+def test_pointwise_forward_reads_channel_major_input_without_copying():
+    x = np.random.default_rng(0).standard_normal((3, 4, 5, 6)).astype(np.float32)
+    stored = np.ascontiguousarray(x.transpose(1, 0, 2, 3))  # (C, N, H, W) memory
+    view = stored.transpose(1, 0, 2, 3)
+    _, cols = conv.conv2d_forward(view, np.ones((2, 4, 1, 1), np.float32), None, (1, 1), (0, 0), (1, 1))
+    assert np.shares_memory(cols, stored)
+
+
+def test_output_is_channel_major():
+    y = F.conv2d(mn.tensor(np.random.rand(2, 3, 8, 8)), mn.tensor(np.random.rand(5, 3, 3, 3)))
+    assert y.shape == (2, 5, 6, 6)
+    assert y.data.transpose(1, 0, 2, 3).flags.c_contiguous
+
+
+def test_im2col_by_hand():
+    """One 3×3 image, 2×2 kernel: the four patches become the four columns."""
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    cols = conv.im2col(x, (2, 2), (1, 1), (0, 0), (1, 1))
+    assert cols.tolist() == [[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]
+    back = conv.col2im(np.ones_like(cols), x.shape, (2, 2), (1, 1), (0, 0), (1, 1))
+    assert back[0, 0].tolist() == [[1, 2, 1], [2, 4, 2], [1, 2, 1]]  # patches covering each pixel
+
+
+def test_float32_in_float32_out(backend):
+    x = mn.tensor(np.random.rand(2, 3, 6, 6), dtype=np.float32, requires_grad=True)
+    w = mn.tensor(np.random.rand(4, 3, 3, 3), dtype=np.float32, requires_grad=True)
+    b = mn.tensor(np.random.rand(4), dtype=np.float32, requires_grad=True)
+    for options in (dict(padding=1), dict()):
+        y = F.conv2d(x, w, b, **options)
+        assert y.dtype == np.float32
+        y.sum().backward()
+        assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
+    w1 = mn.tensor(np.random.rand(4, 3, 1, 1), dtype=np.float32, requires_grad=True)
+    assert F.conv2d(x, w1).dtype == np.float32
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.conv2d(mn.tensor(np.zeros((1, 3, 5, 5))), mn.tensor(np.zeros((2, 4, 3, 3)))),
+     "input has 3 channels but the weight expects 4"),
+    (lambda: F.conv2d(mn.tensor(np.zeros((3, 5, 5))), mn.tensor(np.zeros((2, 3, 3, 3)))),
+     r"4-D input \(N, C, H, W\), got shape \(3, 5, 5\)"),
+    (lambda: F.conv2d(mn.tensor(np.zeros((1, 3, 5, 5))), mn.tensor(np.zeros((2, 3, 3)))),
+     "4-D weight"),
+    (lambda: F.conv2d(mn.tensor(np.zeros((1, 1, 2, 2))), mn.tensor(np.zeros((1, 1, 3, 3)))),
+     "larger than the padded input"),
+    (lambda: F.conv2d(mn.tensor(np.zeros((1, 1, 5, 5))), mn.tensor(np.zeros((1, 1, 3, 3))), stride=0),
+     "stride must be at least 1"),
+    (lambda: F.conv2d(mn.tensor(np.zeros((1, 1, 5, 5))), mn.tensor(np.zeros((1, 1, 3, 3))), stride=-2),
+     "stride must be at least 1"),
+    (lambda: F.conv2d(mn.tensor(np.zeros((1, 1, 5, 5))), mn.tensor(np.zeros((1, 1, 3, 3))), padding=-1),
+     "padding must be at least 0"),
+    (lambda: F.conv2d(mn.tensor(np.zeros((1, 1, 5, 5))), mn.tensor(np.zeros((2, 1, 3, 3))),
+                      mn.tensor(np.zeros(3))), r"bias must have shape \(2,\)"),
+])
+def test_bad_arguments_are_value_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_bad_argument_types_are_type_errors():
+    x, w = mn.tensor(np.zeros((1, 1, 5, 5))), mn.tensor(np.zeros((1, 1, 3, 3)))
+    with pytest.raises(TypeError, match="stride must be an int or a pair"):
+        F.conv2d(x, w, stride=1.5)
+    with pytest.raises(TypeError, match="input is float64 but weight is float32"):
+        F.conv2d(mn.tensor(np.zeros((1, 1, 5, 5))), mn.tensor(np.zeros((1, 1, 3, 3)), dtype=np.float32))
+    with pytest.raises(TypeError, match="input must be a Tensor"):
+        F.conv2d([[1.0]], w)
+
+
+def test_errors_come_before_any_computation(monkeypatch):
+    def explode(*args, **kwargs):
+        raise AssertionError("the kernel ran")
+
+    monkeypatch.setattr(conv, "conv2d_forward", explode)
+    with pytest.raises(ValueError):
+        F.conv2d(mn.tensor(np.zeros((1, 2, 5, 5))), mn.tensor(np.zeros((1, 3, 3, 3))))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("options", CONFIGS, ids=str)
+def test_gpu_matches_cpu(gpu, options):
+    rng = np.random.default_rng(0)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((2, 3, 9, 8), (4, 3, 3, 2), (4,)))
+    grad = None
+    results = {}
+    for name in ("numpy", "cupy"):
+        mn.backend.use(name)
+        try:
+            tx, tw, tb = (mn.tensor(a, requires_grad=True) for a in (x, w, b))
+            y = F.conv2d(tx, tw, tb, **options)
+            grad = rng.standard_normal(y.shape).astype(np.float32) if grad is None else grad
+            y.backward(mn.backend.xp().asarray(grad))
+            results[name] = [as_numpy(t) for t in (y, tx.grad, tw.grad, tb.grad)]
+        finally:
+            mn.backend.use("numpy")
+    for ours, theirs in zip(results["cupy"], results["numpy"]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
