@@ -243,3 +243,18 @@ class GetItem(Function):
         else:
             out[self.index] = grad
         return out
+
+
+class Concatenate(Function):
+    """Join arrays along an existing axis; the gradient is cut back into the pieces."""
+
+    def forward(self, *arrays, axis=0):
+        xp = get_array_module(arrays[0])
+        self.axis = axis
+        self.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1].tolist()
+        return xp.concatenate(arrays, axis=axis)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        pieces = xp.split(grad, self.bounds, axis=self.axis)
+        return tuple(p if need else None for p, need in zip(pieces, self.needs_input_grad))

@@ -271,4 +271,18 @@ def tensor(data, requires_grad=False, dtype=None):
     return Tensor(_convert(data, dtype, copy=True), requires_grad=requires_grad)
 
 
+def cat(tensors, axis=0):
+    """Concatenate tensors along ``axis`` (differentiable)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat needs at least one tensor")
+    shapes = [t.shape for t in tensors]
+    ndim = len(shapes[0])
+    if not -ndim <= axis < ndim or any(len(s) != ndim for s in shapes) or any(
+            s[:axis % ndim] + s[axis % ndim + 1:] != shapes[0][:axis % ndim] + shapes[0][axis % ndim + 1:]
+            for s in shapes):
+        raise ValueError(f"cat: shapes {shapes} do not match outside axis {axis}")
+    return _ops.Concatenate.apply(*tensors, axis=axis)
+
+
 from . import ops as _ops  # noqa: E402  (ops need Tensor, defined above)

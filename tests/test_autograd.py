@@ -65,6 +65,8 @@ OPS = [
     ("index_int", lambda a: a[1], lambda a: a[1], [(3, 4)], False),
     ("index_slice", lambda a: a[:, 1:3], lambda a: a[:, 1:3], [(3, 4)], False),
     ("index_step", lambda a: a[::2, ::-1], lambda a: a[::2].flip(1), [(5, 4)], False),
+    ("cat", lambda a, b: mn.cat([a, b, a], axis=1), lambda a, b: __import__("torch").cat([a, b, a], 1),
+     [(2, 3), (2, 2)], False),
 ]
 
 
@@ -312,3 +314,8 @@ def test_a_backward_returning_the_wrong_shape_is_reported():
 
     with pytest.raises(RuntimeError, match=r"Broken.backward returned a gradient of shape \(1,\)"):
         Broken.apply(mn.tensor([1.0, 2.0], requires_grad=True)).backward()
+
+
+def test_cat_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="do not match outside axis 0"):
+        mn.cat([mn.tensor(np.zeros((2, 3))), mn.tensor(np.zeros((2, 4)))])

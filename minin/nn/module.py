@@ -34,6 +34,7 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
@@ -63,7 +64,17 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        output = self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_hooks.values()):
+            hook(self, args, output)
+        return output
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, inputs, output)`` after every forward; returns a handle
+        whose ``remove()`` takes the hook off again."""
+        key = object()
+        self._forward_hooks[key] = hook
+        return _HookHandle(self._forward_hooks, key)
 
     # ------------------------------------------------------------------ traversal
     def children(self):
@@ -147,7 +158,7 @@ class Module:
             if value.shape != p.shape:
                 raise ValueError(f"load_state_dict: {name!r} has shape {value.shape} in the "
                                  f"state dict but {p.shape} in the model")
-            p.data = backend.to_backend(value.astype(p.dtype, copy=True), p.backend)
+            p.data[...] = backend.to_backend(value.astype(p.dtype, copy=False), p.backend)
         return missing, unexpected
 
     # ------------------------------------------------------------------ printing
@@ -160,6 +171,14 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+class _HookHandle:
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
 
 
 def _indent(text):

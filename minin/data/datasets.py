@@ -1,0 +1,485 @@
+"""Image classification datasets held as whole uint8 arrays.
+
+A dataset here is two arrays, ``images`` (N, C, H, W) uint8 and ``labels`` (N,) int64,
+plus the class names. Keeping the raw bytes (47 MB for Fashion-MNIST) rather than float
+copies lets the DataLoader gather a batch with one fancy index and move it to the GPU in
+one small copy, and lets a whole dataset sit on the GPU when asked.
+
+Files are looked for in ``root`` if given (and only there), else in ``$MININ_DATA/<name>``,
+``~/.cache/minin/<name>`` and, for Fashion-MNIST, the folder of Debian's
+``dataset-fashion-mnist`` package. Downloads are checked against the published MD5
+checksums and written to a temporary name first, so an interrupted or corrupt download
+never leaves a file that looks complete.
+"""
+
+import codecs
+import hashlib
+import io
+import numbers
+import os
+import pickle
+import tarfile
+import tempfile
+import zlib
+from pathlib import Path
+from urllib.request import urlopen
+
+import numpy as np
+
+from .. import backend
+
+try:
+    from tqdm.auto import tqdm as _tqdm
+except ImportError:  # the progress bar is optional
+    _tqdm = None
+
+_IDX_IMAGES = 0x00000803   # unsigned bytes, 3 dimensions
+_IDX_LABELS = 0x00000801   # unsigned bytes, 1 dimension
+_CHUNK = 1 << 20
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """The files of a dataset are in none of the places looked in, and could not be downloaded."""
+
+
+class DatasetFormatError(ValueError):
+    """A dataset file exists but is truncated, corrupt or not in the expected format."""
+
+
+def cache_dir():
+    """Where downloads go when ``$MININ_DATA`` is not set: ``~/.cache/minin``."""
+    return Path.home() / ".cache" / "minin"
+
+
+# ---------------------------------------------------------------------------- datasets
+class ArrayDataset:
+    """Images and labels already in memory: (N, C, H, W) uint8 and (N,) integer labels."""
+
+    def __init__(self, images, labels, classes=None, name="arrays"):
+        images, labels = np.asarray(images), np.asarray(labels)
+        if images.ndim != 4:
+            raise ValueError(f"{name}: images must have shape (N, C, H, W), "
+                             f"got shape {images.shape}")
+        if labels.shape != (len(images),):
+            raise ValueError(f"{name}: labels must have shape ({len(images)},) to match the "
+                             f"images, got shape {labels.shape}")
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise TypeError(f"{name}: labels must be integers, got dtype {labels.dtype}")
+        self.images = images
+        self.labels = labels.astype(np.int64, copy=False)
+        if classes is None:
+            classes = [str(c) for c in range(int(self.labels.max()) + 1 if len(labels) else 0)]
+        self.classes = list(classes)
+        self.name = name
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        """``(image, label)``: a (C, H, W) uint8 image and its int64 label."""
+        return self.images[index], self.labels[index]
+
+    def __repr__(self):
+        shape = "x".join(map(str, self.images.shape[1:]))
+        return f"{type(self).__name__}({self.name!r}, {len(self)} images of {shape})"
+
+
+class Subset(ArrayDataset):
+    """The rows ``indices`` of ``dataset``, copied into arrays of their own."""
+
+    def __init__(self, dataset, indices):
+        indices = np.asarray(indices)
+        if indices.ndim != 1 or not (np.issubdtype(indices.dtype, np.integer) or indices.size == 0):
+            raise TypeError(f"Subset: indices must be a 1-D sequence of integers, "
+                            f"got shape {indices.shape} and dtype {indices.dtype}")
+        n = len(dataset)
+        if indices.size and (indices.min() < -n or indices.max() >= n):
+            raise IndexError(f"Subset: indices must lie in [0, {n}) for a dataset of {n} images, "
+                             f"got values from {indices.min()} to {indices.max()}")
+        indices = indices.astype(np.int64)
+        super().__init__(dataset.images[indices], dataset.labels[indices], dataset.classes,
+                         dataset.name)
+        self.dataset, self.indices = dataset, indices
+
+
+def random_split(dataset, lengths, seed=None):
+    """Split ``dataset`` into ``Subset``s of the given lengths, drawn without overlap.
+
+    The rows come from one random permutation: from ``numpy.random.default_rng(seed)``
+    when ``seed`` is given, else from minin's NumPy generator, so that
+    ``minin.manual_seed`` fixes the split too.
+    """
+    lengths = list(lengths)
+    if not lengths or not all(isinstance(k, numbers.Integral) and k >= 0 for k in lengths):
+        raise ValueError(f"random_split: lengths must be non-negative ints, got {lengths!r}")
+    if sum(lengths) != len(dataset):
+        raise ValueError(f"random_split: lengths {lengths} add up to {sum(lengths)}, "
+                         f"but the dataset has {len(dataset)} images")
+    rng = backend.generator("numpy") if seed is None else np.random.default_rng(seed)
+    order = rng.permutation(len(dataset))
+    return [Subset(dataset, part) for part in np.split(order, np.cumsum(lengths)[:-1])]
+
+
+class _FileDataset(ArrayDataset):
+    """A dataset read from files that are looked for in several places and downloaded if missing.
+
+    Subclasses say which files a split needs (``_expected_files``), whether a folder holds them
+    (``_locate``), how to read them (``_read``) and how to fetch them (``_fetch``).
+    """
+
+    name = title = None
+    classes = ()
+    system_dirs = ()      # read-only folders of system packages, looked in last
+    install_hint = None   # how a system package provides the files
+
+    def __init__(self, root=None, train=True, download=True):
+        if not isinstance(train, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}: train must be True (training split) or "
+                            f"False (test split), got {train!r}")
+        self.train = bool(train)
+        folders = self.search_dirs(root)
+        source = next(filter(None, map(self._locate, folders)), None)
+        if source is None:
+            if not download:
+                raise DatasetNotFoundError(self._not_found(root, folders, "download=False"))
+            target = Path(root).expanduser() if root is not None else self.download_dir()
+            try:
+                self._fetch(target)
+            except DatasetFormatError:
+                raise
+            except (OSError, ValueError) as exc:  # no network, refused, unknown host, ...
+                raise DatasetNotFoundError(
+                    self._not_found(root, folders, f"the download failed: {exc}")) from exc
+            source = self._locate(target)
+        images, labels = self._read(source)
+        if len(images) != len(labels):
+            raise DatasetFormatError(f"{self.title} in {source}: {len(images)} images "
+                                     f"but {len(labels)} labels")
+        if len(labels) and (labels.min() < 0 or labels.max() >= len(self.classes)):
+            raise DatasetFormatError(f"{self.title} in {source}: labels must lie in "
+                                     f"0..{len(self.classes) - 1}, "
+                                     f"found {labels.min()}..{labels.max()}")
+        super().__init__(images, labels, self.classes, self.name)
+        self.source = source
+
+    @property
+    def split(self):
+        return "train" if self.train else "test"
+
+    @classmethod
+    def search_dirs(cls, root=None):
+        """The folders looked in, in order: ``root`` alone if given, else
+        ``$MININ_DATA/<name>``, ``~/.cache/minin/<name>`` and the system folders."""
+        if root is not None:
+            return [Path(root).expanduser()]
+        folders = []
+        if os.environ.get("MININ_DATA"):
+            folders.append(Path(os.environ["MININ_DATA"]).expanduser() / cls.name)
+        folders.append(cache_dir() / cls.name)
+        folders.extend(Path(d) for d in cls.system_dirs)
+        return folders
+
+    @classmethod
+    def download_dir(cls):
+        """Where downloads go: ``$MININ_DATA/<name>`` if set, else ``~/.cache/minin/<name>``."""
+        base = os.environ.get("MININ_DATA")
+        return (Path(base).expanduser() if base else cache_dir()) / cls.name
+
+    def _not_found(self, root, folders, why):
+        places = "\n".join(f"  {folder}" for folder in folders)
+        if root is None and not os.environ.get("MININ_DATA"):
+            places += f"\n  ($MININ_DATA/{self.name} was skipped: MININ_DATA is not set)"
+        how = [self.install_hint] if self.install_hint else []
+        how.append("put the files in one of the folders above")
+        if why == "download=False":
+            how.append(f"allow download=True (from {self._download_source()})")
+        else:
+            how.append(f"check the connection to {self._download_source()} and try again")
+        return (f"{self.title} ({self.split} split) was not found, and {why}.\n"
+                f"Looked in:\n{places}\n"
+                f"Files expected: {self._expected_files()}\n"
+                f"To get them: {', or '.join(how)}.")
+
+    def __repr__(self):
+        return (f"{type(self).__name__}({self.split}, {len(self)} images of "
+                f"{'x'.join(map(str, self.images.shape[1:]))}, from {self.source})")
+
+
+class _IDXDataset(_FileDataset):
+    """MNIST-style datasets: four gzipped IDX files, two per split."""
+
+    mirrors = ()
+    md5 = {}
+
+    def _needed(self):
+        prefix = "train" if self.train else "t10k"
+        return [f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz"]
+
+    def _expected_files(self):
+        return ", ".join(self._needed())
+
+    def _locate(self, folder):
+        return folder if all((folder / f).is_file() for f in self._needed()) else None
+
+    def _read(self, folder):
+        image_file, label_file = (folder / f for f in self._needed())
+        images = read_idx(image_file, _IDX_IMAGES)
+        return images.reshape(len(images), 1, *images.shape[1:]), read_idx(label_file, _IDX_LABELS)
+
+    def _fetch(self, target):
+        for filename in self._needed():
+            if not (target / filename).is_file():
+                download(self.mirrors[0] + filename, target / filename, self.md5[filename])
+
+    def _download_source(self):
+        return self.mirrors[0]
+
+
+class FashionMNIST(_IDXDataset):
+    """Zalando's Fashion-MNIST: 60,000 training and 10,000 test images, 1x28x28, 10 classes.
+
+    ``FashionMNIST(train=True)`` finds Debian's ``dataset-fashion-mnist`` files without any
+    setup; elsewhere the files are downloaded once into the cache.
+    """
+
+    name, title = "fashion-mnist", "Fashion-MNIST"
+    classes = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+               "Sneaker", "Bag", "Ankle boot")
+    mirrors = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)
+    md5 = {"train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+           "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+           "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+           "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310"}
+    system_dirs = ("/usr/share/datasets/fashion-mnist",)
+    install_hint = "apt-get install dataset-fashion-mnist"
+
+
+class MNIST(_IDXDataset):
+    """LeCun's handwritten digits: 60,000 training and 10,000 test images, 1x28x28."""
+
+    name, title = "mnist", "MNIST"
+    classes = tuple(str(d) for d in range(10))
+    mirrors = ("https://ossci-datasets.s3.amazonaws.com/mnist/",)
+    md5 = {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+           "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+           "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+           "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"}
+
+
+class CIFAR10(_FileDataset):
+    """CIFAR-10, python version: 50,000 training and 10,000 test images, 3x32x32.
+
+    Read from the ``cifar-10-batches-py`` folder or straight from ``cifar-10-python.tar.gz``.
+    The batches are Python 2 pickles; they are opened with an unpickler that can only
+    rebuild arrays, lists, dicts and strings, so a tampered file cannot run code.
+    """
+
+    name, title = "cifar-10", "CIFAR-10"
+    classes = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+               "ship", "truck")
+    url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    archive, archive_md5 = "cifar-10-python.tar.gz", "c58f30108f718f92721af3b95e74349a"
+    folder = "cifar-10-batches-py"
+
+    def _batches(self):
+        return [f"data_batch_{i}" for i in range(1, 6)] if self.train else ["test_batch"]
+
+    def _expected_files(self):
+        names = self._batches()
+        listed = "data_batch_1 .. data_batch_5" if len(names) > 1 else names[0]
+        return f"{self.folder}/{listed} (or the archive {self.archive})"
+
+    def _locate(self, folder):
+        for candidate in (folder / self.folder, folder):
+            if all((candidate / b).is_file() for b in self._batches()):
+                return candidate
+        return folder / self.archive if (folder / self.archive).is_file() else None
+
+    def _read(self, source):
+        if source.is_dir():
+            batches = [(source / b, (source / b).read_bytes()) for b in self._batches()]
+        else:
+            batches = [(f"{source}:{name}", data) for name, data in
+                       _tar_members(source, [f"{self.folder}/{b}" for b in self._batches()])]
+        parts = [_read_cifar_batch(data, where) for where, data in batches]
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+
+    def _fetch(self, target):
+        archive = download(self.url, target / self.archive, self.archive_md5)
+        wanted = [f"{self.folder}/{b}" for b in
+                  [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]]
+        for name, data in _tar_members(archive, wanted):
+            _write_atomic(target / name, data)
+        archive.unlink()
+
+    def _download_source(self):
+        return self.url
+
+
+# ---------------------------------------------------------------------------- file formats
+def read_idx(path, magic):
+    """The array in a gzipped IDX file, after checking its magic number and size."""
+    path = Path(path)
+    raw = path.read_bytes()
+    if raw[:2] != b"\x1f\x8b":
+        raise DatasetFormatError(f"{path}: not a gzip file (it starts with {raw[:4]!r}; "
+                                 "gzip files start with b'\\x1f\\x8b')")
+    inflate = zlib.decompressobj(wbits=31)
+    try:
+        data = inflate.decompress(raw)
+    except zlib.error as exc:
+        raise DatasetFormatError(f"{path}: the compressed data is corrupt ({exc})") from None
+    if not inflate.eof:
+        raise DatasetFormatError(f"{path}: the file is truncated (the gzip stream ends early "
+                                 f"after {len(raw)} bytes); delete it and get it again")
+    if len(data) < 4:
+        raise DatasetFormatError(f"{path}: {len(data)} bytes is too short for an IDX header")
+    found = int.from_bytes(data[:4], "big")
+    if found != magic:
+        raise DatasetFormatError(f"{path}: bad magic number 0x{found:08X}, expected 0x{magic:08X} "
+                                 f"(an IDX file of {magic & 0xFF}-D unsigned bytes)")
+    ndim = magic & 0xFF
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DatasetFormatError(f"{path}: the file is truncated inside its header")
+    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    expected = header + int(np.prod(shape))
+    if len(data) != expected:
+        raise DatasetFormatError(f"{path}: wrong size: the header says shape {shape}, which "
+                                 f"needs {expected} bytes, but the file holds {len(data)} "
+                                 "once decompressed")
+    array = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+    return array.astype(np.int64) if ndim == 1 else array
+
+
+def _reconstruct_function():
+    try:
+        from numpy._core.multiarray import _reconstruct
+    except ImportError:  # NumPy 1.x
+        from numpy.core.multiarray import _reconstruct
+    return _reconstruct
+
+
+def _latin1_encode(text, encoding):
+    """What Python 3 pickles (protocol < 3) call to rebuild bytes; limited to that use."""
+    if encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"codecs.encode with encoding {encoding!r} is not allowed")
+    return codecs.encode(text, encoding)
+
+
+class _ForbiddenClass(pickle.UnpicklingError):
+    """A pickle names a callable that the dataset unpickler does not allow."""
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """An unpickler that only rebuilds NumPy arrays, lists, dicts, numbers and strings.
+
+    Unpickling calls whatever callable a file names, so an ordinary ``pickle.load`` of a
+    downloaded file can run anything. CIFAR batches only need the three NumPy names below
+    (and ``codecs.encode`` when re-pickled by Python 3); everything else is refused.
+    """
+
+    _allowed = {("numpy.core.multiarray", "_reconstruct"): _reconstruct_function(),
+                ("numpy._core.multiarray", "_reconstruct"): _reconstruct_function(),
+                ("numpy", "ndarray"): np.ndarray,
+                ("numpy", "dtype"): np.dtype,
+                ("_codecs", "encode"): _latin1_encode,
+                ("codecs", "encode"): _latin1_encode}
+
+    def find_class(self, module, name):
+        try:
+            return self._allowed[module, name]
+        except KeyError:
+            raise _ForbiddenClass(
+                f"refusing to load {module}.{name}: only NumPy arrays, lists, dicts and "
+                "strings may appear in a dataset file") from None
+
+
+def _read_cifar_batch(data, where):
+    """(images (n, 3, 32, 32) uint8, labels (n,) int64) from the bytes of one CIFAR batch."""
+    try:
+        batch = _ArrayUnpickler(io.BytesIO(data), encoding="bytes").load()
+    except _ForbiddenClass as exc:
+        raise DatasetFormatError(f"{where}: {exc}") from None
+    except Exception as exc:  # a truncated or garbled pickle fails in many ways
+        raise DatasetFormatError(f"{where}: not a readable CIFAR batch "
+                                 f"({type(exc).__name__}: {exc})") from None
+    if not isinstance(batch, dict):
+        raise DatasetFormatError(f"{where}: expected a pickled dict, got {type(batch).__name__}")
+    images = batch.get(b"data", batch.get("data"))
+    labels = batch.get(b"labels", batch.get("labels"))
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim != 2 \
+            or images.shape[1] != 3 * 32 * 32:
+        raise DatasetFormatError(f"{where}: 'data' must be a uint8 array of shape (n, 3072), got "
+                                 f"{getattr(images, 'shape', type(images).__name__)}")
+    try:
+        labels = np.asarray(labels, dtype=np.int64)
+    except (TypeError, ValueError):
+        labels = None
+    if labels is None or labels.shape != (len(images),):
+        raise DatasetFormatError(f"{where}: 'labels' must be a list of {len(images)} integers")
+    return images.reshape(-1, 3, 32, 32), labels
+
+
+def _tar_members(archive, names):
+    """[(name, bytes)] of the members ``names`` of a .tar.gz, read in one pass."""
+    found = {}
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                if member.name in names and member.isfile():
+                    found[member.name] = tar.extractfile(member).read()
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise DatasetFormatError(f"{archive}: not a readable .tar.gz archive "
+                                 f"({type(exc).__name__}: {exc})") from None
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise DatasetFormatError(f"{archive}: the archive lacks {', '.join(missing)}")
+    return [(n, found[n]) for n in names]
+
+
+# ---------------------------------------------------------------------------- downloads
+def download(url, path, md5):
+    """Fetch ``url`` into ``path`` if its MD5 checksum is ``md5``, with a progress bar.
+
+    The bytes go to a temporary file beside ``path`` that is renamed only once the
+    checksum matches, so ``path`` either holds the whole verified file or does not exist.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    digest = hashlib.md5(usedforsecurity=False)
+    try:
+        with os.fdopen(fd, "wb") as out, urlopen(url, timeout=60) as response:
+            total = response.headers.get("Content-Length") if response.headers else None
+            bar = _tqdm(total=int(total) if total else None, unit="B", unit_scale=True,
+                        unit_divisor=1024, desc=path.name, leave=False) if _tqdm else None
+            try:
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    if bar is not None:
+                        bar.update(len(chunk))
+            finally:
+                if bar is not None:
+                    bar.close()
+        if digest.hexdigest() != md5:
+            raise DatasetFormatError(f"{url}: checksum mismatch: expected MD5 {md5}, got "
+                                     f"{digest.hexdigest()}; the download was discarded")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _write_atomic(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

@@ -1,0 +1,55 @@
+"""Adam, exactly as torch.optim.Adam (not AMSGrad, weight decay as L2 on the gradient)."""
+
+from ..backend import get_array_module
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """g ← grad + weight_decay·p; m ← β₁·m + (1 − β₁)·g; v ← β₂·v + (1 − β₂)·g²;
+    p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps).
+
+    eps is added after the bias correction of √v, as PyTorch does, so the same eps
+    gives the same steps as there. State: ``step`` (an int), ``exp_avg``, ``exp_avg_sq``.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay))
+
+    def _check_group(self, group):
+        for name in ("lr", "eps", "weight_decay"):
+            if group[name] < 0:
+                raise ValueError(f"Adam: invalid {name} {group[name]!r}; it must be >= 0")
+        if len(group["betas"]) != 2:
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {group['betas']!r}")
+        for i, beta in enumerate(group["betas"]):
+            if not 0 <= beta < 1:
+                raise ValueError(f"Adam: invalid beta parameter at index {i}: {beta!r}; "
+                                 "it must be in [0, 1)")
+
+    def _update(self, p, state, group):
+        xp = get_array_module(p.data)
+        lr, eps = float(group["lr"]), float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        if not state:
+            state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
+        state["step"] += 1
+        step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+
+        grad = p.grad
+        if weight_decay != 0:
+            grad = p.data * weight_decay
+            grad += p.grad
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * grad
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+
+        step_size = lr / (1 - beta1 ** step)
+        denom = xp.sqrt(exp_avg_sq)
+        denom /= (1 - beta2 ** step) ** 0.5
+        denom += eps
+        update = xp.divide(exp_avg, denom, out=denom)
+        update *= step_size
+        p.data -= update

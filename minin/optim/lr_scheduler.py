@@ -1,0 +1,212 @@
+"""Learning-rate schedules that follow torch.optim.lr_scheduler step for step.
+
+A scheduler writes each group's ``lr`` in the optimizer. Constructing it records
+``initial_lr`` in every group and sets step 0; call ``scheduler.step()`` once
+after each ``optimizer.step()``. The formulas are PyTorch's, including the
+recursive ones, so a run reproduces PyTorch's learning rates to the last bits.
+"""
+
+import math
+import numbers
+
+from .optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base class: subclasses compute the next lrs in ``get_lr()`` from ``last_epoch``."""
+
+    def __init__(self, optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not a minin.optim.Optimizer")
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = -1
+        self.step()
+
+    def get_lr(self):
+        raise NotImplementedError(f"{type(self).__name__} does not define get_lr()")
+
+    def step(self):
+        self.last_epoch += 1
+        lrs = self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        self._last_lr = list(lrs)
+
+    def get_last_lr(self):
+        """The learning rates the last step set, one per parameter group."""
+        return list(self._last_lr)
+
+    def state_dict(self):
+        """Every attribute but the optimizer: plain numbers, strings and lists of them."""
+        return {key: _copy(value) for key, value in vars(self).items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        own = set(vars(self)) - {"optimizer"}
+        missing, unexpected = own - state_dict.keys(), state_dict.keys() - own
+        if missing or unexpected:
+            raise ValueError(f"load_state_dict: this is not a {type(self).__name__} state dict "
+                             f"(missing {sorted(missing)}, unexpected {sorted(unexpected)})")
+        groups = len(self.optimizer.param_groups)
+        if len(state_dict["base_lrs"]) != groups:
+            raise ValueError(f"load_state_dict: the state dict has {len(state_dict['base_lrs'])} "
+                             f"base lr(s) but the optimizer has {groups} parameter group(s)")
+        self.__dict__.update({key: _copy(value) for key, value in state_dict.items()})
+
+
+def _copy(value):
+    if isinstance(value, (list, tuple)):
+        return [_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+class StepLR(LRScheduler):
+    """Multiply the lr by ``gamma`` every ``step_size`` steps."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        if not isinstance(step_size, numbers.Integral) or step_size < 1:
+            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+        self.step_size, self.gamma = int(step_size), gamma
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return [group["lr"] for group in groups]
+        return [group["lr"] * self.gamma for group in groups]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr_t = eta_min + (base_lr − eta_min)·(1 + cos(π·t/T_max))/2, continued past T_max
+    as a cosine that rises again (no restarts).
+
+    PyTorch computes it recursively from the current lr, which lets other changes
+    to the lr carry through; the same recursion is used here so the values agree.
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        if not isinstance(T_max, numbers.Real) or T_max <= 0:
+            raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max!r}")
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        t, T_max, eta_min = self.last_epoch, self.T_max, self.eta_min
+        groups = self.optimizer.param_groups
+        if t == 0:
+            return [group["lr"] for group in groups]
+        if (t - 1 - T_max) % (2 * T_max) == 0:
+            # One step past a minimum the recursion would divide by 1 + cos(π) = 0.
+            return [group["lr"] + (base_lr - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
+                    for base_lr, group in zip(self.base_lrs, groups)]
+        return [(1 + math.cos(math.pi * t / T_max)) / (1 + math.cos(math.pi * (t - 1) / T_max))
+                * (group["lr"] - eta_min) + eta_min
+                for group in groups]
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy: warm up from max_lr/div_factor to max_lr over the first
+    ``pct_start`` of ``total_steps``, then anneal to initial_lr/final_div_factor
+    (with ``three_phase``, first back down to the initial lr symmetrically, then to
+    the minimum). Stepping more than ``total_steps`` times is an error.
+
+    Unlike PyTorch, ``cycle_momentum`` is off by default: minin optimizers keep the
+    momentum (or Adam's beta1) you gave them unless you ask for it to be cycled.
+    With ``cycle_momentum=True`` it follows PyTorch, cycling inversely to the lr
+    between ``max_momentum`` and ``base_momentum``.
+    """
+
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
+                 pct_start=0.3, anneal_strategy="cos", div_factor=25.0, final_div_factor=1e4,
+                 three_phase=False, cycle_momentum=False, base_momentum=0.85, max_momentum=0.95):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not a minin.optim.Optimizer")
+        if total_steps is not None:
+            if not isinstance(total_steps, numbers.Integral) or total_steps <= 0:
+                raise ValueError(f"OneCycleLR: expected a positive int total_steps, got {total_steps!r}")
+        elif epochs is not None and steps_per_epoch is not None:
+            for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+                if not isinstance(value, numbers.Integral) or value <= 0:
+                    raise ValueError(f"OneCycleLR: expected a positive int {name}, got {value!r}")
+            total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("OneCycleLR: give either total_steps or both epochs and steps_per_epoch")
+        if not isinstance(pct_start, numbers.Real) or not 0 <= pct_start <= 1:
+            raise ValueError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start!r}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', "
+                             f"got {anneal_strategy!r}")
+        self.total_steps = int(total_steps)
+        self.anneal_strategy = anneal_strategy
+        self.phases = self._phases(float(pct_start * self.total_steps), three_phase)
+
+        groups = optimizer.param_groups
+        for group, lr in zip(groups, _per_group("max_lr", max_lr, groups)):
+            group["initial_lr"] = lr / div_factor
+            group["max_lr"] = lr
+            group["min_lr"] = group["initial_lr"] / final_div_factor
+
+        self.cycle_momentum = bool(cycle_momentum)
+        self.use_beta1 = "betas" in optimizer.defaults
+        if self.cycle_momentum:
+            if "momentum" not in optimizer.defaults and not self.use_beta1:
+                raise ValueError("OneCycleLR: cycle_momentum needs an optimizer with momentum "
+                                 "or betas")
+            for group, top, bottom in zip(groups, _per_group("max_momentum", max_momentum, groups),
+                                          _per_group("base_momentum", base_momentum, groups)):
+                self._set_momentum(group, top)
+                group["max_momentum"], group["base_momentum"] = top, bottom
+        super().__init__(optimizer)
+
+    def _phases(self, warmup_steps, three_phase):
+        """[end_step, start key, end key, start momentum key, end momentum key] per phase."""
+        last = self.total_steps - 1
+        if three_phase:
+            return [[warmup_steps - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"],
+                    [2 * warmup_steps - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"],
+                    [last, "initial_lr", "min_lr", "max_momentum", "max_momentum"]]
+        return [[warmup_steps - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"],
+                [last, "max_lr", "min_lr", "base_momentum", "max_momentum"]]
+
+    def _anneal(self, start, end, pct):
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def _set_momentum(self, group, value):
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def get_lr(self):
+        t = self.last_epoch
+        if t > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {t} times; the specified number of "
+                             f"total steps is {self.total_steps}")
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start = 0.0
+            for i, (end, lr_from, lr_to, m_from, m_to) in enumerate(self.phases):
+                if t <= end or i == len(self.phases) - 1:
+                    # A phase of zero length is already at its end value.
+                    pct = (t - start) / (end - start) if end != start else 1.0
+                    lrs.append(self._anneal(group[lr_from], group[lr_to], pct))
+                    if self.cycle_momentum:
+                        self._set_momentum(group, self._anneal(group[m_from], group[m_to], pct))
+                    break
+                start = end
+        return lrs
+
+
+def _per_group(name, value, groups):
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(groups):
+            raise ValueError(f"OneCycleLR: {name} has {len(value)} values but the optimizer has "
+                             f"{len(groups)} parameter group(s)")
+        return list(value)
+    return [value] * len(groups)

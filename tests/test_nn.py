@@ -1,0 +1,206 @@
+"""Module registration, state dicts, modes, layers and initialisation."""
+
+import math
+
+import numpy as np
+import pytest
+
+import minin as mn
+from minin import nn
+from minin.nn import init
+
+
+class TwoLayers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Dropout(0.5))
+        self.scale = nn.Parameter(mn.tensor([1.0]))
+        self.head = nn.Linear(4, 2)
+        self.not_a_layer = 3
+
+    def forward(self, x):
+        h = nn.GlobalAvgPool2d()(self.features(x))
+        return self.head(h) * self.scale
+
+
+def test_registration_order_and_names():
+    model = TwoLayers()
+    names = [n for n, _ in model.named_parameters()]
+    assert names == ["scale", "features.0.weight", "features.0.bias", "head.weight", "head.bias"]
+    assert [type(c).__name__ for c in model.children()] == ["Sequential", "Linear"]
+    assert len(list(model.parameters())) == 5
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in model.parameters())
+
+
+def test_reassigning_and_deleting_attributes_updates_registration():
+    model = TwoLayers()
+    model.head = nn.Linear(4, 3)
+    assert [n for n, _ in model.named_parameters()][-1] == "head.bias"
+    assert model.head.out_features == 3
+    del model.scale
+    assert "scale" not in dict(model.named_parameters())
+
+
+def test_shared_parameters_are_listed_once():
+    layer = nn.Linear(2, 2)
+    assert len(list(nn.Sequential(layer, layer).parameters())) == 2
+
+
+def test_forgetting_super_init_is_explained():
+    class Broken(nn.Module):
+        def __init__(self):
+            self.layer = nn.Linear(1, 1)
+
+    with pytest.raises(AttributeError, match="must call super"):
+        Broken()
+
+
+def test_train_and_eval_reach_every_submodule():
+    model = TwoLayers()
+    model.eval()
+    assert all(not m.training for m in model.modules())
+    x = mn.tensor(np.random.rand(2, 1, 5, 5), dtype=np.float32)
+    mn.manual_seed(0)
+    a = model(x).numpy()
+    b = model(x).numpy()
+    assert np.array_equal(a, b)  # dropout off
+    model.train()
+    assert all(m.training for m in model.modules())
+    assert not np.array_equal(model(x).numpy(), model(x).numpy())  # dropout on
+
+
+def test_zero_grad_and_backward_reach_parameters():
+    model = TwoLayers()
+    model(mn.tensor(np.random.rand(2, 1, 5, 5), dtype=np.float32)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_state_dict_round_trip(tmp_path):
+    model, other = TwoLayers(), TwoLayers()
+    state = model.state_dict()
+    assert list(state) == [n for n, _ in model.named_parameters()]
+    assert all(isinstance(v, np.ndarray) for v in state.values())
+    state["head.bias"][:] = 7  # a copy: the model is not changed
+    assert not np.array_equal(model.head.bias.numpy(), state["head.bias"])
+    mn.save(model.state_dict(), tmp_path / "model.npz")
+    other.load_state_dict(mn.load(tmp_path / "model.npz"))
+    for (n1, p1), (n2, p2) in zip(model.named_parameters(), other.named_parameters()):
+        assert n1 == n2 and np.array_equal(p1.numpy(), p2.numpy()) and p2.dtype == np.float32
+
+
+def test_strict_loading_names_the_offending_key():
+    model = TwoLayers()
+    state = model.state_dict()
+    del state["head.weight"]
+    state["head.extra"] = np.zeros(1)
+    with pytest.raises(KeyError, match=r"missing key\(s\) 'head.weight'; unexpected key\(s\) 'head.extra'"):
+        model.load_state_dict(state)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert missing == ["head.weight"] and unexpected == ["head.extra"]
+    state = model.state_dict()
+    state["features.0.weight"] = np.zeros((4, 1, 5, 5))
+    with pytest.raises(ValueError, match=r"'features.0.weight' has shape \(4, 1, 5, 5\) in the state dict "
+                                         r"but \(4, 1, 3, 3\) in the model"):
+        model.load_state_dict(state)
+
+
+@pytest.mark.gpu
+def test_state_dict_round_trip_on_the_gpu(gpu):
+    model = TwoLayers()
+    state = model.state_dict()
+    model.to("cupy")
+    assert all(p.backend == "cupy" for p in model.parameters())
+    assert all(isinstance(v, np.ndarray) for v in model.state_dict().values())
+    model.load_state_dict(state)
+    assert all(p.backend == "cupy" for p in model.parameters())
+    out = model(mn.Tensor(gpu.asarray(np.random.rand(2, 1, 5, 5).astype(np.float32))))
+    assert out.backend == "cupy"
+    model.to("numpy")
+    assert all(p.backend == "numpy" for p in model.parameters())
+
+
+def test_repr_looks_like_pytorch():
+    text = repr(nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, bias=False), nn.ReLU(), nn.MaxPool2d(3, 2),
+                              nn.Dropout(0.3), nn.Flatten(), nn.Linear(8, 2)))
+    assert text == (
+        "Sequential(\n"
+        "  (0): Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)\n"
+        "  (1): ReLU()\n"
+        "  (2): MaxPool2d(kernel_size=3, stride=2, padding=0, ceil_mode=False)\n"
+        "  (3): Dropout(p=0.3)\n"
+        "  (4): Flatten(start_dim=1)\n"
+        "  (5): Linear(in_features=8, out_features=2, bias=True)\n"
+        ")")
+
+
+def test_sequential_indexing_and_iteration():
+    seq = nn.Sequential(nn.ReLU(), nn.Flatten(), nn.Identity())
+    assert len(seq) == 3 and isinstance(seq[1], nn.Flatten) and isinstance(seq[-1], nn.Identity)
+    assert isinstance(seq[1:], nn.Sequential) and len(seq[1:]) == 2
+    assert [type(m).__name__ for m in seq] == ["ReLU", "Flatten", "Identity"]
+    with pytest.raises(TypeError, match="holds Modules"):
+        nn.Sequential(lambda x: x)
+
+
+def test_layers_match_functional():
+    x = mn.tensor(np.random.rand(2, 3, 8, 8), dtype=np.float32)
+    conv = nn.Conv2d(3, 5, (3, 2), stride=2, padding=1)
+    expected = mn.functional.conv2d(x, conv.weight, conv.bias, stride=2, padding=1)
+    assert np.array_equal(conv(x).numpy(), expected.numpy())
+    assert nn.MaxPool2d(3, 2)(x).shape == (2, 3, 3, 3)
+    assert nn.AvgPool2d(2)(x).shape == (2, 3, 4, 4)
+    assert nn.GlobalAvgPool2d()(x).shape == (2, 3)
+    assert nn.Flatten()(x).shape == (2, 192)
+
+
+def test_layer_arguments_are_checked_at_construction():
+    with pytest.raises(ValueError, match="in_channels must be a positive int"):
+        nn.Conv2d(0, 3, 3)
+    with pytest.raises(ValueError, match="at most half the kernel size"):
+        nn.MaxPool2d(2, padding=2)
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
+        nn.Dropout(1.0)
+
+
+def test_pytorch_default_initialisation_bounds():
+    mn.manual_seed(0)
+    conv = nn.Conv2d(16, 32, 3)
+    bound = 1 / math.sqrt(16 * 9)
+    for p in (conv.weight, conv.bias):
+        values = p.numpy()
+        assert values.dtype == np.float32
+        assert np.abs(values).max() <= bound and np.abs(values).max() > 0.9 * bound
+    linear = nn.Linear(100, 10)
+    assert np.abs(linear.weight.numpy()).max() <= 0.1
+
+
+def test_init_functions_follow_their_formulas():
+    mn.manual_seed(0)
+    w = nn.Parameter(mn.tensor(np.zeros((256, 128, 3, 3)), dtype=np.float32))
+    init.kaiming_normal_(w, nonlinearity="relu")
+    assert w.numpy().std() == pytest.approx(math.sqrt(2 / (128 * 9)), rel=0.02)
+    init.kaiming_uniform_(w, nonlinearity="relu")
+    assert np.abs(w.numpy()).max() == pytest.approx(math.sqrt(6 / (128 * 9)), rel=0.01)
+    init.xavier_uniform_(w)
+    assert np.abs(w.numpy()).max() == pytest.approx(math.sqrt(6 / (128 * 9 + 256 * 9)), rel=0.01)
+    init.zeros_(w)
+    assert not w.numpy().any() and w.dtype == np.float32
+    with pytest.raises(ValueError, match="mode must be"):
+        init.kaiming_normal_(w, mode="fan_avg")
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        init.xavier_uniform_(nn.Parameter(mn.tensor([1.0])))
+    mn.manual_seed(3)
+    a = init.normal_(nn.Parameter(mn.tensor(np.zeros(5))), 0, 1).numpy()
+    mn.manual_seed(3)
+    assert np.array_equal(a, init.normal_(nn.Parameter(mn.tensor(np.zeros(5))), 0, 1).numpy())
+
+
+def test_forward_hooks_run_and_can_be_removed():
+    layer, seen = nn.ReLU(), []
+    handle = layer.register_forward_hook(lambda m, inputs, out: seen.append(out.shape))
+    layer(mn.tensor([[1.0, -1.0]]))
+    handle.remove()
+    layer(mn.tensor([[1.0, -1.0]]))
+    assert seen == [(1, 2)]
