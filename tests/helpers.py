@@ -32,3 +32,12 @@ def compare_with_torch(minin_fn, torch_fn, arrays, grad_of=None, atol=1e-10, rto
             np.testing.assert_allclose(as_numpy(ours[i].grad), theirs[i].grad.numpy(),
                                        rtol=rtol, atol=atol, err_msg=f"gradient of input {i}")
     return out
+
+
+def in_kernel_layout(array, xp=np):
+    """The same values as ``array`` (N, C, H, W), stored (C, H, W, N) like minin's feature maps."""
+    return xp.ascontiguousarray(xp.asarray(array).transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
+def is_kernel_layout(array):
+    return array.transpose(1, 2, 3, 0).flags.c_contiguous

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 import minin as mn
 import minin.functional as F
 import reference
-from helpers import as_numpy, compare_with_torch
+from helpers import as_numpy, compare_with_torch, in_kernel_layout, is_kernel_layout
 from minin.kernels import conv
 
 
@@ -77,10 +77,10 @@ def test_pointwise_path_equals_im2col_path():
     ones = (1, 1)
     y_fast, cols_fast = conv.conv2d_forward(x, w, b, ones, (0, 0), ones)
     cols_slow = conv.im2col(x, ones, ones, (0, 0), ones)
-    y_slow = (w.reshape(3, 6) @ cols_slow + b[:, None]).reshape(3, 4, 5, 7).transpose(1, 0, 2, 3)
+    y_slow = (w.reshape(3, 6) @ cols_slow + b[:, None]).reshape(3, 5, 7, 4).transpose(3, 0, 1, 2)
     np.testing.assert_allclose(y_fast, y_slow, atol=1e-12)
     fast = conv.conv2d_backward(grad, cols_fast, w, x.shape, w.shape, ones, (0, 0), ones)
-    g = conv.channel_major(grad).reshape(3, -1)
+    g = conv.kernel_layout(grad).reshape(3, -1)
     slow_x = conv.col2im(w.reshape(3, 6).T @ g, x.shape, ones, ones, (0, 0), ones)
     np.testing.assert_allclose(fast[0], slow_x, atol=1e-12)
     np.testing.assert_allclose(fast[1], (g @ cols_slow.T).reshape(w.shape), atol=1e-12)
@@ -88,18 +88,16 @@ def test_pointwise_path_equals_im2col_path():
     assert not conv.is_pointwise(ones, (2, 2), (0, 0))
 
 
-def test_pointwise_forward_reads_channel_major_input_without_copying():
-    x = np.random.default_rng(0).standard_normal((3, 4, 5, 6)).astype(np.float32)
-    stored = np.ascontiguousarray(x.transpose(1, 0, 2, 3))  # (C, N, H, W) memory
-    view = stored.transpose(1, 0, 2, 3)
-    _, cols = conv.conv2d_forward(view, np.ones((2, 4, 1, 1), np.float32), None, (1, 1), (0, 0), (1, 1))
-    assert np.shares_memory(cols, stored)
+def test_pointwise_forward_reads_kernel_layout_input_without_copying():
+    x = in_kernel_layout(np.random.default_rng(0).standard_normal((3, 4, 5, 6)).astype(np.float32))
+    _, cols = conv.conv2d_forward(x, np.ones((2, 4, 1, 1), np.float32), None, (1, 1), (0, 0), (1, 1))
+    assert np.shares_memory(cols, x)
 
 
-def test_output_is_channel_major():
+def test_output_is_in_kernel_layout():
     y = F.conv2d(mn.tensor(np.random.rand(2, 3, 8, 8)), mn.tensor(np.random.rand(5, 3, 3, 3)))
     assert y.shape == (2, 5, 6, 6)
-    assert y.data.transpose(1, 0, 2, 3).flags.c_contiguous
+    assert is_kernel_layout(y.data)
 
 
 def test_im2col_by_hand():

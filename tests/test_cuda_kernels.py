@@ -14,6 +14,7 @@ import subprocess
 import numpy as np
 import pytest
 
+from helpers import in_kernel_layout, is_kernel_layout
 from minin.kernels import conv, cuda, pooling
 
 PRELUDE = """
@@ -88,7 +89,7 @@ CONV_CASES = [
 def _layouts(shape, dtype, seed=0):
     """The same values as an NCHW array and as a channel-major view."""
     x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
-    return x, np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    return x, in_kernel_layout(x)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -102,7 +103,7 @@ def test_im2col_and_col2im(emulated, shape, kernel, stride, padding, dilation, d
     got = cuda.col2im(cols, shape, kernel, stride, padding, dilation)
     np.testing.assert_allclose(got, conv.col2im(cols, shape, kernel, stride, padding, dilation),
                                rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
-    assert got.transpose(1, 0, 2, 3).flags.c_contiguous
+    assert is_kernel_layout(got)
 
 
 POOL_CASES = [
@@ -125,11 +126,11 @@ def test_max_pool(emulated, shape, kernel, stride, padding, ceil_mode, dtype):
     grad = np.random.default_rng(1).standard_normal((shape[0], shape[1], ho, wo)).astype(dtype)
     expected, cpu_argmax = pooling.max_pool2d_forward(values, kernel, stride, padding, ceil_mode)
     expected_dx = pooling.max_pool2d_backward(grad, cpu_argmax, shape, kernel, stride, padding)
-    for x in (values, np.ascontiguousarray(values.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)):
+    for x in (values, in_kernel_layout(values)):
         out, argmax = cuda.max_pool2d(x, kernel, stride, padding, (ho, wo))
         np.testing.assert_array_equal(out, expected)
-        np.testing.assert_array_equal(argmax, cpu_argmax.transpose(1, 0, 2, 3))
-        for g in (grad, np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)):
+        assert is_kernel_layout(out)
+        for g in (grad, in_kernel_layout(grad)):
             dx = cuda.max_pool2d_backward(g, argmax, shape, kernel, stride, padding)
             np.testing.assert_allclose(dx, expected_dx, rtol=1e-6, atol=1e-6)
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 import minin as mn
 import minin.functional as F
 import reference
-from helpers import as_numpy, compare_with_torch
+from helpers import as_numpy, compare_with_torch, in_kernel_layout, is_kernel_layout
 
 
 def distinct(shape, seed=0):
@@ -135,12 +135,12 @@ def test_global_avg_pool_matches_torch():
 
 
 def test_pooling_keeps_float32_and_layout(backend):
-    stored = np.random.rand(3, 2, 7, 7).astype(np.float32)  # channel-major memory
-    x = mn.Tensor(mn.backend.xp().asarray(stored).transpose(1, 0, 2, 3), requires_grad=True)
+    x = mn.Tensor(in_kernel_layout(np.random.rand(2, 3, 7, 7).astype(np.float32), mn.backend.xp()),
+                  requires_grad=True)
     for pool in (lambda t: F.max_pool2d(t, 3, 2), lambda t: F.avg_pool2d(t, 3, 2, padding=1)):
         y = pool(x)
         assert y.dtype == np.float32
-        assert y.data.transpose(1, 0, 2, 3).flags.c_contiguous
+        assert is_kernel_layout(y.data)
         y.sum().backward()
         assert x.grad.dtype == np.float32
     assert F.global_avg_pool2d(x).dtype == np.float32

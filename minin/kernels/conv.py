@@ -5,12 +5,21 @@ a convolution with O filters becomes ``weight (O, C·kh·kw) @ cols (C·kh·kw, 
 one large GEMM, which BLAS (or cuBLAS) runs near the machine's peak.
 
 Memory layout. Arrays have PyTorch's logical shape (N, C, H, W), but the feature
-maps minin computes are stored *channel-major*: in memory the order is
-(C, N, H, W). That is exactly the shape of a GEMM result with one row per output
-channel, so the convolution's output needs no transpose, and a 1×1 convolution
-reads its input as a (C, N·H·W) matrix without copying it: NiN's mlpconv layers
-are plain matrix products. ``channel_major`` gives that (C, N, H, W) view and
-copies only when an array arrives in another layout (an input batch, say).
+maps minin computes are stored in the order (C, H, W, N): channels outermost,
+the batch innermost (the layout of cuda-convnet, the code AlexNet was trained
+with). Two things follow:
+
+* a GEMM result with one row per output channel *is* such an array, so a
+  convolution's output needs no transpose, and a 1×1 convolution reads its input
+  as a (C, H·W·N) matrix without copying it: NiN's mlpconv layers are plain
+  matrix products;
+* every strided window that im2col, col2im and pooling take over (H, W) still
+  has the whole batch, N contiguous numbers, as its innermost axis, so NumPy
+  runs those loops over long contiguous rows instead of rows of 13 pixels.
+
+``kernel_layout`` gives the (C, H, W, N) view, copying only when an array
+arrives in another layout (an input batch, say); ``from_kernel_layout`` turns
+such a buffer back into the logical (N, C, H, W) view.
 """
 
 import numpy as np
@@ -23,10 +32,15 @@ def output_size(size, kernel, stride, padding, dilation=1):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def channel_major(x):
-    """The (C, N, H, W) view of an (N, C, H, W) array, as a contiguous array
+def kernel_layout(x):
+    """The (C, H, W, N) view of an (N, C, H, W) array, as a contiguous array
     (free for minin's own feature maps, one copy for anything else)."""
-    return get_array_module(x).ascontiguousarray(x.transpose(1, 0, 2, 3))
+    return get_array_module(x).ascontiguousarray(x.transpose(1, 2, 3, 0))
+
+
+def from_kernel_layout(buffer):
+    """The logical (N, C, H, W) view of a (C, H, W, N) buffer."""
+    return buffer.transpose(3, 0, 1, 2)
 
 
 def is_pointwise(kernel, stride, padding):
@@ -40,7 +54,7 @@ def _window(start, count, step):
 
 
 def im2col(x, kernel, stride, padding, dilation):
-    """(N, C, H, W) input → (C·kh·kw, N·Ho·Wo) patch matrix.
+    """(N, C, H, W) input → (C·kh·kw, Ho·Wo·N) patch matrix.
 
     Row (c, i, j) of the result holds input channel c shifted by kernel offset
     (i, j) for every output pixel: one strided copy per kernel offset, never a
@@ -53,20 +67,20 @@ def im2col(x, kernel, stride, padding, dilation):
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
-    source = x.transpose(1, 0, 2, 3)
+    source = x.transpose(1, 2, 3, 0)  # (C, H, W, N), a view
     if ph or pw:
-        padded = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-        padded[:, :, ph:ph + h, pw:pw + w] = source
+        padded = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+        padded[:, ph:ph + h, pw:pw + w] = source
         source = padded
-    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    cols = np.empty((c, kh, kw, ho, wo, n), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
-            cols[:, i, j] = source[:, :, _window(i * dh, ho, sh), _window(j * dw, wo, sw)]
-    return cols.reshape(c * kh * kw, n * ho * wo)
+            cols[:, i, j] = source[:, _window(i * dh, ho, sh), _window(j * dw, wo, sw)]
+    return cols.reshape(c * kh * kw, ho * wo * n)
 
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
-    """The adjoint of im2col: (C·kh·kw, N·Ho·Wo) → (N, C, H, W), channel-major.
+    """The adjoint of im2col: (C·kh·kw, Ho·Wo·N) → (N, C, H, W), in kernel layout.
 
     Every input pixel that appeared in several patches receives the sum of their
     gradients: kh·kw strided-slice additions into a padded buffer.
@@ -78,12 +92,12 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     n, c, h, w = x_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
-    cols = cols.reshape(c, kh, kw, n, ho, wo)
-    padded = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    cols = cols.reshape(c, kh, kw, ho, wo, n)
+    padded = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            padded[:, :, _window(i * dh, ho, sh), _window(j * dw, wo, sw)] += cols[:, i, j]
-    return padded[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
+            padded[:, _window(i * dh, ho, sh), _window(j * dw, wo, sw)] += cols[:, i, j]
+    return from_kernel_layout(padded[:, ph:ph + h, pw:pw + w])
 
 
 def conv2d_forward(x, weight, bias, stride, padding, dilation):
@@ -92,13 +106,13 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation):
     n, _, h, w = x.shape
     ho, wo = output_size(h, kh, stride[0], padding[0], dilation[0]), output_size(w, kw, stride[1], padding[1], dilation[1])
     if is_pointwise((kh, kw), stride, padding):
-        cols = channel_major(x).reshape(c, n * h * w)
+        cols = kernel_layout(x).reshape(c, h * w * n)
     else:
         cols = im2col(x, (kh, kw), stride, padding, dilation)
     y = weight.reshape(o, -1) @ cols
     if bias is not None:
         y += bias[:, None]
-    return y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3), cols
+    return from_kernel_layout(y.reshape(o, ho, wo, n)), cols
 
 
 def conv2d_backward(grad, cols, weight, x_shape, weight_shape, stride, padding, dilation,
@@ -108,7 +122,7 @@ def conv2d_backward(grad, cols, weight, x_shape, weight_shape, stride, padding, 
     ``cols`` (from forward) is needed for the weight gradient, ``weight`` for x's.
     """
     o, c, kh, kw = weight_shape
-    g = channel_major(grad).reshape(o, -1)
+    g = kernel_layout(grad).reshape(o, -1)
     grad_bias = g.sum(axis=1) if need_bias else None
     grad_weight = (g @ cols.T).reshape(weight_shape) if need_weight else None
     grad_x = None
@@ -116,7 +130,7 @@ def conv2d_backward(grad, cols, weight, x_shape, weight_shape, stride, padding, 
         grad_cols = weight.reshape(o, -1).T @ g
         if is_pointwise((kh, kw), stride, padding):
             n, _, h, w = x_shape
-            grad_x = grad_cols.reshape(c, n, h, w).transpose(1, 0, 2, 3)
+            grad_x = from_kernel_layout(grad_cols.reshape(c, h, w, n))
         else:
             grad_x = col2im(grad_cols, x_shape, (kh, kw), stride, padding, dilation)
     return grad_x, grad_weight, grad_bias

@@ -3,17 +3,19 @@
 All four are *gather* kernels: one thread per output element, which reads
 everything it needs and writes only its own element. No atomics, so results
 are deterministic and equal run to run. Inputs are read through their strides
-(in elements), so channel-major feature maps and plain NCHW batches both work
-without a copy. Each kernel is written once over a type ``T``; the module is
+(in elements), so minin's (C, H, W, N) feature maps and plain NCHW batches both
+work without a copy; outputs are written in the (C, H, W, N) layout, where
+neighbouring threads handle neighbouring images and so touch neighbouring memory. Each kernel is written once over a type ``T``; the module is
 compiled once per dtype (float32, float64) on first use and cached.
 """
 
 import numpy as np
 
 from ..backend import get_array_module
+from .conv import from_kernel_layout, output_size
 
 SOURCE = r"""
-// im2col: cols (C, kh, kw, N, Ho, Wo) <- x (N, C, H, W), zero outside the input.
+// im2col: cols (C, kh, kw, Ho, Wo, N) <- x (N, C, H, W), zero outside the input.
 extern "C" __global__ void im2col(
     const T* x, T* cols, int N, int C, int H, int W,
     long long sN, long long sC, long long sH, long long sW,
@@ -23,9 +25,9 @@ extern "C" __global__ void im2col(
     for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
          idx += (long long)blockDim.x * gridDim.x) {
         long long t = idx;
+        int n = t % N;   t /= N;
         int ox = t % Wo; t /= Wo;
         int oy = t % Ho; t /= Ho;
-        int n = t % N;   t /= N;
         int j = t % kw;  t /= kw;
         int i = t % kh;
         int c = t / kh;
@@ -36,7 +38,7 @@ extern "C" __global__ void im2col(
     }
 }
 
-// col2im: dx (C, N, H, W) <- the sum of every column entry that im2col copied from it.
+// col2im: dx (C, H, W, N) <- the sum of every column entry that im2col copied from it.
 extern "C" __global__ void col2im(
     const T* cols, T* dx, int N, int C, int H, int W,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
@@ -45,10 +47,10 @@ extern "C" __global__ void col2im(
     for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
          idx += (long long)blockDim.x * gridDim.x) {
         long long t = idx;
+        int n = t % N;  t /= N;
         int x_ = t % W; t /= W;
-        int y = t % H;  t /= H;
-        int n = t % N;
-        int c = t / N;
+        int y = t % H;
+        int c = t / H;
         T sum = 0;
         for (int i = 0; i < kh; ++i) {
             int ty = y + pad_y - i * dil_y;          // = oy * stride_y for the output row oy
@@ -58,14 +60,14 @@ extern "C" __global__ void col2im(
                 int tx = x_ + pad_x - j * dil_x;
                 if (tx < 0 || tx % stride_x != 0 || tx / stride_x >= Wo) continue;
                 int ox = tx / stride_x;
-                sum += cols[((((long long)c * kh + i) * kw + j) * N + n) * Ho * Wo + (long long)oy * Wo + ox];
+                sum += cols[((((long long)c * kh + i) * kw + j) * Ho * Wo + (long long)oy * Wo + ox) * N + n];
             }
         }
         dx[idx] = sum;
     }
 }
 
-// max pooling: out and argmax (C, N, Ho, Wo); argmax = i * kw + j of the first maximum.
+// max pooling: out and argmax (C, Ho, Wo, N); argmax = i * kw + j of the first maximum.
 // Window positions outside the input are skipped, which is padding with -inf.
 extern "C" __global__ void max_pool_forward(
     const T* x, T* out, int* argmax, int N, int C, int H, int W,
@@ -76,10 +78,10 @@ extern "C" __global__ void max_pool_forward(
     for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
          idx += (long long)blockDim.x * gridDim.x) {
         long long t = idx;
+        int n = t % N;   t /= N;
         int ox = t % Wo; t /= Wo;
-        int oy = t % Ho; t /= Ho;
-        int n = t % N;
-        int c = t / N;
+        int oy = t % Ho;
+        int c = t / Ho;
         const T* plane = x + n * sN + c * sC;
         int y0 = oy * stride_y - pad_y, x0 = ox * stride_x - pad_x;
         T best = 0;
@@ -102,7 +104,7 @@ extern "C" __global__ void max_pool_forward(
     }
 }
 
-// max pooling backward: dx (C, N, H, W) <- the gradients of the windows whose maximum it was.
+// max pooling backward: dx (C, H, W, N) <- the gradients of the windows whose maximum it was.
 extern "C" __global__ void max_pool_backward(
     const T* grad, const int* argmax, T* dx, int N, int C, int H, int W,
     long long gN, long long gC, long long gH, long long gW,
@@ -112,21 +114,21 @@ extern "C" __global__ void max_pool_backward(
     for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
          idx += (long long)blockDim.x * gridDim.x) {
         long long t = idx;
+        int n = t % N;  t /= N;
         int x_ = t % W; t /= W;
-        int y = t % H;  t /= H;
-        int n = t % N;
-        int c = t / N;
+        int y = t % H;
+        int c = t / H;
         int yp = y + pad_y, xp = x_ + pad_x;         // position in the padded input
         int oy_first = yp < kh ? 0 : (yp - kh) / stride_y + 1;
         int ox_first = xp < kw ? 0 : (xp - kw) / stride_x + 1;
         int oy_last = min(yp / stride_y, Ho - 1);
         int ox_last = min(xp / stride_x, Wo - 1);
-        const int* am = argmax + ((long long)c * N + n) * Ho * Wo;
+        const int* am = argmax + (long long)c * Ho * Wo * N + n;
         const T* g = grad + n * gN + c * gC;
         T sum = 0;
         for (int oy = oy_first; oy <= oy_last; ++oy)
             for (int ox = ox_first; ox <= ox_last; ++ox)
-                if (am[oy * Wo + ox] == (yp - oy * stride_y) * kw + (xp - ox * stride_x))
+                if (am[((long long)oy * Wo + ox) * N] == (yp - oy * stride_y) * kw + (xp - ox * stride_x))
                     sum += g[oy * gH + ox * gW];
         dx[idx] = sum;
     }
@@ -164,7 +166,6 @@ def _strides(a):
 
 
 def im2col(x, kernel, stride, padding, dilation):
-    from .conv import output_size
     xp = get_array_module(x)
     n, c, h, w = x.shape
     ho = output_size(h, kernel[0], stride[0], padding[0], dilation[0])
@@ -176,33 +177,32 @@ def im2col(x, kernel, stride, padding, dilation):
 
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
-    from .conv import output_size
     xp = get_array_module(cols)
     n, c, h, w = x_shape
     ho = output_size(h, kernel[0], stride[0], padding[0], dilation[0])
     wo = output_size(w, kernel[1], stride[1], padding[1], dilation[1])
     cols = xp.ascontiguousarray(cols)
-    dx = xp.empty((c, n, h, w), dtype=cols.dtype)
+    dx = xp.empty((c, h, w, n), dtype=cols.dtype)
     _launch("col2im", dx.size, [cols, dx, *_ints(n, c, h, w),
                                 *_ints(*kernel, ho, wo, *stride, *padding, *dilation)], cols.dtype)
-    return dx.transpose(1, 0, 2, 3)
+    return from_kernel_layout(dx)
 
 
 def max_pool2d(x, kernel, stride, padding, out_hw):
     xp = get_array_module(x)
     n, c, h, w = x.shape
-    out = xp.empty((c, n) + tuple(out_hw), dtype=x.dtype)
+    out = xp.empty((c,) + tuple(out_hw) + (n,), dtype=x.dtype)
     argmax = xp.empty(out.shape, dtype=np.int32)
     _launch("max_pool_forward", out.size, [x, out, argmax, *_ints(n, c, h, w), *_strides(x),
                                            *_ints(*kernel, *out_hw, *stride, *padding)], x.dtype)
-    return out.transpose(1, 0, 2, 3), argmax
+    return from_kernel_layout(out), argmax
 
 
 def max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding):
     xp = get_array_module(grad)
     n, c, h, w = x_shape
-    dx = xp.empty((c, n, h, w), dtype=grad.dtype)
+    dx = xp.empty((c, h, w, n), dtype=grad.dtype)
     _launch("max_pool_backward", dx.size, [grad, argmax, dx, *_ints(n, c, h, w), *_strides(grad),
                                            *_ints(*kernel, *grad.shape[2:], *stride, *padding)],
             grad.dtype)
-    return dx.transpose(1, 0, 2, 3)
+    return from_kernel_layout(dx)

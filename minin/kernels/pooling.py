@@ -1,13 +1,18 @@
 """Max, average and global-average pooling over (N, C, H, W) arrays, with PyTorch's rules.
 
-The window loops run over the kh·kw kernel offsets, each one a strided view of
-the whole batch, never over output pixels. The arrays keep whatever memory
-layout they arrive in (minin's feature maps are channel-major).
+The kernels work on the (C, H, W, N) kernel layout (see ``conv``), so each
+strided window view keeps the batch as its contiguous inner axis. Max and
+average pooling are *separable*: a kh×kw window is a kw-wide pass along each
+row followed by a kh-tall pass along each column, kh + kw array operations
+instead of kh·kw. For max pooling the first maximum of the rows of the first
+maximal row is the first maximum of the window in row-major order, the element
+PyTorch picks, so the two passes also find PyTorch's argmax.
 """
 
 import numpy as np
 
 from ..backend import get_array_module
+from .conv import from_kernel_layout, kernel_layout
 
 
 def pool_output_size(size, kernel, stride, padding, ceil_mode):
@@ -24,56 +29,72 @@ def _window(start, count, step):
     return slice(start, start + step * (count - 1) + 1, step)
 
 
-def _padded(x, fill, kernel, stride, padding, out_hw):
-    """x inside a buffer that every window fits into, the outside set to ``fill``."""
-    xp = get_array_module(x)
-    n, c, h, w = x.shape
-    hb = (out_hw[0] - 1) * stride[0] + kernel[0]
-    wb = (out_hw[1] - 1) * stride[1] + kernel[1]
-    (ph, pw) = padding
-    if ph == 0 and pw == 0 and hb <= h and wb <= w:
-        return x
-    buffer = xp.empty_like(x, shape=(n, c, hb, wb))
-    buffer.fill(fill)
-    rows, cols = min(h, hb - ph), min(w, wb - pw)
-    buffer[:, :, ph:ph + rows, pw:pw + cols] = x[:, :, :rows, :cols]
-    return buffer
-
-
-def max_pool2d_forward(x, kernel, stride, padding, ceil_mode):
-    """Returns (out, argmax): argmax holds, for every output, the offset i·kw + j of the
-    first maximum of its window in row-major order (PyTorch's choice on ties)."""
-    xp = get_array_module(x)
-    n, c, h, w = x.shape
-    ho = pool_output_size(h, kernel[0], stride[0], padding[0], ceil_mode)
-    wo = pool_output_size(w, kernel[1], stride[1], padding[1], ceil_mode)
-    if xp is not np:
-        from . import cuda
-        return cuda.max_pool2d(x, kernel, stride, padding, (ho, wo))
-    source = _padded(x, -np.inf, kernel, stride, padding, (ho, wo))
-    out = argmax = None
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            view = source[:, :, _window(i, ho, stride[0]), _window(j, wo, stride[1])]
-            if out is None:
-                out = view.copy(order="K")
-                argmax = np.zeros(out.shape, dtype=np.uint8 if kernel[0] * kernel[1] < 256 else np.int32)
-                continue
-            better = view > out  # strictly greater: ties keep the earlier offset
-            np.maximum(out, view, out=out)
-            np.putmask(argmax, better, i * kernel[1] + j)
-    return out, argmax
-
-
-def _zeros_channel_major(xp, n, c, h, w, dtype):
-    """Zeros of logical shape (N, C, H, W), stored channel-major like minin's feature maps."""
-    return xp.zeros((c, n, h, w), dtype=dtype).transpose(1, 0, 2, 3)
+def _along(axis, index):
+    """An index that applies ``index`` to one axis of a (C, H, W, N) array."""
+    return (slice(None),) * axis + (index,)
 
 
 def _buffer_size(x_shape, out_hw, kernel, stride, padding):
     """Height and width of a padded buffer that holds the input and every window."""
     return tuple(max((out_hw[a] - 1) * stride[a] + kernel[a], x_shape[2 + a] + padding[a])
                  for a in (0, 1))
+
+
+def _padded(x, fill, kernel, stride, padding, out_hw):
+    """x in (C, H, W, N) layout inside a buffer that every window fits into, the
+    outside set to ``fill``; x's own (copy-free) view when no padding is needed."""
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    hb, wb = _buffer_size(x.shape, out_hw, kernel, stride, padding)
+    source = x.transpose(1, 2, 3, 0)
+    if hb == h and wb == w:
+        return source
+    buffer = xp.full((c, hb, wb, n), fill, dtype=x.dtype)
+    buffer[:, padding[0]:padding[0] + h, padding[1]:padding[1] + w] = source
+    return buffer
+
+
+def _max_along(a, axis, count, size, step):
+    """Max over windows of ``size`` along ``axis`` and, as uint8, the offset of the first
+    maximum in each window."""
+    views = [a[_along(axis, _window(j, count, step))] for j in range(size)]
+    best = views[0].copy()
+    for view in views[1:]:
+        get_array_module(a).maximum(best, view, out=best)
+    found = views[0] == best
+    offset = get_array_module(a).zeros(best.shape, dtype=np.uint8)
+    for view in views[1:]:
+        offset += (~found).view(np.uint8)  # counts the offsets before the first maximum
+        found |= view == best
+    return best, offset
+
+
+def _route_along(grad, offset, axis, length, size, step):
+    """The adjoint of ``_max_along``: each window's gradient goes to the offset it recorded."""
+    xp = get_array_module(grad)
+    shape = list(grad.shape)
+    shape[axis] = length
+    out = xp.zeros(shape, dtype=grad.dtype)
+    for j in range(size):
+        target = out[_along(axis, _window(j, grad.shape[axis], step))]
+        target += grad if size == 1 else grad * (offset == j)
+    return out
+
+
+def max_pool2d_forward(x, kernel, stride, padding, ceil_mode):
+    """Returns (out, argmax); argmax is whatever ``max_pool2d_backward`` needs to route
+    each output's gradient to the first maximum of its window."""
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    out_hw = (pool_output_size(h, kernel[0], stride[0], padding[0], ceil_mode),
+              pool_output_size(w, kernel[1], stride[1], padding[1], ceil_mode))
+    if xp is not np:
+        from . import cuda
+        return cuda.max_pool2d(x, kernel, stride, padding, out_hw)
+    source = _padded(x, -np.inf, kernel, stride, padding, out_hw)
+    row_max, col_offset = _max_along(source, 2, out_hw[1], kernel[1], stride[1])
+    out, row_offset = _max_along(row_max, 1, out_hw[0], kernel[0], stride[0])
+    return from_kernel_layout(out), (row_offset, col_offset)
 
 
 def max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding):
@@ -83,17 +104,11 @@ def max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding):
         from . import cuda
         return cuda.max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding)
     n, c, h, w = x_shape
-    ho, wo = grad.shape[2:]
-    hb, wb = _buffer_size(x_shape, (ho, wo), kernel, stride, padding)
-    # The flat position of every window's maximum in a channel-major (C, N, hb, wb) buffer.
-    i, j = np.divmod(argmax.astype(np.intp), kernel[1])
-    target = (np.arange(c * n).reshape(c, n).T[:, :, None, None] * (hb * wb)
-              + (np.arange(ho) * (stride[0] * wb))[:, None] + np.arange(wo) * stride[1]
-              + i * wb + j)
-    buffer = np.zeros(c * n * hb * wb, dtype=grad.dtype)
-    np.add.at(buffer, target.ravel(), grad.ravel())
-    buffer = buffer.reshape(c, n, hb, wb).transpose(1, 0, 2, 3)
-    return buffer[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+    hb, wb = _buffer_size(x_shape, grad.shape[2:], kernel, stride, padding)
+    row_offset, col_offset = argmax
+    rows = _route_along(kernel_layout(grad), row_offset, 1, hb, kernel[0], stride[0])
+    padded = _route_along(rows, col_offset, 2, wb, kernel[1], stride[1])
+    return from_kernel_layout(padded[:, padding[0]:padding[0] + h, padding[1]:padding[1] + w])
 
 
 def avg_divisor(size, kernel, stride, padding, out, count_include_pad):
@@ -105,6 +120,14 @@ def avg_divisor(size, kernel, stride, padding, out, count_include_pad):
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
+def _sum_along(a, axis, count, size, step):
+    views = [a[_along(axis, _window(j, count, step))] for j in range(size)]
+    total = views[0].copy()
+    for view in views[1:]:
+        total += view
+    return total
+
+
 def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
     """Returns (out, divisor); divisor is the (Ho, Wo) array of window counts."""
     xp = get_array_module(x)
@@ -113,29 +136,32 @@ def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad)
     wo = pool_output_size(w, kernel[1], stride[1], padding[1], ceil_mode)
     divisor = np.outer(avg_divisor(h, kernel[0], stride[0], padding[0], ho, count_include_pad),
                        avg_divisor(w, kernel[1], stride[1], padding[1], wo, count_include_pad))
-    divisor = xp.asarray(divisor.astype(x.dtype))
+    divisor = xp.asarray(divisor.astype(x.dtype))[:, :, None]  # (Ho, Wo, 1): broadcasts over N
     source = _padded(x, 0, kernel, stride, padding, (ho, wo))
-    out = None
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            view = source[:, :, _window(i, ho, stride[0]), _window(j, wo, stride[1])]
-            out = view.copy(order="K") if out is None else xp.add(out, view, out=out)
+    out = _sum_along(_sum_along(source, 2, wo, kernel[1], stride[1]), 1, ho, kernel[0], stride[0])
     out /= divisor
-    return out, divisor
+    return from_kernel_layout(out), divisor
+
+
+def _spread_along(grad, axis, length, size, step):
+    """The adjoint of ``_sum_along``: every element of a window gets the window's gradient."""
+    xp = get_array_module(grad)
+    shape = list(grad.shape)
+    shape[axis] = length
+    out = xp.zeros(shape, dtype=grad.dtype)
+    for j in range(size):
+        out[_along(axis, _window(j, grad.shape[axis], step))] += grad
+    return out
 
 
 def avg_pool2d_backward(grad, divisor, x_shape, kernel, stride, padding):
     """Spread each output's gradient evenly over the elements it averaged."""
-    xp = get_array_module(grad)
     n, c, h, w = x_shape
-    ho, wo = grad.shape[2:]
-    hb, wb = _buffer_size(x_shape, (ho, wo), kernel, stride, padding)
-    share = grad / divisor
-    buffer = _zeros_channel_major(xp, n, c, hb, wb, grad.dtype)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            buffer[:, :, _window(i, ho, stride[0]), _window(j, wo, stride[1])] += share
-    return buffer[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+    hb, wb = _buffer_size(x_shape, grad.shape[2:], kernel, stride, padding)
+    share = kernel_layout(grad) / divisor
+    rows = _spread_along(share, 1, hb, kernel[0], stride[0])
+    padded = _spread_along(rows, 2, wb, kernel[1], stride[1])
+    return from_kernel_layout(padded[:, padding[0]:padding[0] + h, padding[1]:padding[1] + w])
 
 
 def global_avg_pool2d_forward(x):
@@ -147,4 +173,5 @@ def global_avg_pool2d_backward(grad, x_shape):
     """Each of the H·W pixels of a map gets 1/(H·W) of that map's gradient."""
     xp = get_array_module(grad)
     n, c, h, w = x_shape
-    return xp.broadcast_to((grad / (h * w))[:, :, None, None], x_shape)
+    share = (grad.T / (h * w))[:, None, None, :]  # (C, 1, 1, N)
+    return from_kernel_layout(xp.broadcast_to(share, (c, h, w, n)))
