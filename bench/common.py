@@ -4,9 +4,8 @@ import os
 import statistics
 import time
 
+import minin as mn  # first: it tunes OpenBLAS before NumPy loads it (see minin/_openblas.py)
 import numpy as np
-
-import minin as mn
 from minin import nn
 from minin.models import INPUT_SHAPES, nin, nin_block
 
@@ -91,7 +90,9 @@ def current_rss_bytes():
 
 
 def threads():
-    return int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
+    """The number of CPU threads both frameworks use."""
+    from minin.kernels import parallel
+    return parallel.get_num_threads()
 
 
 def timer():

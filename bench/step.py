@@ -68,6 +68,7 @@ class TorchStep:
         import torch
 
         self.torch = torch
+        torch.set_num_threads(common.threads())
         self.device = "cuda" if args.backend == "cupy" else "cpu"
         if args.tf32:
             torch.backends.cuda.matmul.allow_tf32 = True

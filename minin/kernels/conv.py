@@ -25,6 +25,7 @@ such a buffer back into the logical (N, C, H, W) view.
 import numpy as np
 
 from ..backend import get_array_module
+from . import parallel
 
 
 def output_size(size, kernel, stride, padding, dilation=1):
@@ -53,12 +54,22 @@ def _window(start, count, step):
     return slice(start, start + step * (count - 1) + 1, step)
 
 
+def _inside(count, offset, step, size):
+    """For outputs o = 0..count-1 reading input position o·step + offset: the slice of
+    outputs whose position lies inside [0, size), and the slice of positions they read."""
+    first = max(0, -(offset // step))            # smallest o with o·step + offset >= 0
+    last = min(count - 1, (size - 1 - offset) // step)
+    if last < first:
+        return slice(0, 0), slice(0, 0)
+    return slice(first, last + 1), _window(first * step + offset, last - first + 1, step)
+
+
 def im2col(x, kernel, stride, padding, dilation):
     """(N, C, H, W) input → (C·kh·kw, Ho·Wo·N) patch matrix.
 
     Row (c, i, j) of the result holds input channel c shifted by kernel offset
     (i, j) for every output pixel: one strided copy per kernel offset, never a
-    Python loop over pixels.
+    Python loop over pixels. Positions in the padding are zeros.
     """
     xp = get_array_module(x)
     if xp is not np:
@@ -68,14 +79,19 @@ def im2col(x, kernel, stride, padding, dilation):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
     source = x.transpose(1, 2, 3, 0)  # (C, H, W, N), a view
-    if ph or pw:
-        padded = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
-        padded[:, ph:ph + h, pw:pw + w] = source
-        source = padded
     cols = np.empty((c, kh, kw, ho, wo, n), dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, i, j] = source[:, _window(i * dh, ho, sh), _window(j * dw, wo, sw)]
+
+    def fill(channels):  # channels are independent: blocks of them run in parallel
+        for i in range(kh):
+            rows, y = _inside(ho, i * dh - ph, sh, h)
+            for j in range(kw):
+                columns, x_ = _inside(wo, j * dw - pw, sw, w)
+                patch = cols[channels, i, j]
+                if (rows.stop - rows.start, columns.stop - columns.start) != (ho, wo):
+                    patch[...] = 0  # some of this offset's positions are padding
+                patch[:, rows, columns] = source[channels, y, x_]
+
+    parallel.run(fill, c, cols.size)
     return cols.reshape(c * kh * kw, ho * wo * n)
 
 
@@ -83,7 +99,7 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     """The adjoint of im2col: (C·kh·kw, Ho·Wo·N) → (N, C, H, W), in kernel layout.
 
     Every input pixel that appeared in several patches receives the sum of their
-    gradients: kh·kw strided-slice additions into a padded buffer.
+    gradients: kh·kw strided-slice additions, none of them landing in the padding.
     """
     xp = get_array_module(cols)
     if xp is not np:
@@ -93,11 +109,17 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
     cols = cols.reshape(c, kh, kw, ho, wo, n)
-    padded = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            padded[:, _window(i * dh, ho, sh), _window(j * dw, wo, sw)] += cols[:, i, j]
-    return from_kernel_layout(padded[:, ph:ph + h, pw:pw + w])
+    grad = np.zeros((c, h, w, n), dtype=cols.dtype)
+
+    def accumulate(channels):
+        for i in range(kh):
+            rows, y = _inside(ho, i * dh - ph, sh, h)
+            for j in range(kw):
+                columns, x_ = _inside(wo, j * dw - pw, sw, w)
+                grad[channels, y, x_] += cols[channels, i, j, rows, columns]
+
+    parallel.run(accumulate, c, cols.size)
+    return from_kernel_layout(grad)
 
 
 def conv2d_forward(x, weight, bias, stride, padding, dilation):
@@ -111,7 +133,8 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation):
         cols = im2col(x, (kh, kw), stride, padding, dilation)
     y = weight.reshape(o, -1) @ cols
     if bias is not None:
-        y += bias[:, None]
+        xp = get_array_module(y)
+        parallel.run(lambda rows: xp.add(y[rows], bias[rows, None], out=y[rows]), o, y.size, xp)
     return from_kernel_layout(y.reshape(o, ho, wo, n)), cols
 
 
@@ -122,8 +145,12 @@ def conv2d_backward(grad, cols, weight, x_shape, weight_shape, stride, padding, 
     ``cols`` (from forward) is needed for the weight gradient, ``weight`` for x's.
     """
     o, c, kh, kw = weight_shape
+    xp = get_array_module(grad)
     g = kernel_layout(grad).reshape(o, -1)
-    grad_bias = g.sum(axis=1) if need_bias else None
+    grad_bias = None
+    if need_bias:
+        grad_bias = xp.empty(o, dtype=g.dtype)
+        parallel.run(lambda rows: xp.sum(g[rows], axis=1, out=grad_bias[rows]), o, g.size, xp)
     grad_weight = (g @ cols.T).reshape(weight_shape) if need_weight else None
     grad_x = None
     if need_x:

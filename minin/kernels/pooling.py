@@ -12,6 +12,7 @@ PyTorch picks, so the two passes also find PyTorch's argmax.
 import numpy as np
 
 from ..backend import get_array_module
+from . import parallel
 from .conv import from_kernel_layout, kernel_layout
 
 
@@ -54,31 +55,28 @@ def _padded(x, fill, kernel, stride, padding, out_hw):
     return buffer
 
 
-def _max_along(a, axis, count, size, step):
-    """Max over windows of ``size`` along ``axis`` and, as uint8, the offset of the first
-    maximum in each window."""
+def _max_along(a, axis, size, step, best, offset):
+    """Max over windows of ``size`` along ``axis`` into ``best`` and, into the uint8
+    ``offset``, the position of the first maximum in each window."""
+    xp = get_array_module(a)
+    count = best.shape[axis]
     views = [a[_along(axis, _window(j, count, step))] for j in range(size)]
-    best = views[0].copy()
+    best[...] = views[0]
     for view in views[1:]:
-        get_array_module(a).maximum(best, view, out=best)
+        xp.maximum(best, view, out=best)
     found = views[0] == best
-    offset = get_array_module(a).zeros(best.shape, dtype=np.uint8)
+    offset[...] = 0
     for view in views[1:]:
         offset += (~found).view(np.uint8)  # counts the offsets before the first maximum
         found |= view == best
-    return best, offset
 
 
-def _route_along(grad, offset, axis, length, size, step):
+def _route_along(grad, offset, axis, size, step, out):
     """The adjoint of ``_max_along``: each window's gradient goes to the offset it recorded."""
-    xp = get_array_module(grad)
-    shape = list(grad.shape)
-    shape[axis] = length
-    out = xp.zeros(shape, dtype=grad.dtype)
+    out[...] = 0
     for j in range(size):
         target = out[_along(axis, _window(j, grad.shape[axis], step))]
         target += grad if size == 1 else grad * (offset == j)
-    return out
 
 
 def max_pool2d_forward(x, kernel, stride, padding, ceil_mode):
@@ -86,14 +84,23 @@ def max_pool2d_forward(x, kernel, stride, padding, ceil_mode):
     each output's gradient to the first maximum of its window."""
     xp = get_array_module(x)
     n, c, h, w = x.shape
-    out_hw = (pool_output_size(h, kernel[0], stride[0], padding[0], ceil_mode),
-              pool_output_size(w, kernel[1], stride[1], padding[1], ceil_mode))
+    ho = pool_output_size(h, kernel[0], stride[0], padding[0], ceil_mode)
+    wo = pool_output_size(w, kernel[1], stride[1], padding[1], ceil_mode)
     if xp is not np:
         from . import cuda
-        return cuda.max_pool2d(x, kernel, stride, padding, out_hw)
-    source = _padded(x, -np.inf, kernel, stride, padding, out_hw)
-    row_max, col_offset = _max_along(source, 2, out_hw[1], kernel[1], stride[1])
-    out, row_offset = _max_along(row_max, 1, out_hw[0], kernel[0], stride[0])
+        return cuda.max_pool2d(x, kernel, stride, padding, (ho, wo))
+    source = _padded(x, -np.inf, kernel, stride, padding, (ho, wo))
+    hb = source.shape[1]
+    row_max = np.empty((c, hb, wo, n), dtype=x.dtype)
+    col_offset = np.empty(row_max.shape, dtype=np.uint8)
+    out = np.empty((c, ho, wo, n), dtype=x.dtype)
+    row_offset = np.empty(out.shape, dtype=np.uint8)
+
+    def pool(channels):  # channels are independent: blocks of them run in parallel
+        _max_along(source[channels], 2, kernel[1], stride[1], row_max[channels], col_offset[channels])
+        _max_along(row_max[channels], 1, kernel[0], stride[0], out[channels], row_offset[channels])
+
+    parallel.run(pool, c, source.size)
     return from_kernel_layout(out), (row_offset, col_offset)
 
 
@@ -106,8 +113,15 @@ def max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding):
     n, c, h, w = x_shape
     hb, wb = _buffer_size(x_shape, grad.shape[2:], kernel, stride, padding)
     row_offset, col_offset = argmax
-    rows = _route_along(kernel_layout(grad), row_offset, 1, hb, kernel[0], stride[0])
-    padded = _route_along(rows, col_offset, 2, wb, kernel[1], stride[1])
+    g = kernel_layout(grad)
+    rows = np.empty((c, hb) + g.shape[2:], dtype=g.dtype)
+    padded = np.empty((c, hb, wb, n), dtype=g.dtype)
+
+    def route(channels):
+        _route_along(g[channels], row_offset[channels], 1, kernel[0], stride[0], rows[channels])
+        _route_along(rows[channels], col_offset[channels], 2, kernel[1], stride[1], padded[channels])
+
+    parallel.run(route, c, padded.size)
     return from_kernel_layout(padded[:, padding[0]:padding[0] + h, padding[1]:padding[1] + w])
 
 
@@ -120,16 +134,15 @@ def avg_divisor(size, kernel, stride, padding, out, count_include_pad):
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
-def _sum_along(a, axis, count, size, step):
-    views = [a[_along(axis, _window(j, count, step))] for j in range(size)]
-    total = views[0].copy()
-    for view in views[1:]:
-        total += view
-    return total
+def _sum_along(a, axis, size, step, out):
+    count = out.shape[axis]
+    out[...] = a[_along(axis, _window(0, count, step))]
+    for j in range(1, size):
+        out += a[_along(axis, _window(j, count, step))]
 
 
 def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
-    """Returns (out, divisor); divisor is the (Ho, Wo) array of window counts."""
+    """Returns (out, divisor); divisor is the (Ho, Wo, 1) array of window counts."""
     xp = get_array_module(x)
     n, c, h, w = x.shape
     ho = pool_output_size(h, kernel[0], stride[0], padding[0], ceil_mode)
@@ -138,29 +151,39 @@ def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad)
                        avg_divisor(w, kernel[1], stride[1], padding[1], wo, count_include_pad))
     divisor = xp.asarray(divisor.astype(x.dtype))[:, :, None]  # (Ho, Wo, 1): broadcasts over N
     source = _padded(x, 0, kernel, stride, padding, (ho, wo))
-    out = _sum_along(_sum_along(source, 2, wo, kernel[1], stride[1]), 1, ho, kernel[0], stride[0])
-    out /= divisor
+    row_sum = xp.empty((c, source.shape[1], wo, n), dtype=x.dtype)
+    out = xp.empty((c, ho, wo, n), dtype=x.dtype)
+
+    def pool(channels):
+        _sum_along(source[channels], 2, kernel[1], stride[1], row_sum[channels])
+        _sum_along(row_sum[channels], 1, kernel[0], stride[0], out[channels])
+        out[channels] /= divisor
+
+    parallel.run(pool, c, source.size, xp)
     return from_kernel_layout(out), divisor
 
 
-def _spread_along(grad, axis, length, size, step):
+def _spread_along(grad, axis, size, step, out):
     """The adjoint of ``_sum_along``: every element of a window gets the window's gradient."""
-    xp = get_array_module(grad)
-    shape = list(grad.shape)
-    shape[axis] = length
-    out = xp.zeros(shape, dtype=grad.dtype)
+    out[...] = 0
     for j in range(size):
         out[_along(axis, _window(j, grad.shape[axis], step))] += grad
-    return out
 
 
 def avg_pool2d_backward(grad, divisor, x_shape, kernel, stride, padding):
     """Spread each output's gradient evenly over the elements it averaged."""
+    xp = get_array_module(grad)
     n, c, h, w = x_shape
     hb, wb = _buffer_size(x_shape, grad.shape[2:], kernel, stride, padding)
     share = kernel_layout(grad) / divisor
-    rows = _spread_along(share, 1, hb, kernel[0], stride[0])
-    padded = _spread_along(rows, 2, wb, kernel[1], stride[1])
+    rows = xp.empty((c, hb) + share.shape[2:], dtype=grad.dtype)
+    padded = xp.empty((c, hb, wb, n), dtype=grad.dtype)
+
+    def spread(channels):
+        _spread_along(share[channels], 1, kernel[0], stride[0], rows[channels])
+        _spread_along(rows[channels], 2, kernel[1], stride[1], padded[channels])
+
+    parallel.run(spread, c, padded.size, xp)
     return from_kernel_layout(padded[:, padding[0]:padding[0] + h, padding[1]:padding[1] + w])
 
 

@@ -1,0 +1,106 @@
+"""Forward + backward time of each NiN kernel, minin against PyTorch, on NiN-sized inputs.
+
+    python bench/kernels.py [--backend numpy|cupy] [--batch-size 128] [--repeat 15]
+
+Inputs are what the layer sees inside the reference small NiN (batch 128, 28×28
+Fashion-MNIST images), stored the way minin stores its feature maps. Both
+frameworks run each kernel alternately in one process; the table shows medians.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402  (imports minin before NumPy)
+import minin as mn  # noqa: E402
+import minin.functional as F  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def cases(n):
+    """(name, input shape, minin op, torch op, parameter shapes)."""
+    import torch.nn.functional as TF
+
+    return [
+        ("conv 5×5 1→64, 28×28", (n, 1, 28, 28), lambda x, w, b: F.conv2d(x, w, b, padding=2),
+         lambda x, w, b: TF.conv2d(x, w, b, padding=2), [(64, 1, 5, 5), (64,)]),
+        ("conv 1×1 64→64, 28×28", (n, 64, 28, 28), F.conv2d, TF.conv2d, [(64, 64, 1, 1), (64,)]),
+        ("relu 64×28×28", (n, 64, 28, 28), F.relu, TF.relu, []),
+        ("max pool 3/2, 64×28×28", (n, 64, 28, 28), lambda x: F.max_pool2d(x, 3, 2),
+         lambda x: TF.max_pool2d(x, 3, 2), []),
+        ("conv 3×3 64→128, 13×13", (n, 64, 13, 13), lambda x, w, b: F.conv2d(x, w, b, padding=1),
+         lambda x, w, b: TF.conv2d(x, w, b, padding=1), [(128, 64, 3, 3), (128,)]),
+        ("conv 1×1 128→128, 13×13", (n, 128, 13, 13), F.conv2d, TF.conv2d, [(128, 128, 1, 1), (128,)]),
+        ("max pool 3/2, 128×13×13", (n, 128, 13, 13), lambda x: F.max_pool2d(x, 3, 2),
+         lambda x: TF.max_pool2d(x, 3, 2), []),
+        ("conv 3×3 128→192, 6×6", (n, 128, 6, 6), lambda x, w, b: F.conv2d(x, w, b, padding=1),
+         lambda x, w, b: TF.conv2d(x, w, b, padding=1), [(192, 128, 3, 3), (192,)]),
+        ("avg pool 3/2, 192×8×8", (n, 192, 8, 8), lambda x: F.avg_pool2d(x, 3, 2),
+         lambda x: TF.avg_pool2d(x, 3, 2), []),
+        ("dropout 0.5, 192×6×6", (n, 192, 6, 6), F.dropout, TF.dropout, []),
+        ("global avg pool 192×6×6", (n, 192, 6, 6), F.global_avg_pool2d,
+         lambda x: TF.adaptive_avg_pool2d(x, 1).flatten(1), []),
+        ("cross-entropy 10 classes", (n, 10), lambda x: F.cross_entropy(x, np.arange(n) % 10),
+         lambda x: TF.cross_entropy(x, torch_labels(n, x.device)), []),
+    ]
+
+
+def torch_labels(n, device):
+    import torch
+    return torch.arange(n, device=device) % 10
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(common.threads())
+    mn.backend.use(args.backend)
+    xp = mn.backend.xp()
+    device = "cuda" if args.backend == "cupy" else "cpu"
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    rng = np.random.default_rng(0)
+    print(f"{'kernel (forward + backward)':<28} {'minin ms':>9} {'torch ms':>9} {'ratio':>6}")
+    total = [0.0, 0.0]
+    for name, shape, ours, theirs, param_shapes in cases(args.batch_size):
+        data = rng.standard_normal(shape).astype(np.float32)
+        params = [rng.standard_normal(s).astype(np.float32) * 0.1 for s in param_shapes]
+        stored = data if len(shape) != 4 else np.ascontiguousarray(data.transpose(1, 2, 3, 0))
+        x_ours = mn.Tensor(xp.asarray(stored) if len(shape) != 4 else xp.asarray(stored).transpose(3, 0, 1, 2),
+                           requires_grad=True)
+        p_ours = [mn.tensor(p, requires_grad=True) for p in params]
+        x_theirs = torch.tensor(data, device=device, requires_grad=True)
+        p_theirs = [torch.tensor(p, device=device, requires_grad=True) for p in params]
+
+        def run_ours():
+            out = ours(x_ours, *p_ours)
+            out.backward(xp.ones_like(out.data))  # a gradient in the output's own layout
+            if args.backend == "cupy":
+                xp.cuda.Device().synchronize()
+
+        def run_theirs():
+            out = theirs(x_theirs, *p_theirs)
+            out.backward(torch.ones_like(out))
+            sync()
+
+        times = [[], []]
+        for k in range(args.repeat + 2):
+            for j, run in enumerate((run_ours, run_theirs)):
+                start = common.timer()
+                run()
+                if k >= 2:
+                    times[j].append(common.timer() - start)
+        m = [common.median_seconds(t) for t in times]
+        total = [total[0] + m[0], total[1] + m[1]]
+        print(f"{name:<28} {m[0] * 1000:9.2f} {m[1] * 1000:9.2f} {m[0] / m[1]:6.2f}")
+    print(f"{'sum':<28} {total[0] * 1000:9.2f} {total[1] * 1000:9.2f} {total[0] / total[1]:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
