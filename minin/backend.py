@@ -109,6 +109,12 @@ def manual_seed(seed):
     _generators.clear()
 
 
+def reseed(name, seed):
+    """Give backend ``name`` a fresh generator seeded with ``seed`` (an int or a tuple of ints)."""
+    seed = np.random.SeedSequence(seed).generate_state(1)[0] if isinstance(seed, tuple) else seed
+    _generators[name] = module(name).random.default_rng(int(seed))
+
+
 def generator(name=None):
     """The random Generator of a backend; everything random in minin draws from it."""
     name = name or _current

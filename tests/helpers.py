@@ -41,3 +41,33 @@ def in_kernel_layout(array, xp=np):
 
 def is_kernel_layout(array):
     return array.transpose(1, 2, 3, 0).flags.c_contiguous
+
+
+def idx_bytes(array, magic=None):
+    """An IDX file's bytes (the MNIST format): magic number, big-endian sizes, then the data."""
+    import struct
+    array = np.asarray(array, dtype=np.uint8)
+    magic = (0x0800 | array.ndim) if magic is None else magic
+    return struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+
+
+def write_gz(path, data):
+    import gzip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(data))
+    return path
+
+
+def write_fashion_like(folder, n_train=400, n_test=100, seed=0):
+    """Fashion-MNIST-shaped IDX files whose ten classes are learnable: each class is a
+    bright block at its own place on a noisy background."""
+    rng = np.random.default_rng(seed)
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        labels = rng.integers(0, 10, n)
+        images = rng.integers(0, 60, (n, 28, 28))
+        for i, label in enumerate(labels):
+            r, c = divmod(int(label), 4)
+            images[i, 2 + 8 * r:8 + 8 * r, 2 + 7 * c:7 + 7 * c] += 180
+        write_gz(folder / f"{prefix}-images-idx3-ubyte.gz", idx_bytes(images))
+        write_gz(folder / f"{prefix}-labels-idx1-ubyte.gz", idx_bytes(labels))
+    return folder

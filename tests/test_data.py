@@ -22,6 +22,7 @@ import minin as mn
 from minin.data import (CIFAR10, MNIST, ArrayDataset, DataLoader, DatasetFormatError,
                         DatasetNotFoundError, FashionMNIST, Subset, datasets, random_split)
 from minin.data import transforms as T
+from helpers import idx_bytes, write_gz
 
 REAL_FASHION = Path("/usr/share/datasets/fashion-mnist")
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
@@ -42,18 +43,6 @@ def isolated(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------------------- file writers
-def idx_bytes(array, magic=None):
-    array = np.asarray(array, dtype=np.uint8)
-    magic = (0x0800 | array.ndim) if magic is None else magic
-    return struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
-
-
-def write_gz(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(data))
-    return path
-
-
 def make_mnist_files(folder, n_train=6, n_test=4, seed=0):
     """The four IDX files of an MNIST-style dataset; returns {split: (images, labels)}."""
     rng = np.random.default_rng(seed)

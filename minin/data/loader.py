@@ -57,7 +57,8 @@ class DataLoader:
         n = len(self.dataset.labels)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def _order(self):
+    def epoch_order(self):
+        """The order of the examples in one epoch: a fresh permutation when shuffling."""
         n = len(self.dataset.labels)
         if not self.shuffle:
             return np.arange(n)
@@ -72,17 +73,18 @@ class DataLoader:
         return self._resident[1:]
 
     def __iter__(self):
+        return self.batches(self.epoch_order())
+
+    def batches(self, order, start=0):
+        """The batches of one epoch in ``order``, from batch number ``start`` on (a run
+        resumed in the middle of an epoch continues with the same order)."""
         name = backend.current()
-        order = self._order()
         images, labels = self.dataset.images, self.dataset.labels
         if self.device_resident and name != "numpy":
             images, labels = self._device_arrays(name)
             order = backend.to_backend(order, name)
-        return self._batches(name, order, images, labels)
-
-    def _batches(self, name, order, images, labels):
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            index = order[start:start + self.batch_size]
+        for first in range(start * self.batch_size, len(self) * self.batch_size, self.batch_size):
+            index = order[first:first + self.batch_size]
             batch = self.transform(backend.to_backend(images[index], name))
             yield (batch if isinstance(batch, Tensor) else Tensor(batch),
                    Tensor(backend.to_backend(labels[index], name)))

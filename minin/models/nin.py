@@ -151,3 +151,12 @@ def nin(variant="small", num_classes=None, in_channels=None):
     if in_channels is None:
         in_channels = INPUT_SHAPES[variant][0]
     return init_nin(_BUILDERS[variant](num_classes, in_channels))
+
+
+def class_maps(model, x):
+    """What a NiN's last mlpconv layer produces: one feature map per class, before
+    global average pooling turns each map into that class's score."""
+    for index, layer in enumerate(model):
+        if isinstance(layer, nn.GlobalAvgPool2d):
+            return model[:index](x)
+    raise ValueError("class_maps needs a model with a GlobalAvgPool2d layer")
