@@ -27,18 +27,35 @@ static const minin_dim3 blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
 """
 
 
+def elementwise_source():
+    """Each cupy.ElementwiseKernel piece wrapped in a __global__ function, the way CuPy
+    wraps it: one thread per element, each argument read or written at index i."""
+    functions = []
+    for name, (inputs, outputs, body) in cuda.ELEMENTWISE.items():
+        ins = [arg.split() for arg in inputs.split(",")]
+        outs = [arg.split() for arg in outputs.split(",")]
+        params = ", ".join([f"const {t}* {n}_" for t, n in ins] + [f"{t}* {n}_" for t, n in outs])
+        loads = " ".join(f"{t} {n} = {n}_[i];" for t, n in ins) + " " + " ".join(f"{t} {n};" for t, n in outs)
+        stores = " ".join(f"{n}_[i] = {n};" for _, n in outs)
+        functions.append(
+            f'extern "C" __global__ void {name}({params}, long long total) {{\n'
+            f"  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total;"
+            f" i += (long long)blockDim.x * gridDim.x) {{ {loads} {body}; {stores} }}\n}}\n")
+    return "".join(functions)
+
+
 @pytest.mark.parametrize("ctype", ["float", "double"])
 def test_nvcc_compiles_every_kernel(tmp_path, ctype):
     nvcc = shutil.which("nvcc")
     if nvcc is None:
         pytest.skip("nvcc is not installed")
     source = tmp_path / "kernels.cu"
-    source.write_text(f"typedef {ctype} T;\n" + cuda.SOURCE)
+    source.write_text(f"typedef {ctype} T;\n" + cuda.SOURCE + elementwise_source())
     result = subprocess.run([nvcc, "-arch=sm_80", "-c", str(source), "-o", str(tmp_path / "k.o")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     symbols = subprocess.run(["nm", str(tmp_path / "k.o")], capture_output=True, text=True).stdout
-    for kernel in cuda.KERNELS:
+    for kernel in cuda.KERNELS + tuple(cuda.ELEMENTWISE):
         assert kernel in symbols
 
 
@@ -52,7 +69,7 @@ def emulated(tmp_path_factory):
     libraries = {}
     for name, ctype in (("float32", "float"), ("float64", "double")):
         source = folder / f"kernels_{name}.cpp"
-        source.write_text(PRELUDE + f"typedef {ctype} T;\n" + cuda.SOURCE)
+        source.write_text(PRELUDE + f"typedef {ctype} T;\n" + cuda.SOURCE + elementwise_source())
         library = folder / f"kernels_{name}.so"
         subprocess.run([compiler, "-O1", "-shared", "-fPIC", str(source), "-o", str(library)], check=True)
         libraries[name] = ctypes.CDLL(str(library))
@@ -72,7 +89,7 @@ def emulated(tmp_path_factory):
 
     original = cuda._launch
     cuda._launch = launch
-    yield
+    yield launch
     cuda._launch = original
 
 
@@ -142,3 +159,22 @@ def test_kernels_compile_once(gpu):
     module = cuda._modules["float32"]
     cuda.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
     assert cuda._modules["float32"] is module
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_backward_piece(emulated, dtype):
+    rng = np.random.default_rng(0)
+    grad, y = rng.standard_normal(1000).astype(dtype), np.maximum(rng.standard_normal(1000), 0).astype(dtype)
+    out = np.empty_like(y)
+    emulated("relu_backward", out.size, [grad, y, out], dtype)
+    np.testing.assert_array_equal(out, grad * (y > 0))
+
+
+@pytest.mark.gpu
+def test_relu_backward_on_the_gpu_keeps_the_layout(gpu):
+    from helpers import in_kernel_layout
+    y = in_kernel_layout(np.maximum(np.random.default_rng(0).standard_normal((2, 3, 4, 5)), 0), gpu)
+    grad = in_kernel_layout(np.random.default_rng(1).standard_normal((2, 3, 4, 5)), gpu)
+    out = cuda.relu_backward(grad, y)
+    assert is_kernel_layout(out)
+    np.testing.assert_array_equal(gpu.asnumpy(out), gpu.asnumpy(grad * (y > 0)))

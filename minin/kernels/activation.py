@@ -17,9 +17,9 @@ def _relu_backward(out, grad, y):
 def relu(x):
     """max(x, 0), elementwise; keeps x's dtype and memory layout."""
     xp = get_array_module(x)
+    out = xp.empty_like(x)  # keeps x's memory layout
     if xp is not np:
-        return xp.maximum(x, 0)
-    out = np.empty_like(x)
+        return xp.maximum(x, 0, out=out)
     parallel.elementwise(_relu, out, x)
     return out
 
@@ -31,7 +31,8 @@ def relu_backward(grad, out):
     """
     xp = get_array_module(grad)
     if xp is not np:
-        return grad * (out > 0)
+        from . import cuda
+        return cuda.relu_backward(grad, out)
     result = np.empty_like(out)
     parallel.elementwise(_relu_backward, result, grad, out)
     return result

@@ -136,8 +136,13 @@ extern "C" __global__ void max_pool_backward(
 """
 
 KERNELS = ("im2col", "col2im", "max_pool_forward", "max_pool_backward")
+
+# Element-wise kernels, as cupy.ElementwiseKernel pieces: (inputs, outputs, body).
+RELU_BACKWARD = ("T grad, T y", "T dx", "dx = y > (T)0 ? grad : (T)0")  # y = relu's output
+ELEMENTWISE = {"relu_backward": RELU_BACKWARD}
 THREADS = 256
 _modules = {}  # dtype name -> compiled cupy.RawModule
+_elementwise = {}  # name -> cupy.ElementwiseKernel
 
 
 def _compiled(dtype):
@@ -206,3 +211,19 @@ def max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding):
                                            *_ints(*kernel, *grad.shape[2:], *stride, *padding)],
             grad.dtype)
     return from_kernel_layout(dx)
+
+
+def _elementwise_kernel(name):
+    if name not in _elementwise:
+        import cupy
+        inputs, outputs, body = ELEMENTWISE[name]
+        _elementwise[name] = cupy.ElementwiseKernel(inputs, outputs, body, f"minin_{name}")
+    return _elementwise[name]
+
+
+def relu_backward(grad, y):
+    """grad where relu's output y is positive, else 0: one pass, output in y's layout."""
+    import cupy
+    out = cupy.empty_like(y)
+    _elementwise_kernel("relu_backward")(grad, y, out)
+    return out
