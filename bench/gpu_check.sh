@@ -44,7 +44,7 @@ part step-d2l-tf32 150 "$python" bench/step.py --backend cupy --model d2l --comp
   --steps 20 --json "$out/step_d2l_tf32.json"
 part step-d2l-fp32 120 "$python" bench/step.py --backend cupy --model d2l --compare torch \
   --steps 15 --no-memory --json "$out/step_d2l_fp32.json"
-part kernels 90 "$python" bench/kernels.py --backend cupy --repeat 10
+part kernels 90 "$python" bench/kernels.py --backend cupy --sizes d2l --tf32 --raw --repeat 10
 
 part train 270 "$python" -m minin train --backend cupy --tf32 --model d2l --epochs "${EPOCHS:-2}" \
   --data-dir "$data" --no-download --no-progress --out "$out/run"

@@ -19,10 +19,12 @@ import minin.functional as F  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def cases(n):
+def cases(n, sizes):
     """(name, input shape, minin op, torch op, parameter shapes)."""
     import torch.nn.functional as TF
 
+    if sizes == "d2l":
+        return d2l_cases(n, TF)
     return [
         ("conv 5×5 1→64, 28×28", (n, 1, 28, 28), lambda x, w, b: F.conv2d(x, w, b, padding=2),
          lambda x, w, b: TF.conv2d(x, w, b, padding=2), [(64, 1, 5, 5), (64,)]),
@@ -47,6 +49,67 @@ def cases(n):
     ]
 
 
+def d2l_cases(n, TF):
+    """The layers of the d2l NiN on 224×224 inputs."""
+    def conv(stride=1, padding=0):
+        return (lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=padding),
+                lambda x, w, b: TF.conv2d(x, w, b, stride=stride, padding=padding))
+
+    return [
+        ("conv 11×11/4 1→96, 224²", (n, 1, 224, 224), *conv(4), [(96, 1, 11, 11), (96,)]),
+        ("conv 1×1 96→96, 54²", (n, 96, 54, 54), *conv(), [(96, 96, 1, 1), (96,)]),
+        ("relu 96×54²", (n, 96, 54, 54), F.relu, TF.relu, []),
+        ("max pool 3/2, 96×54²", (n, 96, 54, 54), lambda x: F.max_pool2d(x, 3, 2),
+         lambda x: TF.max_pool2d(x, 3, 2), []),
+        ("conv 5×5 96→256, 26²", (n, 96, 26, 26), *conv(1, 2), [(256, 96, 5, 5), (256,)]),
+        ("conv 1×1 256→256, 26²", (n, 256, 26, 26), *conv(), [(256, 256, 1, 1), (256,)]),
+        ("relu 256×26²", (n, 256, 26, 26), F.relu, TF.relu, []),
+        ("max pool 3/2, 256×26²", (n, 256, 26, 26), lambda x: F.max_pool2d(x, 3, 2),
+         lambda x: TF.max_pool2d(x, 3, 2), []),
+        ("conv 3×3 256→384, 12²", (n, 256, 12, 12), *conv(1, 1), [(384, 256, 3, 3), (384,)]),
+        ("conv 1×1 384→384, 12²", (n, 384, 12, 12), *conv(), [(384, 384, 1, 1), (384,)]),
+        ("dropout 0.5, 384×5²", (n, 384, 5, 5), F.dropout, TF.dropout, []),
+        ("conv 3×3 384→10, 5²", (n, 384, 5, 5), *conv(1, 1), [(10, 384, 3, 3), (10,)]),
+        ("global avg pool 10×5²", (n, 10, 5, 5), F.global_avg_pool2d,
+         lambda x: TF.adaptive_avg_pool2d(x, 1).flatten(1), []),
+        ("cross-entropy 10 classes", (n, 10), lambda x: F.cross_entropy(x, np.arange(n) % 10),
+         lambda x: TF.cross_entropy(x, torch_labels(n, x.device)), []),
+    ]
+
+
+def raw_gpu_times(n):
+    """GPU time of each piece of one convolution layer's step (the d2l NiN's 5×5 layer)."""
+    import cupy
+    from cupyx.profiler import benchmark
+    from minin.kernels import activation, conv, cuda, pooling
+
+    rng = np.random.default_rng(0)
+    x = cupy.asarray(rng.standard_normal((96, 26, 26, n)), dtype=cupy.float32).transpose(3, 0, 1, 2)
+    w = cupy.asarray(rng.standard_normal((256, 2400)), dtype=cupy.float32)
+    cols = conv.im2col(x, (5, 5), (1, 1), (2, 2), (1, 1))
+    y = w @ cols
+    g = cupy.ones_like(y)
+    act = conv.from_kernel_layout(y.reshape(256, 26, 26, n))
+    pooled, argmax = pooling.max_pool2d_forward(act, (3, 3), (2, 2), (0, 0), False)
+    pieces = {
+        "im2col 5×5, 96×26²": lambda: conv.im2col(x, (5, 5), (1, 1), (2, 2), (1, 1)),
+        "GEMM forward (256×2400)·cols": lambda: w @ cols,
+        "bias add": lambda: cupy.add(y, g[:, :1], out=y),
+        "relu forward": lambda: activation.relu(act),
+        "relu backward": lambda: activation.relu_backward(act, act),
+        "GEMM weight grad g·colsᵀ": lambda: g @ cols.T,
+        "GEMM input grad wᵀ·g": lambda: w.T @ g,
+        "col2im": lambda: conv.col2im(cols, (n, 96, 26, 26), (5, 5), (1, 1), (2, 2), (1, 1)),
+        "bias grad (row sums)": lambda: g.sum(axis=1),
+        "max pool forward": lambda: cuda.max_pool2d(act, (3, 3), (2, 2), (0, 0), pooled.shape[2:]),
+        "max pool backward": lambda: cuda.max_pool2d_backward(pooled, argmax, act.shape, (3, 3), (2, 2), (0, 0)),
+    }
+    print(f"\nGPU time of the pieces of the 5×5 layer (batch {n}):")
+    for name, piece in pieces.items():
+        result = benchmark(piece, n_repeat=20, n_warmup=3)
+        print(f"  {name:<32} {result.gpu_times.mean() * 1000:8.3f} ms")
+
+
 def torch_labels(n, device):
     import torch
     return torch.arange(n, device=device) % 10
@@ -57,7 +120,14 @@ def main(argv=None):
     parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--sizes", choices=["small", "d2l"], default="small",
+                        help="layer sizes of the reference small NiN (28²) or the d2l NiN (224²)")
+    parser.add_argument("--raw", action="store_true", help="CuPy: also time the pieces of one layer")
+    parser.add_argument("--tf32", action="store_true",
+                        help="CuPy: TF32 matrix products (PyTorch's cuDNN convolutions use TF32 by default)")
     args = parser.parse_args(argv)
+    if args.tf32:
+        os.environ["CUPY_TF32"] = "1"
     import torch
 
     torch.set_num_threads(common.threads())
@@ -66,9 +136,9 @@ def main(argv=None):
     device = "cuda" if args.backend == "cupy" else "cpu"
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     rng = np.random.default_rng(0)
-    print(f"{'kernel (forward + backward)':<28} {'minin ms':>9} {'torch ms':>9} {'ratio':>6}")
+    print(f"{'kernel (forward + backward)':<30} {'minin ms':>9} {'torch ms':>9} {'ratio':>6}")
     total = [0.0, 0.0]
-    for name, shape, ours, theirs, param_shapes in cases(args.batch_size):
+    for name, shape, ours, theirs, param_shapes in cases(args.batch_size, args.sizes):
         data = rng.standard_normal(shape).astype(np.float32)
         params = [rng.standard_normal(s).astype(np.float32) * 0.1 for s in param_shapes]
         stored = data if len(shape) != 4 else np.ascontiguousarray(data.transpose(1, 2, 3, 0))
@@ -98,8 +168,10 @@ def main(argv=None):
                     times[j].append(common.timer() - start)
         m = [common.median_seconds(t) for t in times]
         total = [total[0] + m[0], total[1] + m[1]]
-        print(f"{name:<28} {m[0] * 1000:9.2f} {m[1] * 1000:9.2f} {m[0] / m[1]:6.2f}")
-    print(f"{'sum':<28} {total[0] * 1000:9.2f} {total[1] * 1000:9.2f} {total[0] / total[1]:6.2f}")
+        print(f"{name:<30} {m[0] * 1000:9.2f} {m[1] * 1000:9.2f} {m[0] / m[1]:6.2f}")
+    print(f"{'sum':<30} {total[0] * 1000:9.2f} {total[1] * 1000:9.2f} {total[0] / total[1]:6.2f}")
+    if args.raw and args.backend == "cupy":
+        raw_gpu_times(args.batch_size)
 
 
 if __name__ == "__main__":

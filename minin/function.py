@@ -12,6 +12,7 @@ import contextlib
 import numpy as np
 
 from . import backend
+from .kernels import parallel
 from .tensor import Tensor, _is_array
 
 _grad_enabled = True
@@ -148,7 +149,8 @@ def run_backward(root, grad=None, retain_graph=False):
             if node.grad is None:
                 node.grad = g.astype(node.dtype, copy=True)  # own it: g may be a view or shared
             else:
-                node.grad += g
+                xp = backend.get_array_module(g)
+                parallel.elementwise(lambda out, a, b: xp.add(a, b, out=out), node.grad, node.grad, g)
             continue
         if fn.parents is None:
             raise RuntimeError("backward through a graph that was already freed by an earlier "

@@ -14,12 +14,18 @@ import subprocess
 import numpy as np
 import pytest
 
+import minin as mn
+
 from helpers import in_kernel_layout, is_kernel_layout
 from minin.kernels import conv, cuda, pooling
 
 PRELUDE = """
 #include <algorithm>
+#include <cmath>
 using std::min;
+using std::exp;
+using std::log;
+using std::sqrt;
 struct minin_dim3 { unsigned int x, y, z; };
 static const minin_dim3 blockIdx = {0, 0, 0}, threadIdx = {0, 0, 0};
 static const minin_dim3 blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
@@ -27,30 +33,36 @@ static const minin_dim3 blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
 """
 
 
+C_TYPES = {"T": "T", "int32": "int"}
+
+
 def elementwise_source():
     """Each cupy.ElementwiseKernel piece wrapped in a __global__ function, the way CuPy
-    wraps it: one thread per element, each argument read or written at index i."""
+    wraps it: one thread per element i, every argument (scalars too, here) an array read
+    at i, outputs read and then written back at i."""
     functions = []
     for name, (inputs, outputs, body) in cuda.ELEMENTWISE.items():
         ins = [arg.split() for arg in inputs.split(",")]
         outs = [arg.split() for arg in outputs.split(",")]
-        params = ", ".join([f"const {t}* {n}_" for t, n in ins] + [f"{t}* {n}_" for t, n in outs])
-        loads = " ".join(f"{t} {n} = {n}_[i];" for t, n in ins) + " " + " ".join(f"{t} {n};" for t, n in outs)
+        params = ", ".join([f"const {C_TYPES[t]}* {n}_" for t, n in ins] +
+                           [f"{C_TYPES[t]}* {n}_" for t, n in outs])
+        loads = " ".join(f"{C_TYPES[t]} {n} = {n}_[i];" for t, n in ins + outs)
         stores = " ".join(f"{n}_[i] = {n};" for _, n in outs)
         functions.append(
-            f'extern "C" __global__ void {name}({params}, long long total) {{\n'
-            f"  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total;"
-            f" i += (long long)blockDim.x * gridDim.x) {{ {loads} {body}; {stores} }}\n}}\n")
+            f'extern "C" __global__ void {name}({params}, I total) {{\n'
+            f"  for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < total;"
+            f" i += (I)blockDim.x * gridDim.x) {{ {loads} {body}; {stores} }}\n}}\n")
     return "".join(functions)
 
 
+@pytest.mark.parametrize("index", ["int", "long long"])
 @pytest.mark.parametrize("ctype", ["float", "double"])
-def test_nvcc_compiles_every_kernel(tmp_path, ctype):
+def test_nvcc_compiles_every_kernel(tmp_path, ctype, index):
     nvcc = shutil.which("nvcc")
     if nvcc is None:
         pytest.skip("nvcc is not installed")
     source = tmp_path / "kernels.cu"
-    source.write_text(f"typedef {ctype} T;\n" + cuda.SOURCE + elementwise_source())
+    source.write_text(f"typedef {ctype} T;\ntypedef {index} I;\n" + cuda.SOURCE + elementwise_source())
     result = subprocess.run([nvcc, "-arch=sm_80", "-c", str(source), "-o", str(tmp_path / "k.o")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -60,23 +72,35 @@ def test_nvcc_compiles_every_kernel(tmp_path, ctype):
 
 
 @pytest.fixture(scope="module")
-def emulated(tmp_path_factory):
-    """cuda._launch replaced by a call into the kernels compiled for the CPU."""
+def cpu_kernels(tmp_path_factory):
+    """The kernels compiled for the CPU, for each element type and index type."""
     compiler = shutil.which("g++") or shutil.which("c++")
     if compiler is None:
         pytest.skip("no C++ compiler")
     folder = tmp_path_factory.mktemp("cuda_on_cpu")
     libraries = {}
-    for name, ctype in (("float32", "float"), ("float64", "double")):
-        source = folder / f"kernels_{name}.cpp"
-        source.write_text(PRELUDE + f"typedef {ctype} T;\n" + cuda.SOURCE + elementwise_source())
-        library = folder / f"kernels_{name}.so"
-        subprocess.run([compiler, "-O1", "-shared", "-fPIC", str(source), "-o", str(library)], check=True)
-        libraries[name] = ctypes.CDLL(str(library))
+    for dtype, ctype in (("float32", "float"), ("float64", "double")):
+        for itype, index in (("int32", "int"), ("int64", "long long")):
+            source = folder / f"kernels_{dtype}_{itype}.cpp"
+            source.write_text(PRELUDE + f"typedef {ctype} T;\ntypedef {index} I;\n" + cuda.SOURCE
+                              + elementwise_source())
+            library = folder / f"kernels_{dtype}_{itype}.so"
+            subprocess.run([compiler, "-O1", "-shared", "-fPIC", str(source), "-o", str(library)], check=True)
+            libraries[dtype, itype] = ctypes.CDLL(str(library))
+    return libraries
+
+
+@pytest.fixture(params=["32-bit", "64-bit"])
+def emulated(request, cpu_kernels, monkeypatch):
+    """cuda._launch replaced by a call into the kernels compiled for the CPU; the 64-bit
+    run pretends every array is too large for 32-bit indices."""
+    if request.param == "64-bit":
+        monkeypatch.setattr(cuda, "INDEX_LIMIT", 0)
 
     def launch(kernel, total, args, dtype):
+        itype = cuda.index_type(total, [a for a in args if isinstance(a, np.ndarray)])
         c_args = []
-        for a in list(args) + [np.int64(total)]:
+        for a in list(args) + [itype(total)]:
             if isinstance(a, np.ndarray):
                 c_args.append(ctypes.c_void_p(a.ctypes.data))
             elif isinstance(a, np.int32):
@@ -85,12 +109,10 @@ def emulated(tmp_path_factory):
                 c_args.append(ctypes.c_longlong(int(a)))
             else:
                 raise TypeError(f"unexpected kernel argument {a!r}")
-        getattr(libraries[np.dtype(dtype).name], kernel)(*c_args)
+        getattr(cpu_kernels[np.dtype(dtype).name, np.dtype(itype).name], kernel)(*c_args)
 
-    original = cuda._launch
-    cuda._launch = launch
-    yield launch
-    cuda._launch = original
+    monkeypatch.setattr(cuda, "_launch", launch)
+    return launch
 
 
 CONV_CASES = [
@@ -156,9 +178,9 @@ def test_max_pool(emulated, shape, kernel, stride, padding, ceil_mode, dtype):
 def test_kernels_compile_once(gpu):
     x = gpu.asarray(np.random.rand(1, 2, 6, 6).astype(np.float32))
     cuda.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
-    module = cuda._modules["float32"]
+    module = cuda._modules["float32", "int32"]
     cuda.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
-    assert cuda._modules["float32"] is module
+    assert cuda._modules["float32", "int32"] is module
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -166,7 +188,7 @@ def test_relu_backward_piece(emulated, dtype):
     rng = np.random.default_rng(0)
     grad, y = rng.standard_normal(1000).astype(dtype), np.maximum(rng.standard_normal(1000), 0).astype(dtype)
     out = np.empty_like(y)
-    emulated("relu_backward", out.size, [grad, y, out], dtype)
+    emulated("relu_backward", out.size, [grad, y, out], dtype)  # the wrapper's argument order
     np.testing.assert_array_equal(out, grad * (y > 0))
 
 
@@ -175,6 +197,65 @@ def test_relu_backward_on_the_gpu_keeps_the_layout(gpu):
     from helpers import in_kernel_layout
     y = in_kernel_layout(np.maximum(np.random.default_rng(0).standard_normal((2, 3, 4, 5)), 0), gpu)
     grad = in_kernel_layout(np.random.default_rng(1).standard_normal((2, 3, 4, 5)), gpu)
-    out = cuda.relu_backward(grad, y)
+    out = gpu.empty_like(y)
+    cuda.relu_backward(out, grad, y)
     assert is_kernel_layout(out)
     np.testing.assert_array_equal(gpu.asnumpy(out), gpu.asnumpy(grad * (y > 0)))
+
+
+def _full(value, like, dtype=None):
+    return np.full(like.shape, value, dtype=dtype or like.dtype)
+
+
+@pytest.mark.parametrize("nesterov", [0, 1])
+def test_sgd_momentum_piece_matches_the_optimizer(emulated, nesterov):
+    rng = np.random.default_rng(0)
+    param, grads = rng.standard_normal(50), [rng.standard_normal(50) for _ in range(3)]
+    reference = mn.nn.Parameter(param.copy())
+    optimizer = mn.optim.SGD([reference], lr=0.1, momentum=0.9, dampening=0.0 if nesterov else 0.2,
+                             weight_decay=0.01, nesterov=bool(nesterov))
+    ours, buf = param.copy(), np.zeros(50)
+    for k, g in enumerate(grads):
+        reference.grad = g
+        optimizer.step()
+        group = optimizer.param_groups[0]
+        args = [g] + [_full(group[key], g) for key in ("lr", "momentum", "dampening", "weight_decay")]
+        args += [_full(nesterov, g, np.int32), _full(int(k == 0), g, np.int32), ours, buf]
+        emulated("sgd_momentum", 50, args, np.float64)
+    np.testing.assert_allclose(ours, reference.data, rtol=1e-13)
+
+
+def test_adam_piece_matches_the_optimizer(emulated):
+    rng = np.random.default_rng(0)
+    param, grads = rng.standard_normal(50), [rng.standard_normal(50) for _ in range(3)]
+    reference = mn.nn.Parameter(param.copy())
+    optimizer = mn.optim.Adam([reference], lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)
+    ours, m, v = param.copy(), np.zeros(50), np.zeros(50)
+    for step, g in enumerate(grads, start=1):
+        reference.grad = g
+        optimizer.step()
+        scalars = [0.01, 0.8, 0.99, 1e-6, 0.1, 1 - 0.8 ** step, (1 - 0.99 ** step) ** 0.5]
+        emulated("adam", 50, [g] + [_full(x, g) for x in scalars] + [ours, m, v], np.float64)
+    np.testing.assert_allclose(ours, reference.data, rtol=1e-13)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_kernels(emulated, reduction, dtype):
+    from minin.kernels import loss
+    rng = np.random.default_rng(0)
+    logits = (rng.standard_normal((7, 10)) * 50).astype(dtype)
+    logits[0, 3] = 1000  # still finite
+    target = rng.integers(0, 10, 7)
+    expected, log_probs = loss.cross_entropy(logits, target, reduction)
+    got, probs = cuda.cross_entropy(logits.T.copy().T, target, reduction)  # a non-contiguous input
+    np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-12)
+    grad = np.asarray(rng.standard_normal(np.shape(expected)), dtype=dtype)
+    np.testing.assert_allclose(cuda.cross_entropy_backward(grad, probs, target, reduction),
+                               loss.cross_entropy_backward(grad, log_probs, target, reduction),
+                               rtol=1e-5, atol=1e-6 if dtype == np.float32 else 1e-14)
+
+
+def test_cross_entropy_kernel_marks_bad_labels_with_nan(emulated):
+    losses, _ = cuda.cross_entropy(np.zeros((3, 4)), np.array([0, 4, -1]), "none")
+    assert np.isfinite(losses[0]) and np.isnan(losses[1]) and np.isnan(losses[2])

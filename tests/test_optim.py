@@ -149,7 +149,9 @@ def test_each_backend_gives_the_numpy_result_and_checkpoints_cross_over(make, ba
     for p, q, e in zip(params, numpy_params, expected):
         assert p.backend == backend
         np.testing.assert_allclose(p.numpy(), e, rtol=1e-12, atol=1e-14)
-        np.testing.assert_array_equal(q.data, e)
+        # On the GPU an update is one fused kernel (multiply-adds rounded once), so the
+        # state it hands over agrees with NumPy's to rounding, not bit for bit.
+        np.testing.assert_allclose(q.data, e, rtol=1e-12, atol=1e-14)
 
 
 def test_step_leaves_grad_untouched_and_zero_grad_clears_it():

@@ -6,13 +6,15 @@ are deterministic and equal run to run. Inputs are read through their strides
 (in elements), so minin's (C, H, W, N) feature maps and plain NCHW batches both
 work without a copy; outputs are written in the (C, H, W, N) layout, where
 neighbouring threads handle neighbouring images and so touch neighbouring memory. Each kernel is written once over a type ``T``; the module is
-compiled once per dtype (float32, float64) on first use and cached.
+compiled on first use and cached, once per element type ``T`` (float32,
+float64) and index type ``I``: 32-bit integers wherever the sizes allow, since
+the index arithmetic (a division per axis) costs several times more in 64 bits.
 """
 
 import numpy as np
 
 from ..backend import get_array_module
-from .conv import from_kernel_layout, output_size
+from .conv import from_kernel_layout, kernel_layout, output_size
 
 SOURCE = r"""
 // im2col: cols (C, kh, kw, Ho, Wo, N) <- x (N, C, H, W), zero outside the input.
@@ -20,11 +22,11 @@ extern "C" __global__ void im2col(
     const T* x, T* cols, int N, int C, int H, int W,
     long long sN, long long sC, long long sH, long long sW,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
-    int pad_y, int pad_x, int dil_y, int dil_x, long long total)
+    int pad_y, int pad_x, int dil_y, int dil_x, I total)
 {
-    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
-         idx += (long long)blockDim.x * gridDim.x) {
-        long long t = idx;
+    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
+         idx += (I)blockDim.x * gridDim.x) {
+        I t = idx;
         int n = t % N;   t /= N;
         int ox = t % Wo; t /= Wo;
         int oy = t % Ho; t /= Ho;
@@ -42,11 +44,11 @@ extern "C" __global__ void im2col(
 extern "C" __global__ void col2im(
     const T* cols, T* dx, int N, int C, int H, int W,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
-    int pad_y, int pad_x, int dil_y, int dil_x, long long total)
+    int pad_y, int pad_x, int dil_y, int dil_x, I total)
 {
-    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
-         idx += (long long)blockDim.x * gridDim.x) {
-        long long t = idx;
+    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
+         idx += (I)blockDim.x * gridDim.x) {
+        I t = idx;
         int n = t % N;  t /= N;
         int x_ = t % W; t /= W;
         int y = t % H;
@@ -73,11 +75,11 @@ extern "C" __global__ void max_pool_forward(
     const T* x, T* out, int* argmax, int N, int C, int H, int W,
     long long sN, long long sC, long long sH, long long sW,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
-    int pad_y, int pad_x, long long total)
+    int pad_y, int pad_x, I total)
 {
-    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
-         idx += (long long)blockDim.x * gridDim.x) {
-        long long t = idx;
+    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
+         idx += (I)blockDim.x * gridDim.x) {
+        I t = idx;
         int n = t % N;   t /= N;
         int ox = t % Wo; t /= Wo;
         int oy = t % Ho;
@@ -109,11 +111,11 @@ extern "C" __global__ void max_pool_backward(
     const T* grad, const int* argmax, T* dx, int N, int C, int H, int W,
     long long gN, long long gC, long long gH, long long gW,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
-    int pad_y, int pad_x, long long total)
+    int pad_y, int pad_x, I total)
 {
-    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
-         idx += (long long)blockDim.x * gridDim.x) {
-        long long t = idx;
+    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
+         idx += (I)blockDim.x * gridDim.x) {
+        I t = idx;
         int n = t % N;  t /= N;
         int x_ = t % W; t /= W;
         int y = t % H;
@@ -133,33 +135,97 @@ extern "C" __global__ void max_pool_backward(
         dx[idx] = sum;
     }
 }
+
+// cross-entropy, forward: one thread per row of (rows, K) logits. It writes the softmax
+// probabilities (what the backward needs) and the row's loss, log-sum-exp minus the
+// label's logit; NaN for a label outside [0, K), which the GPU cannot report otherwise.
+extern "C" __global__ void cross_entropy_forward(
+    const T* logits, const long long* target, T* probs, T* loss, int K, I total)
+{
+    for (I row = (I)blockIdx.x * blockDim.x + threadIdx.x; row < total;
+         row += (I)blockDim.x * gridDim.x) {
+        const T* z = logits + (long long)row * K;
+        T top = z[0];
+        for (int k = 1; k < K; ++k) top = z[k] > top ? z[k] : top;
+        T sum = 0;
+        for (int k = 0; k < K; ++k) sum += exp(z[k] - top);
+        T lse = top + log(sum);
+        for (int k = 0; k < K; ++k) probs[(long long)row * K + k] = exp(z[k] - lse);
+        long long label = target[row];
+        loss[row] = (label >= 0 && label < K) ? lse - z[label] : sqrt((T)-1);
+    }
+}
+
+// cross-entropy, backward: one thread per logit, (softmax - one_hot(label)) * the row's
+// scale (the incoming gradient, divided by the batch size for a mean).
+extern "C" __global__ void cross_entropy_backward(
+    const T* probs, const long long* target, const T* scale, long long scale_stride,
+    T* grad, int K, I total)
+{
+    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
+         idx += (I)blockDim.x * gridDim.x) {
+        I row = idx / K;
+        int k = idx % K;
+        grad[idx] = (probs[idx] - (target[row] == k ? (T)1 : (T)0)) * scale[row * scale_stride];
+    }
+}
 """
 
-KERNELS = ("im2col", "col2im", "max_pool_forward", "max_pool_backward")
+KERNELS = ("im2col", "col2im", "max_pool_forward", "max_pool_backward", "cross_entropy_forward",
+           "cross_entropy_backward")
 
 # Element-wise kernels, as cupy.ElementwiseKernel pieces: (inputs, outputs, body).
+# Outputs named in the inputs' place are read and updated (the optimizers' state).
 RELU_BACKWARD = ("T grad, T y", "T dx", "dx = y > (T)0 ? grad : (T)0")  # y = relu's output
-ELEMENTWISE = {"relu_backward": RELU_BACKWARD}
+
+# One SGD step with momentum (PyTorch's rule), for a parameter and its momentum buffer.
+SGD_MOMENTUM = (
+    "T grad, T lr, T momentum, T dampening, T weight_decay, int32 nesterov, int32 first",
+    "T param, T buf",
+    """T d = grad + weight_decay * param;
+       buf = first ? d : momentum * buf + ((T)1 - dampening) * d;
+       param -= lr * (nesterov ? d + momentum * buf : buf)""")
+
+# One Adam step (PyTorch's rule): c1 = 1 - beta1^t, c2 = sqrt(1 - beta2^t).
+ADAM = (
+    "T grad, T lr, T beta1, T beta2, T eps, T weight_decay, T c1, T c2",
+    "T param, T m, T v",
+    """T g = grad + weight_decay * param;
+       m = beta1 * m + ((T)1 - beta1) * g;
+       v = beta2 * v + ((T)1 - beta2) * g * g;
+       param -= (lr / c1) * m / (sqrt(v) / c2 + eps)""")
+
+ELEMENTWISE = {"relu_backward": RELU_BACKWARD, "sgd_momentum": SGD_MOMENTUM, "adam": ADAM}
 THREADS = 256
-_modules = {}  # dtype name -> compiled cupy.RawModule
+INDEX_LIMIT = 2**31 - 2**29  # up to here, 32-bit indices can't overflow (grid stride included)
+_modules = {}  # (dtype name, index type name) -> compiled cupy.RawModule
 _elementwise = {}  # name -> cupy.ElementwiseKernel
 
 
-def _compiled(dtype):
+def index_type(total, arrays):
+    """np.int32 if every index the kernel computes fits in 32 bits, else np.int64."""
+    largest = max([total] + [a.size for a in arrays])
+    return np.int32 if largest <= INDEX_LIMIT else np.int64
+
+
+def _compiled(dtype, itype):
     import cupy
     name = np.dtype(dtype).name
     if name not in ("float32", "float64"):
         raise TypeError(f"the CUDA kernels take float32 or float64 arrays, got {name}")
-    if name not in _modules:
+    key = (name, np.dtype(itype).name)
+    if key not in _modules:
         ctype = "float" if name == "float32" else "double"
-        _modules[name] = cupy.RawModule(code=f"typedef {ctype} T;\n" + SOURCE)
-    return _modules[name]
+        index = "int" if itype is np.int32 else "long long"
+        _modules[key] = cupy.RawModule(code=f"typedef {ctype} T;\ntypedef {index} I;\n" + SOURCE)
+    return _modules[key]
 
 
 def _launch(kernel, total, args, dtype):
     """Run ``kernel`` with one thread per element (a grid-stride loop covers any size)."""
+    itype = index_type(total, [a for a in args if hasattr(a, "size") and not isinstance(a, np.generic)])
     blocks = max(1, min((total + THREADS - 1) // THREADS, 1 << 20))
-    _compiled(dtype).get_function(kernel)((blocks,), (THREADS,), tuple(args) + (np.int64(total),))
+    _compiled(dtype, itype).get_function(kernel)((blocks,), (THREADS,), tuple(args) + (itype(total),))
 
 
 def _ints(*values):
@@ -172,6 +238,9 @@ def _strides(a):
 
 def im2col(x, kernel, stride, padding, dilation):
     xp = get_array_module(x)
+    # In (C, H, W, N) layout neighbouring threads read neighbouring images: one copy of an
+    # input batch in another layout costs less than reading it scattered kh·kw times.
+    x = from_kernel_layout(kernel_layout(x))
     n, c, h, w = x.shape
     ho = output_size(h, kernel[0], stride[0], padding[0], dilation[0])
     wo = output_size(w, kernel[1], stride[1], padding[1], dilation[1])
@@ -221,9 +290,48 @@ def _elementwise_kernel(name):
     return _elementwise[name]
 
 
-def relu_backward(grad, y):
-    """grad where relu's output y is positive, else 0: one pass, output in y's layout."""
-    import cupy
-    out = cupy.empty_like(y)
+def relu_backward(out, grad, y):
+    """out = grad where relu's output y is positive, else 0: one pass."""
     _elementwise_kernel("relu_backward")(grad, y, out)
+
+
+def sgd_momentum(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
+    """The whole SGD-with-momentum update of one parameter in one kernel (in place)."""
+    t = param.dtype.type
+    _elementwise_kernel("sgd_momentum")(grad, t(lr), t(momentum), t(dampening), t(weight_decay),
+                                        np.int32(nesterov), np.int32(first), param, buf)
+
+
+def adam(param, grad, m, v, lr, beta1, beta2, eps, weight_decay, step):
+    """The whole Adam update of one parameter in one kernel (in place)."""
+    t = param.dtype.type
+    _elementwise_kernel("adam")(grad, t(lr), t(beta1), t(beta2), t(eps), t(weight_decay),
+                                t(1 - beta1 ** step), t((1 - beta2 ** step) ** 0.5), param, m, v)
+
+
+def cross_entropy(logits, target, reduction):
+    """Returns (loss, probabilities): two kernels for the loss of every row, then the reduction."""
+    xp = get_array_module(logits)
+    logits = xp.ascontiguousarray(logits)
+    target = xp.ascontiguousarray(target, dtype=np.int64)
+    n, k = logits.shape
+    probs = xp.empty_like(logits)
+    loss = xp.empty(n, dtype=logits.dtype)
+    _launch("cross_entropy_forward", n, [logits, target, probs, loss, *_ints(k)], logits.dtype)
+    if reduction == "mean":
+        loss = loss.mean()
+    elif reduction == "sum":
+        loss = loss.sum()
+    return loss, probs
+
+
+def cross_entropy_backward(grad, probs, target, reduction):
+    xp = get_array_module(probs)
+    n = probs.shape[0]
+    scale = xp.ascontiguousarray(grad / n if reduction == "mean" else grad, dtype=probs.dtype)
+    out = xp.empty_like(probs)
+    target = xp.ascontiguousarray(target, dtype=np.int64)
+    _launch("cross_entropy_backward", probs.size,
+            [probs, target, scale, np.int64(1 if reduction == "none" else 0), out, *_ints(probs.shape[1])],
+            probs.dtype)
     return out

@@ -1,5 +1,7 @@
 """log-softmax and cross-entropy, stable for any logits (log-sum-exp trick)."""
 
+import numpy as np
+
 from ..backend import get_array_module
 
 
@@ -19,9 +21,13 @@ def log_softmax_backward(grad, out, axis=-1):
 def cross_entropy(logits, target, reduction="mean"):
     """Negative log-likelihood of integer labels under softmax(logits).
 
-    Returns (loss, log_probs); log_probs (N, K) is what the backward needs.
+    Returns (loss, saved): ``saved`` is what ``cross_entropy_backward`` needs (the
+    log-probabilities here; the probabilities from the GPU's fused kernel).
     """
     xp = get_array_module(logits)
+    if xp is not np:
+        from . import cuda
+        return cuda.cross_entropy(logits, target, reduction)
     log_probs = log_softmax(logits, axis=1)
     picked = -xp.take_along_axis(log_probs, target[:, None], axis=1)[:, 0]
     if reduction == "mean":
@@ -34,6 +40,9 @@ def cross_entropy(logits, target, reduction="mean"):
 def cross_entropy_backward(grad, log_probs, target, reduction="mean"):
     """The fused gradient (softmax - one_hot(target)) · grad, divided by N for a mean."""
     xp = get_array_module(log_probs)
+    if xp is not np:
+        from . import cuda
+        return cuda.cross_entropy_backward(grad, log_probs, target, reduction)
     n = log_probs.shape[0]
     result = xp.exp(log_probs)
     result[xp.arange(n), target] -= 1

@@ -70,19 +70,28 @@ def run(function, count, elements, xp=np):
         future.result()  # re-raises a worker's exception here
 
 
-def _flat(array):
+def flat_view(array):
     """A 1-D view of an array stored contiguously in some axis order, or None."""
     order = np.argsort(array.strides, kind="stable")[::-1]
-    view = array.transpose(order)
+    view = array.transpose(tuple(int(a) for a in order))
     return view.reshape(-1) if view.flags.c_contiguous else None
 
 
 def elementwise(function, out, *arrays):
-    """``function(out, *arrays)`` on NumPy arrays of one shape and memory layout, split into
-    contiguous pieces run in parallel; any other case runs as one call."""
-    flats = [_flat(a) for a in (out,) + arrays]
+    """``function(out, *arrays)`` for element-wise work on arrays of one shape.
+
+    When all of them are stored contiguously in the same axis order (minin's
+    (C, H, W, N) feature maps, say), the work runs on 1-D views in memory order:
+    on the CPU cut into pieces for the threads, on the GPU as one call whose
+    neighbouring threads touch neighbouring memory. (CuPy walks an array in its
+    logical index order, which for a transposed layout jumps through memory.)
+    Other arrays run as one plain call.
+    """
+    flats = [flat_view(a) for a in (out,) + arrays]
     same_layout = all(a.strides == out.strides for a in arrays)
     if any(f is None for f in flats) or not same_layout:
         function(out, *arrays)
-        return
-    run(lambda part: function(*(f[part] for f in flats)), out.size, out.size)
+    elif isinstance(out, np.ndarray):
+        run(lambda part: function(*(f[part] for f in flats)), out.size, out.size)
+    else:
+        function(*flats)

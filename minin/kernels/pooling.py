@@ -188,8 +188,9 @@ def avg_pool2d_backward(grad, divisor, x_shape, kernel, stride, padding):
 
 
 def global_avg_pool2d_forward(x):
-    """(N, C, H, W) → (N, C): the mean of every feature map."""
-    return x.mean(axis=(2, 3))
+    """(N, C, H, W) → (N, C): the mean of every feature map (summed over H and W of the
+    (C, H, W, N) view, so the batch stays the contiguous inner axis)."""
+    return x.transpose(1, 2, 3, 0).mean(axis=(1, 2)).T
 
 
 def global_avg_pool2d_backward(grad, x_shape):

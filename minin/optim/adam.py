@@ -1,6 +1,9 @@
 """Adam, exactly as torch.optim.Adam (not AMSGrad, weight decay as L2 on the gradient)."""
 
+import numpy as np
+
 from ..backend import get_array_module
+from ..kernels import cuda
 from .optimizer import Optimizer
 
 
@@ -36,6 +39,9 @@ class Adam(Optimizer):
             state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
         state["step"] += 1
         step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        if xp is not np:  # one fused kernel on the GPU
+            cuda.adam(p.data, p.grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step)
+            return
 
         grad = p.grad
         if weight_decay != 0:

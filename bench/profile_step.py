@@ -1,0 +1,93 @@
+"""Where a training step's time goes: a table of forward and backward time per operation.
+
+    python bench/profile_step.py --backend cupy --model d2l [--tf32]
+
+Every Function's forward and backward is timed on its own, waiting for the GPU
+before and after it (CuPy queues work and returns at once, so a timer without
+a synchronize measures only the launch). The waiting makes the whole step a
+little slower than bench/step.py's figure; the shares are what matter here.
+"""
+
+import argparse
+import collections
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402  (imports minin before NumPy)
+import minin as mn  # noqa: E402
+import minin.functional as F  # noqa: E402
+
+
+def all_functions(cls=mn.Function):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from all_functions(sub)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
+    parser.add_argument("--model", choices=sorted(common.MODELS), default="reference")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--tf32", action="store_true")
+    args = parser.parse_args(argv)
+    if args.tf32:
+        os.environ["CUPY_TF32"] = "1"
+    mn.backend.use(args.backend)
+    xp = mn.backend.xp()
+    sync = xp.cuda.Device().synchronize if args.backend == "cupy" else (lambda: None)
+    model, shape = common.build(args.model)
+    model.to(args.backend)
+    optimizer = mn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    images, labels = common.batch(shape, args.batch_size)
+    images, labels = mn.tensor(images), mn.Tensor(xp.asarray(labels))
+
+    totals = collections.Counter()
+    counts = collections.Counter()
+
+    def timed(name, method):
+        def wrapper(self, *a, **k):
+            sync()
+            start = time.perf_counter()
+            result = method(self, *a, **k)
+            sync()
+            totals[name] += time.perf_counter() - start
+            counts[name] += 1
+            return result
+        return wrapper
+
+    def step():
+        loss = F.cross_entropy(model(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        sync()
+
+    for _ in range(2):
+        step()
+    for cls in set(all_functions()):
+        for kind in ("forward", "backward"):
+            if kind in vars(cls):
+                setattr(cls, kind, timed(f"{cls.__name__}.{kind}", vars(cls)[kind]))
+    optimizer_step = optimizer.step
+    optimizer.step = lambda: timed("optimizer.step", lambda self: optimizer_step())(None)
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    wall = (time.perf_counter() - start) / args.steps
+    print(f"model {args.model}, batch {args.batch_size}, backend {args.backend}, TF32 {args.tf32}: "
+          f"{wall * 1000:.1f} ms per step with a synchronize around every operation")
+    print(f"{'operation':<28} {'calls':>6} {'ms/step':>9} {'share':>7}")
+    measured = sum(totals.values()) / args.steps
+    for name, seconds in totals.most_common():
+        per_step = seconds / args.steps
+        print(f"{name:<28} {counts[name] // args.steps:6d} {per_step * 1000:9.2f} {per_step / wall:7.1%}")
+    print(f"{'(between operations)':<28} {'':6} {(wall - measured) * 1000:9.2f} {(wall - measured) / wall:7.1%}")
+
+
+if __name__ == "__main__":
+    main()
