@@ -146,11 +146,14 @@ def run_backward(root, grad=None, retain_graph=False):
                 fn.release()
             continue
         if fn is None:  # a leaf: accumulate
+            xp = backend.get_array_module(g)
             if node.grad is None:
-                node.grad = g.astype(node.dtype, copy=True)  # own it: g may be a view or shared
+                # Own it (g may be a view, or shared with another input): an array, never a
+                # NumPy scalar, even for a 0-d tensor, so later calls can add to it in place.
+                node.grad = xp.array(g, dtype=node.dtype, copy=True)
             else:
-                xp = backend.get_array_module(g)
-                parallel.elementwise(lambda out, a, b: xp.add(a, b, out=out), node.grad, node.grad, g)
+                parallel.elementwise(lambda out, a, b: xp.add(a, b, out=out),
+                                     node.grad, node.grad, xp.asarray(g))
             continue
         if fn.parents is None:
             raise RuntimeError("backward through a graph that was already freed by an earlier "

@@ -46,6 +46,15 @@ def _check_4d(x, op):
         raise ValueError(f"{op} expects a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
 
 
+def _checked_bias(bias, op, outputs):
+    if bias is None:
+        return None
+    bias = _tensor(bias, op, "bias")
+    if bias.shape != (outputs,):
+        raise ValueError(f"{op}: bias must have shape ({outputs},), got {tuple(bias.shape)}")
+    return bias
+
+
 def _check_float(x, op, what):
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"{op}: {what} must be floating point, got dtype {x.dtype}")
@@ -95,10 +104,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     if extent[0] > padded[0] or extent[1] > padded[1]:
         raise ValueError(f"conv2d: the kernel ({kernel[0]}×{kernel[1]}, {extent[0]}×{extent[1]} "
                          f"with dilation) is larger than the padded input ({padded[0]}×{padded[1]})")
-    if bias is not None:
-        bias = _tensor(bias, "conv2d", "bias")
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+    bias = _checked_bias(bias, "conv2d", weight.shape[0])
     return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 
@@ -237,10 +243,7 @@ def linear(x, weight, bias=None):
     if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input has {x.shape[-1] if x.ndim else 0} features but the "
                          f"weight expects {weight.shape[1]} (weight shape {tuple(weight.shape)})")
-    if bias is not None:
-        bias = _tensor(bias, "linear", "bias")
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+    bias = _checked_bias(bias, "linear", weight.shape[0])
     return Linear.apply(x, weight, bias)
 
 

@@ -82,6 +82,6 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, directional=False, see
         if excess.size and excess.max() > 0:
             worst = np.unravel_index(int(excess.argmax()), data.shape)
             raise AssertionError(f"gradient of input {i} (shape {tuple(data.shape)}) is wrong at "
-                                 f"index {tuple(int(k) for k in worst)}: analytic {got[worst]!r}, "
-                                 f"numerical {numeric[worst]!r}")
+                                 f"index {tuple(int(k) for k in worst)}: analytic {float(got[worst])!r}, "
+                                 f"numerical {float(numeric[worst])!r}")
     return True

@@ -97,8 +97,8 @@ class Tensor:
 
     # ---------------------------------------------------------- conversion
     def numpy(self):
-        """A NumPy copy of the data (from either backend)."""
-        return np.array(backend.asnumpy(self.data), copy=True)
+        """A C-contiguous NumPy copy of the data (from either backend)."""
+        return np.array(backend.asnumpy(self.data), copy=True, order="C")
 
     def item(self):
         """The value of a one-element tensor as a Python number."""

@@ -173,6 +173,17 @@ def test_long_chain_needs_no_recursion():
     assert x.grad.tolist() == [1.0]
 
 
+def test_gradients_of_a_scalar_leaf_accumulate():
+    x = mn.tensor(2.0, requires_grad=True)
+    (x * x).backward()
+    (x * 3).backward()
+    assert isinstance(x.grad, np.ndarray) and x.grad.shape == () and float(x.grad) == 7.0
+    y = x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert float(x.grad) == 15.0
+
+
 def test_gradients_accumulate_until_zeroed():
     x = mn.tensor([2.0], requires_grad=True)
     (x * 3).sum().backward()

@@ -86,7 +86,7 @@ def test_d2l_loads_pytorch_weights_and_gives_the_same_logits():
     their_state = {k: v.numpy() for k, v in theirs.state_dict().items()}
     assert {k: v.shape for k, v in their_state.items()} == {k: v.shape for k, v in ours.state_dict().items()}
     assert list(their_state) == list(ours.state_dict())
-    for p in theirs.parameters():  # PyTorch's default initialisation would give all-zero logits
+    for p in theirs.parameters():  # default init gives logits nearly independent of the input
         torch.nn.init.normal_(p, std=0.05)
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).random((2, 1, 224, 224)).astype(np.float32)

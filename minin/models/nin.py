@@ -38,8 +38,11 @@ def init_nin(model):
 
     PyTorch's default draws each weight with variance 1/(3·fan_in), a sixth of
     what keeps a ReLU network's activations at a steady size: through NiN's
-    twelve convolutions the signal shrinks until the logits are ~0, the loss sits
-    at 2.303 and the gradients are too small to leave it. Three choices fix it:
+    twelve convolutions the part of the signal that depends on the input shrinks
+    about threefold per layer, so the logits are little more than the biases, the
+    same for every image; the loss sits near ln(10) = 2.303 and the gradients
+    that could tell the classes apart are tiny, so training may never leave it
+    (with SGD) or take a long while (with Adam). Three choices fix it:
 
     * convolutions with a spatial kernel (and 1×1 ones that change the width)
       get He initialisation, variance 2/fan_in, which keeps the scale;
@@ -49,6 +52,7 @@ def init_nin(model):
     * the last convolution, whose maps become the class scores, starts at zero
       weights and bias 0.1: every class map is equal and, where a ReLU follows
       (the d2l network), inside the ReLU's active region, so no class is dead.
+      (So the first step changes only that layer; every layer learns from the second.)
     """
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     for conv in convs:
