@@ -149,7 +149,7 @@ def _train(args, parser):
         if config.tf32 and config.backend != "cupy":
             parser.error("--tf32 only applies to --backend cupy")
     print(f"minin train: {config.model} NiN on {config.dataset}, backend {config.backend}, "
-          f"{config.epochs} epochs, writing to {config.out}", flush=True)
+          f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}, writing to {config.out}", flush=True)
     try:
         trainer = Trainer(config, progress=not args.no_progress, resume=bool(args.resume))
         if args.resume:

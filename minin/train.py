@@ -45,7 +45,7 @@ class TrainConfig:
     model: str = "small"
     dataset: str = "fashion-mnist"
     backend: str = "numpy"
-    epochs: int = 10
+    epochs: int = 15
     batch_size: int = 128
     lr: float = 2e-3
     optimizer: str = "adam"
@@ -88,6 +88,42 @@ class TrainingDiverged(RuntimeError):
 
 class Stopped(Exception):
     """Training was stopped on request (Ctrl-C) after saving a checkpoint."""
+
+
+class _EpochTotals:
+    """Loss and accuracy of the epoch so far. The sums are backend scalars, added to
+    without waiting for the GPU; ``carried`` holds what a stopped run had counted."""
+
+    def __init__(self, xp, carried=None):
+        self.carried = carried or {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
+        self.loss_sum, self.correct = xp.zeros((), np.float64), xp.zeros((), np.int64)
+        self.seen, self.start = 0, time.perf_counter()
+
+    def add(self, loss, hits, count):
+        self.loss_sum += loss * count
+        self.correct += hits
+        self.seen += count
+
+    def state(self):
+        """Plain numbers, for a checkpoint (this reads the device)."""
+        return {"loss_sum": self.carried["loss_sum"] + float(self.loss_sum),
+                "correct": self.carried["correct"] + int(self.correct),
+                "seen": self.carried["seen"] + self.seen,
+                "seconds": self.carried["seconds"] + time.perf_counter() - self.start}
+
+    def images_per_second(self):
+        return self.seen / max(time.perf_counter() - self.start, 1e-9)
+
+    def progress(self):
+        s = self.state()
+        return {"loss": f"{s['loss_sum'] / s['seen']:.4f}", "acc": f"{s['correct'] / s['seen']:.2%}",
+                "img_s": f"{self.images_per_second():.0f}"}
+
+    def summary(self):
+        s = self.state()
+        count = max(s["seen"], 1)
+        return {"train_loss": s["loss_sum"] / count, "train_acc": s["correct"] / count,
+                "seconds": s["seconds"], "images_per_second": self.images_per_second()}
 
 
 def _dataset_class(name):
@@ -222,55 +258,38 @@ class Trainer:
         c, xp = self.config, backend.xp()
         if self.order is None:
             self.order = self.train_loader.epoch_order()
-        partial = self.partial or {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
-        self.partial = None
-        loss_sum, correct = xp.zeros((), np.float64), xp.zeros((), np.int64)
-        first_bad = xp.full((), -1, np.int64)
-        seen, start = partial["seen"], time.perf_counter()
+        totals, self.partial = _EpochTotals(xp, self.partial), None
+        first_bad = xp.full((), -1, np.int64)  # the first step with a non-finite loss
+        steps = len(self.train_loader)
         self.model.train()
-        bar = self._progress_bar(len(self.train_loader), self.step_in_epoch)
-        # A diverging run overflows; the loss check below reports it, NumPy need not warn.
-        errors = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+        bar = self._progress_bar(steps, self.step_in_epoch)
         try:
-            errors.__enter__()
-            for images, labels in self.train_loader.batches(self.order, self.step_in_epoch):
-                loss, hits = self.train_step(images, labels)
-                n = len(labels)
-                loss_sum += loss * n
-                correct += hits
-                first_bad = xp.where((first_bad < 0) & ~xp.isfinite(loss), self.step_in_epoch, first_bad)
-                self.step_in_epoch += 1
-                seen += n
-                last = self.step_in_epoch == len(self.train_loader)
-                if c.backend == "numpy" or last or self.step_in_epoch % c.sync_every == 0:
-                    self._check_finite(int(first_bad), bar)
-                    elapsed = partial["seconds"] + time.perf_counter() - start
+            # A diverging run overflows; the loss check below reports it, NumPy need not warn.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for images, labels in self.train_loader.batches(self.order, self.step_in_epoch):
+                    loss, hits = self.train_step(images, labels)
+                    totals.add(loss, hits, len(labels))
+                    first_bad = xp.where((first_bad < 0) & ~xp.isfinite(loss), self.step_in_epoch, first_bad)
+                    self.step_in_epoch += 1
+                    last = self.step_in_epoch == steps
+                    if c.backend == "numpy" or last or self.step_in_epoch % c.sync_every == 0:
+                        self._check_finite(int(first_bad), bar)  # reading it waits for the GPU
+                        if bar is not None:
+                            bar.set_postfix(totals.progress(), refresh=False)
                     if bar is not None:
-                        bar.set_postfix(loss=f"{(partial['loss_sum'] + float(loss_sum)) / seen:.4f}",
-                                        acc=f"{(partial['correct'] + int(correct)) / seen:.2%}",
-                                        img_s=f"{(seen - partial['seen']) / max(elapsed - partial['seconds'], 1e-9):.0f}",
-                                        refresh=False)
-                if bar is not None:
-                    bar.update(1)
-                if on_step is not None:
-                    on_step(self)
-                if self._stop_requested and not last:
-                    self.partial = {"loss_sum": partial["loss_sum"] + float(loss_sum),
-                                    "correct": partial["correct"] + int(correct), "seen": seen,
-                                    "seconds": partial["seconds"] + time.perf_counter() - start}
-                    self._check_finite(int(first_bad), bar)
-                    self.save_checkpoint(self.out / "last.npz")
-                    raise Stopped(f"stopped at epoch {self.epoch + 1}, step {self.step_in_epoch}; "
-                                  f"saved {self.out / 'last.npz'}")
+                        bar.update(1)
+                    if on_step is not None:
+                        on_step(self)
+                    if self._stop_requested and not last:
+                        self._check_finite(int(first_bad), bar)
+                        self.partial = totals.state()
+                        self.save_checkpoint(self.out / "last.npz")
+                        raise Stopped(f"stopped at epoch {self.epoch + 1}, step {self.step_in_epoch}; "
+                                      f"saved {self.out / 'last.npz'}")
         finally:
-            errors.__exit__(None, None, None)
             if bar is not None:
                 bar.close()
-        seconds = partial["seconds"] + time.perf_counter() - start
-        count = max(seen, 1)
-        return {"train_loss": (partial["loss_sum"] + float(loss_sum)) / count,
-                "train_acc": (partial["correct"] + int(correct)) / count,
-                "seconds": seconds, "images_per_second": (seen - partial["seen"]) / max(seconds - partial["seconds"], 1e-9)}
+        return totals.summary()
 
     def _check_finite(self, first_bad, bar):
         if first_bad >= 0:
