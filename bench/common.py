@@ -4,7 +4,7 @@ import os
 import statistics
 import time
 
-import minin as mn  # first: it tunes OpenBLAS before NumPy loads it (see minin/_openblas.py)
+import minin as mn  # first: it tunes OpenBLAS before NumPy loads it (see minin/_runtime.py)
 import numpy as np
 from minin import nn
 from minin.models import INPUT_SHAPES, nin, nin_block

@@ -4,7 +4,7 @@
     import minin.functional as F
 """
 
-from . import _openblas  # noqa: F401  (before NumPy is imported)
+from . import _runtime  # noqa: F401  (before NumPy is imported: see its docstring)
 from . import backend
 from .backend import manual_seed
 from .tensor import Tensor, cat, tensor  # first: the ops that Tensor uses import Function

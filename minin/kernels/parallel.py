@@ -10,7 +10,7 @@ cost more than it saves.
 
 The number of threads is ``MININ_NUM_THREADS`` if set, else one per core, but
 one when NumPy was imported before minin without ``OPENBLAS_THREAD_TIMEOUT``
-(see minin._openblas: OpenBLAS's spinning threads would then make more threads
+(see minin._runtime: OpenBLAS's spinning threads would then make more threads
 slower, not faster).
 """
 
@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .. import _openblas
+from .. import _runtime
 
 MIN_ELEMENTS = 1 << 16  # below this, one thread is faster
 
@@ -27,7 +27,7 @@ MIN_ELEMENTS = 1 << 16  # below this, one thread is faster
 def _default_threads():
     if os.environ.get("MININ_NUM_THREADS"):
         return max(1, int(os.environ["MININ_NUM_THREADS"]))
-    return (os.cpu_count() or 1) if _openblas.TUNED else 1
+    return (os.cpu_count() or 1) if _runtime.OPENBLAS_TUNED else 1
 
 
 _threads = _default_threads()
