@@ -1,0 +1,73 @@
+"""Checkpoints: round trips, atomic writes, and clear errors for files that are not checkpoints."""
+
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import minin as mn
+
+
+def nested():
+    return {"model": {"0.weight": np.arange(6, dtype=np.float32).reshape(2, 3)},
+            "optimizer": {"state": {"0": {"step": 3, "exp_avg": np.ones(2)}},
+                          "param_groups": [{"lr": 0.1, "betas": (0.9, 0.999), "params": [0]}]},
+            "epoch": 2, "name": "small", "best": None, "flag": True, "tensor": mn.tensor([1.0, 2.0])}
+
+
+def test_round_trip_keeps_structure_values_and_dtypes(tmp_path):
+    path = tmp_path / "ck.npz"
+    mn.save(nested(), path)
+    back = mn.load(path)
+    assert back["model"]["0.weight"].dtype == np.float32
+    np.testing.assert_array_equal(back["model"]["0.weight"], np.arange(6).reshape(2, 3))
+    group = back["optimizer"]["param_groups"][0]
+    assert group["betas"] == (0.9, 0.999) and group["params"] == [0] and group["lr"] == 0.1
+    assert back["optimizer"]["state"]["0"]["step"] == 3
+    assert back["epoch"] == 2 and back["name"] == "small" and back["best"] is None and back["flag"] is True
+    assert back["tensor"].tolist() == [1.0, 2.0]
+
+
+def test_the_file_never_holds_a_pickle(tmp_path):
+    path = tmp_path / "ck.npz"
+    mn.save(nested(), path)
+    with np.load(path, allow_pickle=False) as data:  # would raise on an object array
+        for key in data.files:
+            assert data[key].dtype != object
+
+
+def test_unstorable_objects_are_refused(tmp_path):
+    with pytest.raises(TypeError, match="cannot save an object of type object"):
+        mn.save({"x": object()}, tmp_path / "ck.npz")
+    with pytest.raises(TypeError, match="keys must be strings"):
+        mn.save({1: 2}, tmp_path / "ck.npz")
+
+
+def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "ck.npz"
+    mn.save({"epoch": 1}, path)
+    with pytest.raises(TypeError):
+        mn.save({"epoch": 2, "bad": object()}, path)
+    assert mn.load(path)["epoch"] == 1
+    assert os.listdir(tmp_path) == ["ck.npz"]
+
+
+def test_truncated_and_foreign_files_are_named_in_the_error(tmp_path):
+    path = tmp_path / "ck.npz"
+    mn.save(nested(), path)
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(mn.CheckpointError, match=r"cut\.npz.*truncated or not an \.npz"):
+        mn.load(cut)
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, weights=np.ones(3))
+    with pytest.raises(mn.CheckpointError, match=r"foreign\.npz is not a minin checkpoint"):
+        mn.load(foreign)
+    text = tmp_path / "text.npz"
+    text.write_text("hello")
+    with pytest.raises(mn.CheckpointError, match="text.npz"):
+        mn.load(text)
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        mn.load(tmp_path / "missing.npz")
+    assert zipfile.is_zipfile(path)
