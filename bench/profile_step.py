@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402  (imports minin before NumPy)
 import minin as mn  # noqa: E402
-import minin.functional as F  # noqa: E402
+from step import MininStep  # noqa: E402
 
 
 def all_functions(cls=mn.Function):
@@ -37,14 +37,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.tf32:
         os.environ["CUPY_TF32"] = "1"
-    mn.backend.use(args.backend)
-    xp = mn.backend.xp()
-    sync = xp.cuda.Device().synchronize if args.backend == "cupy" else (lambda: None)
-    model, shape = common.build(args.model)
-    model.to(args.backend)
-    optimizer = mn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    images, labels = common.batch(shape, args.batch_size)
-    images, labels = mn.tensor(images), mn.Tensor(xp.asarray(labels))
+    step = MininStep(args)  # the same step bench/step.py times
+    sync, optimizer = step.sync, step.optimizer
 
     totals = collections.Counter()
     counts = collections.Counter()
@@ -59,13 +53,6 @@ def main(argv=None):
             counts[name] += 1
             return result
         return wrapper
-
-    def step():
-        loss = F.cross_entropy(model(images), labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        sync()
 
     for _ in range(2):
         step()

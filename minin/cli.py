@@ -179,9 +179,8 @@ def _load_run(path, backend_name, data_dir, download, subset=None):
     """The model of a training checkpoint, and the matching test set and transform."""
     from . import load
     from .data import DataLoader, Subset
-    from .models import nin
     from .serialization import CheckpointError
-    from .train import TrainConfig, _dataset_class, make_transforms
+    from .train import TrainConfig, _dataset_class, build_model, make_transforms
 
     try:
         state = load(path)
@@ -189,19 +188,16 @@ def _load_run(path, backend_name, data_dir, download, subset=None):
         raise CommandError(str(exc), 2) from None
     if not isinstance(state, dict) or state.get("kind") != "minin-train":
         raise CommandError(f"{path} is not a checkpoint written by `minin train`", 2)
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    config = TrainConfig(**{k: v for k, v in state["config"].items() if k in fields})
+    config = TrainConfig.from_dict(state["config"])
     backend.use(backend_name)
     test_set = _dataset_class(config.dataset)(train=False, root=data_dir or config.data_dir or None,
                                               download=download)
     if subset:
         test_set = Subset(test_set, np.arange(min(subset, len(test_set))))
     _, transform = make_transforms(config, test_set.images.shape[1:])
-    backend.use("numpy")
-    model = nin(config.model, num_classes=len(state["classes"]), in_channels=test_set.images.shape[1])
+    model = build_model(config.model, len(state["classes"]), test_set.images.shape[1], backend_name)
     model.load_state_dict(state["model"])
-    backend.use(backend_name)
-    model.to(backend_name).eval()
+    model.eval()
     return config, state, model, test_set, DataLoader(test_set, 256, transform=transform)
 
 

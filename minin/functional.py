@@ -30,15 +30,15 @@ def _tensor(x, op, what):
     raise TypeError(f"{op}: {what} must be a Tensor, got {type(x).__name__}")
 
 
-def _pair(value, op, name, minimum):
-    """An int or a pair of ints, each at least ``minimum``, as a pair."""
-    pair = (value, value) if isinstance(value, numbers.Integral) else value
-    if (not isinstance(pair, (tuple, list)) or len(pair) != 2
-            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair)):
+def pair(value, op, name, minimum):
+    """An int or a pair of ints, each at least ``minimum``, as a pair (else a clear error)."""
+    values = (value, value) if isinstance(value, numbers.Integral) else value
+    if (not isinstance(values, (tuple, list)) or len(values) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values)):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < minimum:
+    if min(values) < minimum:
         raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
-    return int(pair[0]), int(pair[1])
+    return int(values[0]), int(values[1])
 
 
 def _check_4d(x, op):
@@ -95,9 +95,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     if x.shape[1] != weight.shape[1]:
         raise ValueError(f"conv2d: input has {x.shape[1]} channels but the weight expects "
                          f"{weight.shape[1]} (weight shape {tuple(weight.shape)})")
-    stride = _pair(stride, "conv2d", "stride", 1)
-    padding = _pair(padding, "conv2d", "padding", 0)
-    dilation = _pair(dilation, "conv2d", "dilation", 1)
+    stride = pair(stride, "conv2d", "stride", 1)
+    padding = pair(padding, "conv2d", "padding", 0)
+    dilation = pair(dilation, "conv2d", "dilation", 1)
     kernel = weight.shape[2:]
     padded = tuple(x.shape[2 + a] + 2 * padding[a] for a in (0, 1))
     extent = tuple(dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1))
@@ -119,9 +119,9 @@ def relu(x):
 
 def pool_params(op, kernel_size, stride, padding):
     """Checked (kernel, stride, padding) pairs; stride None means the kernel size."""
-    kernel = _pair(kernel_size, op, "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, op, "stride", 1)
-    padding = _pair(padding, op, "padding", 0)
+    kernel = pair(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else pair(stride, op, "stride", 1)
+    padding = pair(padding, op, "padding", 0)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kernel}")
     return kernel, stride, padding

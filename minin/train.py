@@ -77,6 +77,12 @@ class TrainConfig:
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr!r}")
 
+    @classmethod
+    def from_dict(cls, saved):
+        """A config from a saved dict (a checkpoint's), ignoring keys it does not know."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in saved.items() if k in fields})
+
     @property
     def input_size(self):
         return self.resize or (224 if self.model == "d2l" else 0)
@@ -124,6 +130,18 @@ class _EpochTotals:
         count = max(s["seen"], 1)
         return {"train_loss": s["loss_sum"] / count, "train_acc": s["correct"] / count,
                 "seconds": s["seconds"], "images_per_second": self.images_per_second()}
+
+
+def build_model(variant, num_classes, in_channels, backend_name):
+    """``nin(variant)``, built on NumPy from minin's seeded generator and then moved to
+    ``backend_name``: the same initial weights on every backend."""
+    previous = backend.current()
+    backend.use("numpy")
+    try:
+        model = nin(variant, num_classes=num_classes, in_channels=in_channels)
+    finally:
+        backend.use(previous)
+    return model.to(backend_name)
 
 
 def _dataset_class(name):
@@ -184,11 +202,7 @@ class Trainer:
             val_set, 256, transform=eval_transform, device_resident=resident)
         self.test_loader = DataLoader(test_set, 256, transform=eval_transform, device_resident=resident)
 
-        # Built on NumPy from the seed, then moved: the same initial weights on every backend.
-        backend.use("numpy")
-        self.model = nin(config.model, num_classes=len(self.classes), in_channels=train_set.images.shape[1])
-        backend.use(config.backend)
-        self.model.to(config.backend)
+        self.model = build_model(config.model, len(self.classes), train_set.images.shape[1], config.backend)
         self._check_input_size(train_set.images.shape[1:])
         self.optimizer = self._make_optimizer()
         self.scheduler = self._make_scheduler()
@@ -449,9 +463,7 @@ def resume_config(out, **overrides):
     path = Path(out) / "last.npz"
     if not path.exists():
         raise FileNotFoundError(f"nothing to resume: {path} does not exist")
-    saved = load(path)["config"]
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    saved = {k: v for k, v in saved.items() if k in fields}
+    saved = dict(load(path)["config"])
     saved.update({k: v for k, v in overrides.items() if v is not None})
     saved["out"] = str(out)
-    return TrainConfig(**saved)
+    return TrainConfig.from_dict(saved)

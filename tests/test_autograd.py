@@ -218,6 +218,10 @@ def test_no_grad_builds_no_graph():
 
     assert not f(x).requires_grad
     assert mn.is_grad_enabled()
+    with mn.no_grad():
+        with mn.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
 
 
 def test_constants_build_no_graph():

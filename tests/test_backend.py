@@ -98,3 +98,12 @@ def test_to_cupy_and_back(gpu):
     assert g.backend == "cupy" and g.requires_grad
     back = g.to("numpy")
     assert back.backend == "numpy" and back.numpy().tolist() == [1.0, 2.0]
+
+
+def test_reseed_gives_a_backend_a_fresh_deterministic_generator():
+    B.reseed("numpy", (3, 1, 4))
+    a = B.generator("numpy").random(3)
+    B.reseed("numpy", (3, 1, 4))
+    assert np.array_equal(B.generator("numpy").random(3), a)
+    B.reseed("numpy", (3, 1, 5))
+    assert not np.array_equal(B.generator("numpy").random(3), a)

@@ -158,6 +158,10 @@ def test_layers_match_functional():
 def test_layer_arguments_are_checked_at_construction():
     with pytest.raises(ValueError, match="in_channels must be a positive int"):
         nn.Conv2d(0, 3, 3)
+    with pytest.raises(ValueError, match="Conv2d: stride must be at least 1"):
+        nn.Conv2d(1, 3, 3, stride=0)
+    with pytest.raises(TypeError, match="Conv2d: kernel_size must be an int or a pair"):
+        nn.Conv2d(1, 3, (3, 3, 3))
     with pytest.raises(ValueError, match="at most half the kernel size"):
         nn.MaxPool2d(2, padding=2)
     with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):

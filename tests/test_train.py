@@ -207,3 +207,21 @@ def test_eval_summary_and_confmap_commands(data_dir, tmp_path, capsys):
     assert picture.stat().st_size > 5000
     assert "10 class maps" in capsys.readouterr().out
     assert run_cli("eval", "--checkpoint", tmp_path / "missing.npz") == 2
+
+
+def test_the_progress_bar_shows_loss_accuracy_and_speed(data_dir, tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    assert run_cli("train", "--out", tmp_path / "run", "--epochs", 1, "--batch-size", 32,
+                   "--val-split", 64, "--data-dir", data_dir, "--no-download") == 0
+    err = capsys.readouterr().err
+    assert "epoch 1/1" in err and "loss=" in err and "acc=" in err and "img_s=" in err
+
+
+def test_the_default_output_folder_never_overwrites_a_run(data_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "small-fashion-mnist").mkdir(parents=True)
+    mn.save({"kind": "minin-train"}, tmp_path / "runs" / "small-fashion-mnist" / "last.npz")
+    assert run_cli("train", "--epochs", 1, "--batch-size", 32, "--val-split", 64, "--subset", 100,
+                   "--data-dir", data_dir, "--no-download", "--no-progress") == 0
+    assert "writing to runs/small-fashion-mnist-2" in capsys.readouterr().out
+    assert (tmp_path / "runs" / "small-fashion-mnist-2" / "last.npz").exists()

@@ -49,7 +49,7 @@ def is_pointwise(kernel, stride, padding):
     return kernel == (1, 1) and stride == (1, 1) and padding == (0, 0)
 
 
-def _window(start, count, step):
+def strided_window(start, count, step):
     """The slice that picks ``count`` positions ``start, start+step, ...``."""
     return slice(start, start + step * (count - 1) + 1, step)
 
@@ -61,7 +61,7 @@ def _inside(count, offset, step, size):
     last = min(count - 1, (size - 1 - offset) // step)
     if last < first:
         return slice(0, 0), slice(0, 0)
-    return slice(first, last + 1), _window(first * step + offset, last - first + 1, step)
+    return slice(first, last + 1), strided_window(first * step + offset, last - first + 1, step)
 
 
 def im2col(x, kernel, stride, padding, dilation):

@@ -17,6 +17,11 @@ from ..backend import get_array_module
 from .conv import from_kernel_layout, kernel_layout, output_size
 
 SOURCE = r"""
+// A grid-stride loop: each thread takes every (threads in the grid)-th element, so
+// any grid covers any size.
+#define FOR_EACH(i, total) \
+    for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (I)blockDim.x * gridDim.x)
+
 // im2col: cols (C, kh, kw, Ho, Wo, N) <- x (N, C, H, W), zero outside the input.
 extern "C" __global__ void im2col(
     const T* x, T* cols, int N, int C, int H, int W,
@@ -24,8 +29,7 @@ extern "C" __global__ void im2col(
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
     int pad_y, int pad_x, int dil_y, int dil_x, I total)
 {
-    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
-         idx += (I)blockDim.x * gridDim.x) {
+    FOR_EACH(idx, total) {
         I t = idx;
         int n = t % N;   t /= N;
         int ox = t % Wo; t /= Wo;
@@ -46,8 +50,7 @@ extern "C" __global__ void col2im(
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
     int pad_y, int pad_x, int dil_y, int dil_x, I total)
 {
-    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
-         idx += (I)blockDim.x * gridDim.x) {
+    FOR_EACH(idx, total) {
         I t = idx;
         int n = t % N;  t /= N;
         int x_ = t % W; t /= W;
@@ -77,8 +80,7 @@ extern "C" __global__ void max_pool_forward(
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
     int pad_y, int pad_x, I total)
 {
-    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
-         idx += (I)blockDim.x * gridDim.x) {
+    FOR_EACH(idx, total) {
         I t = idx;
         int n = t % N;   t /= N;
         int ox = t % Wo; t /= Wo;
@@ -113,8 +115,7 @@ extern "C" __global__ void max_pool_backward(
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
     int pad_y, int pad_x, I total)
 {
-    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
-         idx += (I)blockDim.x * gridDim.x) {
+    FOR_EACH(idx, total) {
         I t = idx;
         int n = t % N;  t /= N;
         int x_ = t % W; t /= W;
@@ -142,8 +143,7 @@ extern "C" __global__ void max_pool_backward(
 extern "C" __global__ void cross_entropy_forward(
     const T* logits, const long long* target, T* probs, T* loss, int K, I total)
 {
-    for (I row = (I)blockIdx.x * blockDim.x + threadIdx.x; row < total;
-         row += (I)blockDim.x * gridDim.x) {
+    FOR_EACH(row, total) {
         const T* z = logits + (long long)row * K;
         T top = z[0];
         for (int k = 1; k < K; ++k) top = z[k] > top ? z[k] : top;
@@ -162,8 +162,7 @@ extern "C" __global__ void cross_entropy_backward(
     const T* probs, const long long* target, const T* scale, long long scale_stride,
     T* grad, int K, I total)
 {
-    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total;
-         idx += (I)blockDim.x * gridDim.x) {
+    FOR_EACH(idx, total) {
         I row = idx / K;
         int k = idx % K;
         grad[idx] = (probs[idx] - (target[row] == k ? (T)1 : (T)0)) * scale[row * scale_stride];

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..backend import get_array_module
 from . import parallel
-from .conv import from_kernel_layout, kernel_layout
+from .conv import from_kernel_layout, kernel_layout, strided_window
 
 
 def pool_output_size(size, kernel, stride, padding, ceil_mode):
@@ -24,10 +24,6 @@ def pool_output_size(size, kernel, stride, padding, ceil_mode):
     if ceil_mode and (out - 1) * stride >= size + padding:
         out -= 1
     return out
-
-
-def _window(start, count, step):
-    return slice(start, start + step * (count - 1) + 1, step)
 
 
 def _along(axis, index):
@@ -60,7 +56,7 @@ def _max_along(a, axis, size, step, best, offset):
     ``offset``, the position of the first maximum in each window."""
     xp = get_array_module(a)
     count = best.shape[axis]
-    views = [a[_along(axis, _window(j, count, step))] for j in range(size)]
+    views = [a[_along(axis, strided_window(j, count, step))] for j in range(size)]
     best[...] = views[0]
     for view in views[1:]:
         xp.maximum(best, view, out=best)
@@ -75,7 +71,7 @@ def _route_along(grad, offset, axis, size, step, out):
     """The adjoint of ``_max_along``: each window's gradient goes to the offset it recorded."""
     out[...] = 0
     for j in range(size):
-        target = out[_along(axis, _window(j, grad.shape[axis], step))]
+        target = out[_along(axis, strided_window(j, grad.shape[axis], step))]
         target += grad if size == 1 else grad * (offset == j)
 
 
@@ -136,9 +132,9 @@ def avg_divisor(size, kernel, stride, padding, out, count_include_pad):
 
 def _sum_along(a, axis, size, step, out):
     count = out.shape[axis]
-    out[...] = a[_along(axis, _window(0, count, step))]
+    out[...] = a[_along(axis, strided_window(0, count, step))]
     for j in range(1, size):
-        out += a[_along(axis, _window(j, count, step))]
+        out += a[_along(axis, strided_window(j, count, step))]
 
 
 def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
@@ -167,7 +163,7 @@ def _spread_along(grad, axis, size, step, out):
     """The adjoint of ``_sum_along``: every element of a window gets the window's gradient."""
     out[...] = 0
     for j in range(size):
-        out[_along(axis, _window(j, grad.shape[axis], step))] += grad
+        out[_along(axis, strided_window(j, grad.shape[axis], step))] += grad
 
 
 def avg_pool2d_backward(grad, divisor, x_shape, kernel, stride, padding):

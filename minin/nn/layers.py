@@ -12,10 +12,6 @@ def _new_weight(*shape):
     return Parameter(xp.empty(shape, dtype=xp.float32))
 
 
-def _pair(value):
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
 class Conv2d(Module):
     """2-D convolution with weight (out, in, kh, kw) and PyTorch's default initialisation."""
 
@@ -26,8 +22,11 @@ class Conv2d(Module):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"Conv2d: {name} must be a positive int, got {value!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride, self.padding, self.dilation = _pair(stride), _pair(padding), _pair(dilation)
+        # Checked here, so a bad argument is reported where the layer is built.
+        self.kernel_size = F.pair(kernel_size, "Conv2d", "kernel_size", 1)
+        self.stride = F.pair(stride, "Conv2d", "stride", 1)
+        self.padding = F.pair(padding, "Conv2d", "padding", 0)
+        self.dilation = F.pair(dilation, "Conv2d", "dilation", 1)
         self.weight = _new_weight(out_channels, in_channels, *self.kernel_size)
         self.register_parameter("bias", _new_weight(out_channels) if bias else None)
         self.reset_parameters()
