@@ -12,11 +12,11 @@ import numpy as np
 
 from . import backend
 from .function import Function
-from .kernels import conv, dropout as dropout_kernels, loss, pooling
+from .kernels import activation, conv, dropout as dropout_kernels, loss, pooling
 from .ops import ReLU
 from .tensor import Tensor
 
-__all__ = ["avg_pool2d", "conv2d", "cross_entropy", "dropout", "flatten", "global_avg_pool2d",
+__all__ = ["avg_pool2d", "conv2d", "conv2d_relu", "cross_entropy", "dropout", "flatten", "global_avg_pool2d",
            "linear", "log_softmax", "max_pool2d", "relu"]
 
 
@@ -63,20 +63,47 @@ def _check_float(x, op, what):
 # --------------------------------------------------------------------------- convolution
 
 class Conv2d(Function):
-    def forward(self, x, weight, bias, stride, padding, dilation):
+    def forward(self, x, weight, bias, stride, padding, dilation, relu=False):
         need_x, need_weight, _ = self.needs_input_grad
-        y, cols = conv.conv2d_forward(x, weight, bias, stride, padding, dilation)
+        y, cols = conv.conv2d_forward(x, weight, bias, stride, padding, dilation, relu)
         self.cols = cols if need_weight else None      # im2col of x, for the weight gradient
         self.weight = weight if need_x else None
+        self.out = y if relu else None                 # where it is positive, ReLU passes the gradient
         self.x_shape, self.weight_shape = x.shape, weight.shape
         self.options = stride, padding, dilation
         return y
 
     def backward(self, grad):
+        if self.out is not None:
+            grad = activation.relu_backward(grad, self.out)
         need_x, need_weight, need_bias = self.needs_input_grad
         return conv.conv2d_backward(grad, self.cols, self.weight, self.x_shape, self.weight_shape,
                                     *self.options, need_x=need_x, need_weight=need_weight,
                                     need_bias=need_bias)
+
+
+def _conv2d(x, weight, bias, stride, padding, dilation, relu, op):
+    x, weight = _tensor(x, op, "input"), _tensor(weight, op, "weight")
+    _check_4d(x, op)
+    if weight.ndim != 4:
+        raise ValueError(f"{op} expects a 4-D weight (O, C, kh, kw), got shape {tuple(weight.shape)}")
+    _check_float(x, op, "input")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"{op}: input is {x.dtype} but weight is {weight.dtype}")
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(f"{op}: input has {x.shape[1]} channels but the weight expects "
+                         f"{weight.shape[1]} (weight shape {tuple(weight.shape)})")
+    stride = pair(stride, op, "stride", 1)
+    padding = pair(padding, op, "padding", 0)
+    dilation = pair(dilation, op, "dilation", 1)
+    kernel = weight.shape[2:]
+    padded = tuple(x.shape[2 + a] + 2 * padding[a] for a in (0, 1))
+    extent = tuple(dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1))
+    if extent[0] > padded[0] or extent[1] > padded[1]:
+        raise ValueError(f"{op}: the kernel ({kernel[0]}×{kernel[1]}, {extent[0]}×{extent[1]} "
+                         f"with dilation) is larger than the padded input ({padded[0]}×{padded[1]})")
+    bias = _checked_bias(bias, op, weight.shape[0])
+    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, relu=relu)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
@@ -85,27 +112,14 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     x (N, C, H, W), weight (O, C, kh, kw), bias (O,) or None → (N, O, Ho, Wo) with
     Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1.
     """
-    x, weight = _tensor(x, "conv2d", "input"), _tensor(weight, "conv2d", "weight")
-    _check_4d(x, "conv2d")
-    if weight.ndim != 4:
-        raise ValueError(f"conv2d expects a 4-D weight (O, C, kh, kw), got shape {tuple(weight.shape)}")
-    _check_float(x, "conv2d", "input")
-    if x.dtype != weight.dtype:
-        raise TypeError(f"conv2d: input is {x.dtype} but weight is {weight.dtype}")
-    if x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv2d: input has {x.shape[1]} channels but the weight expects "
-                         f"{weight.shape[1]} (weight shape {tuple(weight.shape)})")
-    stride = pair(stride, "conv2d", "stride", 1)
-    padding = pair(padding, "conv2d", "padding", 0)
-    dilation = pair(dilation, "conv2d", "dilation", 1)
-    kernel = weight.shape[2:]
-    padded = tuple(x.shape[2 + a] + 2 * padding[a] for a in (0, 1))
-    extent = tuple(dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1))
-    if extent[0] > padded[0] or extent[1] > padded[1]:
-        raise ValueError(f"conv2d: the kernel ({kernel[0]}×{kernel[1]}, {extent[0]}×{extent[1]} "
-                         f"with dilation) is larger than the padded input ({padded[0]}×{padded[1]})")
-    bias = _checked_bias(bias, "conv2d", weight.shape[0])
-    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+    return _conv2d(x, weight, bias, stride, padding, dilation, False, "conv2d")
+
+
+def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    """relu(conv2d(x, weight, bias, ...)) as one operation: the bias and the ReLU are
+    applied in one pass over the output (cuDNN fuses them the same way), and the
+    convolution's output before the ReLU is never kept. Same values and gradients."""
+    return _conv2d(x, weight, bias, stride, padding, dilation, True, "conv2d_relu")
 
 
 # --------------------------------------------------------------------------- activations

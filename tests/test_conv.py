@@ -69,6 +69,48 @@ def test_matches_torch(options, shapes):
                        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **options), arrays)
 
 
+@pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=1), dict(dilation=2, padding=1)], ids=str)
+@pytest.mark.parametrize("kernel", [(3, 3), (1, 1)], ids=str)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_relu_gradcheck(options, kernel, bias):
+    rng = np.random.default_rng(2)
+    x, w, b = rng.standard_normal((2, 3, 6, 7)), rng.standard_normal((4, 3) + kernel), rng.standard_normal(4)
+    inputs = [leaf(x), leaf(w)] + ([leaf(b)] if bias else [])
+    assert mn.gradcheck(lambda a, ww, *bb: F.conv2d_relu(a, ww, *bb, **options), inputs)
+
+
+def test_conv2d_relu_is_relu_of_conv2d_bit_for_bit():
+    """The fused operation does the same arithmetic in the same order: equal values and
+    gradients, not merely close ones."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((4, 3, 9, 9), (8, 3, 3, 3), (8,))]
+    grad = rng.standard_normal((4, 8, 9, 9)).astype(np.float32)
+    results = []
+    for op in (lambda x, w, b: F.conv2d_relu(x, w, b, padding=1),
+               lambda x, w, b: F.relu(F.conv2d(x, w, b, padding=1))):
+        leaves = [mn.tensor(a, requires_grad=True) for a in arrays]
+        y = op(*leaves)
+        y.backward(grad)
+        results.append([y.numpy()] + [t.grad for t in leaves])
+    for fused, separate in zip(*results):
+        np.testing.assert_array_equal(fused, separate)
+    assert (results[0][0] == 0).any() and (results[0][0] > 0).any()
+
+
+def test_conv2d_relu_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((5, 3, 3, 3)), rng.standard_normal(5)]
+    compare_with_torch(lambda x, w, b: F.conv2d_relu(x, w, b, stride=2, padding=1),
+                       lambda x, w, b: torch.relu(torch.nn.functional.conv2d(x, w, b, stride=2, padding=1)),
+                       arrays)
+
+
+def test_conv2d_relu_checks_its_arguments_under_its_own_name():
+    with pytest.raises(ValueError, match="conv2d_relu: input has 3 channels"):
+        F.conv2d_relu(mn.tensor(np.zeros((1, 3, 5, 5))), mn.tensor(np.zeros((2, 4, 3, 3))))
+
+
 def test_pointwise_path_equals_im2col_path():
     """NiN's 1×1 convolutions skip im2col; the general path must give the same numbers."""
     rng = np.random.default_rng(0)
@@ -165,8 +207,9 @@ def test_errors_come_before_any_computation(monkeypatch):
 
 
 @pytest.mark.gpu
+@pytest.mark.parametrize("op", [F.conv2d, F.conv2d_relu], ids=["conv2d", "conv2d_relu"])
 @pytest.mark.parametrize("options", CONFIGS, ids=str)
-def test_gpu_matches_cpu(gpu, options):
+def test_gpu_matches_cpu(gpu, options, op):
     rng = np.random.default_rng(0)
     x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((2, 3, 9, 8), (4, 3, 3, 2), (4,)))
     grad = None
@@ -175,7 +218,7 @@ def test_gpu_matches_cpu(gpu, options):
         mn.backend.use(name)
         try:
             tx, tw, tb = (mn.tensor(a, requires_grad=True) for a in (x, w, b))
-            y = F.conv2d(tx, tw, tb, **options)
+            y = op(tx, tw, tb, **options)
             grad = rng.standard_normal(y.shape).astype(np.float32) if grad is None else grad
             y.backward(mn.backend.xp().asarray(grad))
             results[name] = [as_numpy(t) for t in (y, tx.grad, tw.grad, tb.grad)]

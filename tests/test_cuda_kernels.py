@@ -1,13 +1,16 @@
 """The CUDA kernels, checked on machines without a GPU.
 
 1. nvcc compiles every kernel for float and double (skipped where nvcc is absent).
-2. The same source, compiled as plain C++ with a one-thread "grid", runs on the
-   CPU: the grid-stride loops then visit every element in turn, so the kernels'
-   index arithmetic is compared with the NumPy kernels on many configurations.
-   The Python wrappers in minin.kernels.cuda build the arguments in both cases.
+2. The same source, compiled as plain C++, runs on the CPU: a launch runs every
+   thread of the grid that minin.kernels.cuda asks for, one after another (the
+   kernels write disjoint outputs, so the order does not matter). The kernels'
+   index arithmetic, their sharing out of rows and images between threads and
+   their grid-stride loops are compared with the NumPy kernels on many
+   configurations. The Python wrappers build the arguments in both cases.
 """
 
 import ctypes
+import re
 import shutil
 import subprocess
 
@@ -27,10 +30,27 @@ using std::exp;
 using std::log;
 using std::sqrt;
 struct minin_dim3 { unsigned int x, y, z; };
-static const minin_dim3 blockIdx = {0, 0, 0}, threadIdx = {0, 0, 0};
-static const minin_dim3 blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
+static minin_dim3 blockIdx, threadIdx, blockDim, gridDim;
 #define __global__
 """
+
+KERNEL_SIGNATURE = re.compile(r'extern "C" __global__ void (\w+)\(([^)]*)\)')
+
+
+def grid_launchers(source):
+    """For each kernel K in ``source``, a C function K_launch(blocks, threads_x, threads_y,
+    K's arguments...) that runs K once for every thread of that grid."""
+    launchers = []
+    for name, params in KERNEL_SIGNATURE.findall(source):
+        args = ", ".join(p.split()[-1].lstrip("*") for p in params.split(","))
+        launchers.append(
+            f'extern "C" void {name}_launch(unsigned grid_blocks, unsigned grid_tx, unsigned grid_ty, {params}) {{\n'
+            f"  gridDim = {{grid_blocks, 1, 1}}; blockDim = {{grid_tx, grid_ty, 1}};\n"
+            f"  for (unsigned grid_b = 0; grid_b < grid_blocks; ++grid_b) for (unsigned grid_y = 0; grid_y < grid_ty; ++grid_y)\n"
+            f"    for (unsigned grid_x = 0; grid_x < grid_tx; ++grid_x) {{\n"
+            f"      blockIdx = {{grid_b, 0, 0}}; threadIdx = {{grid_x, grid_y, 0}}; {name}({args});\n"
+            f"    }}\n}}\n")
+    return "".join(launchers)
 
 
 C_TYPES = {"T": "T", "int32": "int"}
@@ -82,24 +102,29 @@ def cpu_kernels(tmp_path_factory):
     for dtype, ctype in (("float32", "float"), ("float64", "double")):
         for itype, index in (("int32", "int"), ("int64", "long long")):
             source = folder / f"kernels_{dtype}_{itype}.cpp"
-            source.write_text(PRELUDE + f"typedef {ctype} T;\ntypedef {index} I;\n" + cuda.SOURCE
-                              + elementwise_source())
+            kernels = cuda.SOURCE + elementwise_source()
+            source.write_text(PRELUDE + f"typedef {ctype} T;\ntypedef {index} I;\n" + kernels
+                              + grid_launchers(kernels))
             library = folder / f"kernels_{dtype}_{itype}.so"
             subprocess.run([compiler, "-O1", "-shared", "-fPIC", str(source), "-o", str(library)], check=True)
             libraries[dtype, itype] = ctypes.CDLL(str(library))
     return libraries
 
 
-@pytest.fixture(params=["32-bit", "64-bit"])
+@pytest.fixture(params=["32-bit", "64-bit", "two blocks"])
 def emulated(request, cpu_kernels, monkeypatch):
-    """cuda._launch replaced by a call into the kernels compiled for the CPU; the 64-bit
-    run pretends every array is too large for 32-bit indices."""
+    """cuda._launch replaced by a run, on the CPU, of the grid it would launch. The 64-bit
+    run pretends every array is too large for 32-bit indices; the two-block run caps
+    the grid, so that the grid-stride loops go round more than once."""
     if request.param == "64-bit":
         monkeypatch.setattr(cuda, "INDEX_LIMIT", 0)
+    if request.param == "two blocks":
+        monkeypatch.setattr(cuda, "MAX_BLOCKS", 2)
 
-    def launch(kernel, total, args, dtype):
+    def launch(kernel, total, args, dtype, lanes=None):
         itype = cuda.index_type(total, [a for a in args if isinstance(a, np.ndarray)])
-        c_args = []
+        blocks, (tx, ty) = cuda.launch_shape(total, lanes)
+        c_args = [ctypes.c_uint(blocks), ctypes.c_uint(tx), ctypes.c_uint(ty)]
         for a in list(args) + [itype(total)]:
             if isinstance(a, np.ndarray):
                 c_args.append(ctypes.c_void_p(a.ctypes.data))
@@ -109,7 +134,7 @@ def emulated(request, cpu_kernels, monkeypatch):
                 c_args.append(ctypes.c_longlong(int(a)))
             else:
                 raise TypeError(f"unexpected kernel argument {a!r}")
-        getattr(cpu_kernels[np.dtype(dtype).name, np.dtype(itype).name], kernel)(*c_args)
+        getattr(cpu_kernels[np.dtype(dtype).name, np.dtype(itype).name], kernel + "_launch")(*c_args)
 
     monkeypatch.setattr(cuda, "_launch", launch)
     return launch
@@ -122,6 +147,7 @@ CONV_CASES = [
     ((2, 2, 9, 9), (3, 3), (2, 3), (2, 1), (2, 2)),
     ((3, 1, 28, 28), (5, 5), (1, 1), (2, 2), (1, 1)),
     ((1, 4, 23, 23), (11, 11), (4, 4), (0, 0), (1, 1)),
+    ((37, 2, 6, 5), (3, 3), (1, 2), (1, 1), (1, 1)),   # more images than a warp's lanes
 ]
 
 
@@ -140,8 +166,8 @@ def test_im2col_and_col2im(emulated, shape, kernel, stride, padding, dilation, d
         np.testing.assert_array_equal(got, expected)
     cols = np.random.default_rng(1).standard_normal(expected.shape).astype(dtype)
     got = cuda.col2im(cols, shape, kernel, stride, padding, dilation)
-    np.testing.assert_allclose(got, conv.col2im(cols, shape, kernel, stride, padding, dilation),
-                               rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+    # the same additions in the same order as the NumPy kernel: the same sums, bit for bit
+    np.testing.assert_array_equal(got, conv.col2im(cols, shape, kernel, stride, padding, dilation))
     assert is_kernel_layout(got)
 
 
@@ -152,6 +178,7 @@ POOL_CASES = [
     ((1, 2, 10, 7), (3, 2), (1, 2), (1, 1), True),
     ((1, 2, 11, 13), (2, 4), (3, 3), (1, 2), True),
     ((2, 2, 5, 5), (5, 5), (5, 5), (0, 0), False),
+    ((37, 2, 7, 6), (3, 3), (2, 2), (1, 1), True),
 ]
 
 
@@ -172,6 +199,19 @@ def test_max_pool(emulated, shape, kernel, stride, padding, ceil_mode, dtype):
         for g in (grad, in_kernel_layout(grad)):
             dx = cuda.max_pool2d_backward(g, argmax, shape, kernel, stride, padding)
             np.testing.assert_allclose(dx, expected_dx, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_relu(emulated, relu, dtype):
+    rng = np.random.default_rng(0)
+    y, bias = rng.standard_normal((5, 301)).astype(dtype), rng.standard_normal(5).astype(dtype)
+    y[1, 7] = np.nan
+    expected = y + bias[:, None]
+    if relu:
+        expected = np.maximum(expected, 0)
+    cuda.bias_relu(y, bias, relu)
+    np.testing.assert_array_equal(y, expected)
 
 
 @pytest.mark.gpu

@@ -208,3 +208,38 @@ def test_forward_hooks_run_and_can_be_removed():
     handle.remove()
     layer(mn.tensor([[1.0, -1.0]]))
     assert seen == [(1, 2)]
+
+
+def _run(model, x, grad):
+    y = model(x)
+    y.backward(grad)
+    return [y.numpy()] + [p.grad.copy() for p in model.parameters()]
+
+
+def test_sequential_runs_conv_then_relu_as_one_operation(monkeypatch):
+    mn.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 3, 1), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Conv2d(3, 2, 1))
+    x = mn.tensor(np.random.default_rng(0).standard_normal((3, 2, 6, 6)).astype(np.float32))
+    grad = np.random.default_rng(1).standard_normal((3, 2, 3, 3)).astype(np.float32)
+    fused_calls = []
+    fused = mn.functional.conv2d_relu
+    monkeypatch.setattr(mn.functional, "conv2d_relu", lambda *a, **k: fused_calls.append(1) or fused(*a, **k))
+    got = _run(model, x, grad)
+    assert len(fused_calls) == 2  # both conv + ReLU pairs; the last conv has no ReLU
+    model.zero_grad()
+    y = x
+    for layer in model:  # the layers one by one, unfused
+        y = layer(y)
+    y.backward(grad)
+    for a, b in zip(got, [y.numpy()] + [p.grad for p in model.parameters()]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_forward_hooks_see_both_layers_of_a_fusable_pair():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
+    seen = []
+    model[0].register_forward_hook(lambda module, inputs, output: seen.append(output.numpy().copy()))
+    y = model(mn.tensor(np.random.default_rng(0).standard_normal((2, 1, 5, 5)).astype(np.float32)))
+    assert len(seen) == 1 and (seen[0] < 0).any()  # the convolution's output, before the ReLU
+    np.testing.assert_array_equal(y.numpy(), np.maximum(seen[0], 0))

@@ -1,14 +1,16 @@
 """The CUDA kernels that the GPU uses where NumPy code would be slow on CuPy.
 
-All four are *gather* kernels: one thread per output element, which reads
-everything it needs and writes only its own element. No atomics, so results
-are deterministic and equal run to run. Inputs are read through their strides
-(in elements), so minin's (C, H, W, N) feature maps and plain NCHW batches both
-work without a copy; outputs are written in the (C, H, W, N) layout, where
-neighbouring threads handle neighbouring images and so touch neighbouring memory. Each kernel is written once over a type ``T``; the module is
-compiled on first use and cached, once per element type ``T`` (float32,
-float64) and index type ``I``: 32-bit integers wherever the sizes allow, since
-the index arithmetic (a division per axis) costs several times more in 64 bits.
+They are *gather* kernels: each thread writes only its own part of the output and
+reads everything that part needs. No atomics, so results are deterministic and
+equal run to run. Outputs are written in minin's (C, H, W, N) layout; each thread
+of the feature-map kernels takes one row of the output, and the batch, the
+innermost axis, is shared out between neighbouring threads, so they touch
+neighbouring memory and the index arithmetic is done once per row. Max pooling
+reads its input through its strides (in elements), so plain NCHW batches work
+without a copy. Each kernel is written once over a type ``T``; the module is
+compiled on first use and cached, once per element type ``T`` (float32, float64)
+and index type ``I``: 32-bit integers wherever the sizes allow, since the index
+arithmetic costs several times more in 64 bits.
 """
 
 import numpy as np
@@ -22,118 +24,149 @@ SOURCE = r"""
 #define FOR_EACH(i, total) \
     for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (I)blockDim.x * gridDim.x)
 
-// im2col: cols (C, kh, kw, Ho, Wo, N) <- x (N, C, H, W), zero outside the input.
+// The feature-map kernels give each thread one *row* of their output (one channel and
+// one image row, say), and share out the batch, the innermost axis of minin's
+// (C, H, W, N) layout, between the blockDim.x threads of a block row ("lanes"): lane l
+// takes images l, l + lanes, ...  Neighbouring lanes touch neighbouring memory, and
+// the divisions that locate a row are done once per row, not once per element.
+#define FOR_EACH_ROW(r, rows) \
+    for (I r = (I)blockIdx.x * blockDim.y + threadIdx.y; r < rows; r += (I)blockDim.y * gridDim.x)
+#define FOR_EACH_IMAGE(n, N) for (int n = threadIdx.x; n < N; n += blockDim.x)
+
+// im2col: cols (C, kh, kw, Ho, Wo, N) <- x (C, H, W, N), zero outside the input.
+// A row is (c, i, j, oy): what kernel offset (i, j) of channel c sees along output row oy.
 extern "C" __global__ void im2col(
     const T* x, T* cols, int N, int C, int H, int W,
-    long long sN, long long sC, long long sH, long long sW,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
-    int pad_y, int pad_x, int dil_y, int dil_x, I total)
+    int pad_y, int pad_x, int dil_y, int dil_x, I rows)
 {
-    FOR_EACH(idx, total) {
-        I t = idx;
-        int n = t % N;   t /= N;
-        int ox = t % Wo; t /= Wo;
-        int oy = t % Ho; t /= Ho;
+    FOR_EACH_ROW(r, rows) {
+        int oy = r % Ho;
+        I t = r / Ho;
         int j = t % kw;  t /= kw;
         int i = t % kh;
         int c = t / kh;
         int y = oy * stride_y - pad_y + i * dil_y;
-        int x_ = ox * stride_x - pad_x + j * dil_x;
-        bool inside = y >= 0 && y < H && x_ >= 0 && x_ < W;
-        cols[idx] = inside ? x[n * sN + c * sC + y * sH + x_ * sW] : (T)0;
+        bool row_inside = y >= 0 && y < H;
+        I in = ((I)c * H + y) * W * N;   // input row y of channel c (read only when inside)
+        T* out = cols + r * Wo * N;
+        for (int ox = 0; ox < Wo; ++ox) {
+            int x_ = ox * stride_x - pad_x + j * dil_x;
+            bool inside = row_inside && x_ >= 0 && x_ < W;
+            FOR_EACH_IMAGE(n, N) out[ox * N + n] = inside ? x[in + x_ * N + n] : (T)0;
+        }
     }
 }
 
 // col2im: dx (C, H, W, N) <- the sum of every column entry that im2col copied from it.
+// A row is (c, y). Like the NumPy kernel, it adds the kh·kw kernel offsets' columns in
+// turn (each thread owns its row of dx, so there is no race), which gives the same sums.
 extern "C" __global__ void col2im(
     const T* cols, T* dx, int N, int C, int H, int W,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
-    int pad_y, int pad_x, int dil_y, int dil_x, I total)
+    int pad_y, int pad_x, int dil_y, int dil_x, I rows)
 {
-    FOR_EACH(idx, total) {
-        I t = idx;
-        int n = t % N;  t /= N;
-        int x_ = t % W; t /= W;
-        int y = t % H;
-        int c = t / H;
-        T sum = 0;
+    FOR_EACH_ROW(r, rows) {
+        int y = r % H;
+        int c = r / H;
+        T* out = dx + r * W * N;
+        for (int x_ = 0; x_ < W; ++x_)
+            FOR_EACH_IMAGE(n, N) out[x_ * N + n] = 0;
         for (int i = 0; i < kh; ++i) {
             int ty = y + pad_y - i * dil_y;          // = oy * stride_y for the output row oy
             if (ty < 0 || ty % stride_y != 0 || ty / stride_y >= Ho) continue;
             int oy = ty / stride_y;
             for (int j = 0; j < kw; ++j) {
-                int tx = x_ + pad_x - j * dil_x;
-                if (tx < 0 || tx % stride_x != 0 || tx / stride_x >= Wo) continue;
-                int ox = tx / stride_x;
-                sum += cols[((((long long)c * kh + i) * kw + j) * Ho * Wo + (long long)oy * Wo + ox) * N + n];
+                const T* in = cols + ((((I)c * kh + i) * kw + j) * Ho + oy) * Wo * N;
+                for (int ox = 0; ox < Wo; ++ox) {
+                    int x_ = ox * stride_x - pad_x + j * dil_x;
+                    if (x_ < 0 || x_ >= W) continue;
+                    FOR_EACH_IMAGE(n, N) out[x_ * N + n] += in[ox * N + n];
+                }
             }
         }
-        dx[idx] = sum;
     }
 }
 
 // max pooling: out and argmax (C, Ho, Wo, N); argmax = i * kw + j of the first maximum.
 // Window positions outside the input are skipped, which is padding with -inf.
+// A row is (c, oy); x is read through its strides (in elements).
 extern "C" __global__ void max_pool_forward(
     const T* x, T* out, int* argmax, int N, int C, int H, int W,
     long long sN, long long sC, long long sH, long long sW,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
-    int pad_y, int pad_x, I total)
+    int pad_y, int pad_x, I rows)
 {
-    FOR_EACH(idx, total) {
-        I t = idx;
-        int n = t % N;   t /= N;
-        int ox = t % Wo; t /= Wo;
-        int oy = t % Ho;
-        int c = t / Ho;
-        const T* plane = x + n * sN + c * sC;
-        int y0 = oy * stride_y - pad_y, x0 = ox * stride_x - pad_x;
-        T best = 0;
-        int best_k = -1;
-        for (int i = 0; i < kh; ++i) {
-            int y = y0 + i;
-            if (y < 0 || y >= H) continue;
-            for (int j = 0; j < kw; ++j) {
-                int x_ = x0 + j;
-                if (x_ < 0 || x_ >= W) continue;
-                T v = plane[y * sH + x_ * sW];
-                if (best_k < 0 || v > best || v != v) {  // v != v: NaN propagates, as in PyTorch
-                    best = v;
-                    best_k = i * kw + j;
+    FOR_EACH_ROW(r, rows) {
+        int oy = r % Ho;
+        int c = r / Ho;
+        int y0 = oy * stride_y - pad_y;
+        for (int ox = 0; ox < Wo; ++ox) {
+            int x0 = ox * stride_x - pad_x;
+            I o = (r * Wo + ox) * N;
+            FOR_EACH_IMAGE(n, N) {
+                const T* plane = x + n * sN + c * sC;
+                T best = 0;
+                int best_k = -1;
+                for (int i = 0; i < kh; ++i) {
+                    int y = y0 + i;
+                    if (y < 0 || y >= H) continue;
+                    for (int j = 0; j < kw; ++j) {
+                        int x_ = x0 + j;
+                        if (x_ < 0 || x_ >= W) continue;
+                        T v = plane[y * sH + x_ * sW];
+                        if (best_k < 0 || v > best || v != v) {  // v != v: NaN propagates, as in PyTorch
+                            best = v;
+                            best_k = i * kw + j;
+                        }
+                    }
                 }
+                out[o + n] = best;
+                argmax[o + n] = best_k;
             }
         }
-        out[idx] = best;
-        argmax[idx] = best_k;
     }
 }
 
 // max pooling backward: dx (C, H, W, N) <- the gradients of the windows whose maximum it was.
+// A row is (c, y); the windows covering pixel (y, x) are found with a division per axis.
 extern "C" __global__ void max_pool_backward(
     const T* grad, const int* argmax, T* dx, int N, int C, int H, int W,
     long long gN, long long gC, long long gH, long long gW,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
-    int pad_y, int pad_x, I total)
+    int pad_y, int pad_x, I rows)
+{
+    FOR_EACH_ROW(r, rows) {
+        int y = r % H;
+        int c = r / H;
+        int yp = y + pad_y;                          // row in the padded input
+        int oy_first = yp < kh ? 0 : (yp - kh) / stride_y + 1;
+        int oy_last = min(yp / stride_y, Ho - 1);
+        for (int x_ = 0; x_ < W; ++x_) {
+            int xp = x_ + pad_x;
+            int ox_first = xp < kw ? 0 : (xp - kw) / stride_x + 1;
+            int ox_last = min(xp / stride_x, Wo - 1);
+            FOR_EACH_IMAGE(n, N) {
+                const int* am = argmax + (long long)c * Ho * Wo * N + n;
+                const T* g = grad + n * gN + c * gC;
+                T sum = 0;
+                for (int oy = oy_first; oy <= oy_last; ++oy)
+                    for (int ox = ox_first; ox <= ox_last; ++ox)
+                        if (am[((long long)oy * Wo + ox) * N] == (yp - oy * stride_y) * kw + (xp - ox * stride_x))
+                            sum += g[oy * gH + ox * gW];
+                dx[(r * W + x_) * N + n] = sum;
+            }
+        }
+    }
+}
+
+// A convolution's bias, added in place to its (O, M) output, and with relu set, ReLU
+// in the same pass: one read and one write of the output instead of two of each.
+extern "C" __global__ void bias_relu(T* y, const T* bias, I M, int relu, I total)
 {
     FOR_EACH(idx, total) {
-        I t = idx;
-        int n = t % N;  t /= N;
-        int x_ = t % W; t /= W;
-        int y = t % H;
-        int c = t / H;
-        int yp = y + pad_y, xp = x_ + pad_x;         // position in the padded input
-        int oy_first = yp < kh ? 0 : (yp - kh) / stride_y + 1;
-        int ox_first = xp < kw ? 0 : (xp - kw) / stride_x + 1;
-        int oy_last = min(yp / stride_y, Ho - 1);
-        int ox_last = min(xp / stride_x, Wo - 1);
-        const int* am = argmax + (long long)c * Ho * Wo * N + n;
-        const T* g = grad + n * gN + c * gC;
-        T sum = 0;
-        for (int oy = oy_first; oy <= oy_last; ++oy)
-            for (int ox = ox_first; ox <= ox_last; ++ox)
-                if (am[((long long)oy * Wo + ox) * N] == (yp - oy * stride_y) * kw + (xp - ox * stride_x))
-                    sum += g[oy * gH + ox * gW];
-        dx[idx] = sum;
+        T v = y[idx] + bias[idx / M];
+        y[idx] = relu && v < (T)0 ? (T)0 : v;   // NaN stays NaN, as with maximum(v, 0)
     }
 }
 
@@ -170,8 +203,8 @@ extern "C" __global__ void cross_entropy_backward(
 }
 """
 
-KERNELS = ("im2col", "col2im", "max_pool_forward", "max_pool_backward", "cross_entropy_forward",
-           "cross_entropy_backward")
+KERNELS = ("im2col", "col2im", "max_pool_forward", "max_pool_backward", "bias_relu",
+           "cross_entropy_forward", "cross_entropy_backward")
 
 # Element-wise kernels, as cupy.ElementwiseKernel pieces: (inputs, outputs, body).
 # Outputs named in the inputs' place are read and updated (the optimizers' state).
@@ -196,6 +229,7 @@ ADAM = (
 
 ELEMENTWISE = {"relu_backward": RELU_BACKWARD, "sgd_momentum": SGD_MOMENTUM, "adam": ADAM}
 THREADS = 256
+MAX_BLOCKS = 1 << 20
 INDEX_LIMIT = 2**31 - 2**29  # up to here, 32-bit indices can't overflow (grid stride included)
 _modules = {}  # (dtype name, index type name) -> compiled cupy.RawModule
 _elementwise = {}  # name -> cupy.ElementwiseKernel
@@ -220,11 +254,25 @@ def _compiled(dtype, itype):
     return _modules[key]
 
 
-def _launch(kernel, total, args, dtype):
-    """Run ``kernel`` with one thread per element (a grid-stride loop covers any size)."""
+def launch_shape(total, lanes=None):
+    """(blocks, (threads x, threads y)) for ``total`` work items. Without ``lanes``, one
+    thread per item (FOR_EACH); with it, a block row of ``lanes`` threads per item (FOR_EACH_ROW)."""
+    x, y = (THREADS, 1) if lanes is None else (lanes, THREADS // lanes)
+    per_block = x * y if lanes is None else y
+    return max(1, min((total + per_block - 1) // per_block, MAX_BLOCKS)), (x, y)
+
+
+def lanes_for(batch):
+    """Lanes per row: a warp's 32 for a batch of 32 or more, else the batch rounded up to a
+    power of two, so that small batches don't leave most threads idle."""
+    return min(32, 1 << max(0, batch - 1).bit_length())
+
+
+def _launch(kernel, total, args, dtype, lanes=None):
+    """Run ``kernel`` over ``total`` items (a grid-stride loop covers any size)."""
     itype = index_type(total, [a for a in args if hasattr(a, "size") and not isinstance(a, np.generic)])
-    blocks = max(1, min((total + THREADS - 1) // THREADS, 1 << 20))
-    _compiled(dtype, itype).get_function(kernel)((blocks,), (THREADS,), tuple(args) + (itype(total),))
+    blocks, threads = launch_shape(total, lanes)
+    _compiled(dtype, itype).get_function(kernel)((blocks,), threads, tuple(args) + (itype(total),))
 
 
 def _ints(*values):
@@ -237,15 +285,17 @@ def _strides(a):
 
 def im2col(x, kernel, stride, padding, dilation):
     xp = get_array_module(x)
-    # In (C, H, W, N) layout neighbouring threads read neighbouring images: one copy of an
-    # input batch in another layout costs less than reading it scattered kh·kw times.
-    x = from_kernel_layout(kernel_layout(x))
-    n, c, h, w = x.shape
+    # The kernel reads x in (C, H, W, N) layout, where neighbouring threads read neighbouring
+    # images: one copy of an input batch in another layout costs less than reading it
+    # scattered kh·kw times.
+    x = kernel_layout(x)
+    c, h, w, n = x.shape
     ho = output_size(h, kernel[0], stride[0], padding[0], dilation[0])
     wo = output_size(w, kernel[1], stride[1], padding[1], dilation[1])
-    cols = xp.empty((c * kernel[0] * kernel[1], n * ho * wo), dtype=x.dtype)
-    _launch("im2col", cols.size, [x, cols, *_ints(n, c, h, w), *_strides(x),
-                                  *_ints(*kernel, ho, wo, *stride, *padding, *dilation)], x.dtype)
+    cols = xp.empty((c * kernel[0] * kernel[1], ho * wo * n), dtype=x.dtype)
+    _launch("im2col", c * kernel[0] * kernel[1] * ho,
+            [x, cols, *_ints(n, c, h, w, *kernel, ho, wo, *stride, *padding, *dilation)],
+            x.dtype, lanes_for(n))
     return cols
 
 
@@ -256,8 +306,8 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     wo = output_size(w, kernel[1], stride[1], padding[1], dilation[1])
     cols = xp.ascontiguousarray(cols)
     dx = xp.empty((c, h, w, n), dtype=cols.dtype)
-    _launch("col2im", dx.size, [cols, dx, *_ints(n, c, h, w),
-                                *_ints(*kernel, ho, wo, *stride, *padding, *dilation)], cols.dtype)
+    _launch("col2im", c * h, [cols, dx, *_ints(n, c, h, w, *kernel, ho, wo, *stride, *padding, *dilation)],
+            cols.dtype, lanes_for(n))
     return from_kernel_layout(dx)
 
 
@@ -266,8 +316,9 @@ def max_pool2d(x, kernel, stride, padding, out_hw):
     n, c, h, w = x.shape
     out = xp.empty((c,) + tuple(out_hw) + (n,), dtype=x.dtype)
     argmax = xp.empty(out.shape, dtype=np.int32)
-    _launch("max_pool_forward", out.size, [x, out, argmax, *_ints(n, c, h, w), *_strides(x),
-                                           *_ints(*kernel, *out_hw, *stride, *padding)], x.dtype)
+    _launch("max_pool_forward", c * out_hw[0], [x, out, argmax, *_ints(n, c, h, w), *_strides(x),
+                                                *_ints(*kernel, *out_hw, *stride, *padding)],
+            x.dtype, lanes_for(n))
     return from_kernel_layout(out), argmax
 
 
@@ -275,10 +326,18 @@ def max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding):
     xp = get_array_module(grad)
     n, c, h, w = x_shape
     dx = xp.empty((c, h, w, n), dtype=grad.dtype)
-    _launch("max_pool_backward", dx.size, [grad, argmax, dx, *_ints(n, c, h, w), *_strides(grad),
-                                           *_ints(*kernel, *grad.shape[2:], *stride, *padding)],
-            grad.dtype)
+    _launch("max_pool_backward", c * h, [grad, argmax, dx, *_ints(n, c, h, w), *_strides(grad),
+                                         *_ints(*kernel, *grad.shape[2:], *stride, *padding)],
+            grad.dtype, lanes_for(n))
     return from_kernel_layout(dx)
+
+
+def bias_relu(y, bias, relu):
+    """y (O, M) += bias[:, None], then ReLU if ``relu``; in place, one pass."""
+    if not y.flags.c_contiguous:
+        raise ValueError("bias_relu works in place on a C-contiguous (O, M) array")
+    row_length = index_type(y.size, [y])(y.shape[1])  # the index type _launch picks
+    _launch("bias_relu", y.size, [y, bias.astype(y.dtype, copy=False), row_length, np.int32(relu)], y.dtype)
 
 
 def _elementwise_kernel(name):
