@@ -3,14 +3,16 @@
 #   1. the gpu-marked tests (every CUDA kernel against the NumPy one, each op on CuPy),
 #   2. bench/step.py: the d2l NiN's training step against PyTorch + cuDNN (and the
 #      per-kernel table of bench/kernels.py),
-#   3. `minin train --backend cupy` on Fashion-MNIST (2 epochs unless EPOCHS is set).
+#   3. bench/profile_step.py: where the step's time goes, operation by operation,
+#   4. `minin train --backend cupy` on Fashion-MNIST (2 epochs unless EPOCHS is set).
 #
 #   bench/gpu_check.sh FASHION_MNIST_DIR
 #
 # FASHION_MNIST_DIR holds the four .gz files. minin runs from this checkout
 # (PYTHONPATH), nothing is installed. The log and the results go to $OUT if it is
 # set, else to ./gpu-check. Each part has its own time limit, and a failing part
-# does not stop the others; the whole check takes under 8 minutes on an H100/H200.
+# does not stop the others; the whole check takes under 8 minutes on an H100/H200
+# (with EPOCHS=10, about 2 minutes more).
 set -uo pipefail
 
 data=${1:?usage: bench/gpu_check.sh FASHION_MNIST_DIR}
@@ -45,8 +47,10 @@ part step-d2l-tf32 150 "$python" bench/step.py --backend cupy --model d2l --comp
 part step-d2l-fp32 120 "$python" bench/step.py --backend cupy --model d2l --compare torch \
   --steps 15 --no-memory --json "$out/step_d2l_fp32.json"
 part kernels 90 "$python" bench/kernels.py --backend cupy --sizes d2l --tf32 --raw --repeat 10
+part profile 90 "$python" bench/profile_step.py --backend cupy --model d2l --tf32
 
-part train 270 "$python" -m minin train --backend cupy --tf32 --model d2l --epochs "${EPOCHS:-2}" \
+epochs=${EPOCHS:-2}
+part train $((90 + 30 * epochs)) "$python" -m minin train --backend cupy --tf32 --model d2l --epochs "$epochs" \
   --data-dir "$data" --no-download --no-progress --out "$out/run"
 # The trained weights alone (no optimizer state), small enough to bring back.
 part export 60 "$python" -c "

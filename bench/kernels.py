@@ -94,7 +94,9 @@ def raw_gpu_times(n):
     pieces = {
         "im2col 5×5, 96×26²": lambda: conv.im2col(x, (5, 5), (1, 1), (2, 2), (1, 1)),
         "GEMM forward (256×2400)·cols": lambda: w @ cols,
+        "copy of that output (bandwidth)": lambda: y.copy(),
         "bias add": lambda: cupy.add(y, g[:, :1], out=y),
+        "bias + ReLU, fused": lambda: conv.bias_relu(y, g[:, 0], True),
         "relu forward": lambda: activation.relu(act),
         "relu backward": lambda: activation.relu_backward(act, act),
         "GEMM weight grad g·colsᵀ": lambda: g @ cols.T,

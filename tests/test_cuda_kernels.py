@@ -148,6 +148,7 @@ CONV_CASES = [
     ((3, 1, 28, 28), (5, 5), (1, 1), (2, 2), (1, 1)),
     ((1, 4, 23, 23), (11, 11), (4, 4), (0, 0), (1, 1)),
     ((37, 2, 6, 5), (3, 3), (1, 2), (1, 1), (1, 1)),   # more images than a warp's lanes
+    ((130, 1, 4, 4), (3, 3), (1, 1), (1, 1), (1, 1)),  # more than col2im's 4 images per lane
 ]
 
 
@@ -210,7 +211,7 @@ def test_bias_relu(emulated, relu, dtype):
     expected = y + bias[:, None]
     if relu:
         expected = np.maximum(expected, 0)
-    cuda.bias_relu(y, bias, relu)
+    cuda.bias_relu(y, np.stack([bias, bias], axis=1)[:, 0], relu)  # a strided bias
     np.testing.assert_array_equal(y, expected)
 
 

@@ -24,11 +24,11 @@ SOURCE = r"""
 #define FOR_EACH(i, total) \
     for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (I)blockDim.x * gridDim.x)
 
-// The feature-map kernels give each thread one *row* of their output (one channel and
-// one image row, say), and share out the batch, the innermost axis of minin's
-// (C, H, W, N) layout, between the blockDim.x threads of a block row ("lanes"): lane l
-// takes images l, l + lanes, ...  Neighbouring lanes touch neighbouring memory, and
-// the divisions that locate a row are done once per row, not once per element.
+// The feature-map kernels give each thread one *row* of their output viewed as a 2-D
+// array (rows, Wo·N) or (rows, N), and share out the batch, the innermost axis of
+// minin's (C, H, W, N) layout, between the blockDim.x threads of a block row ("lanes"):
+// lane l takes images l, l + lanes, ...  Neighbouring lanes touch neighbouring memory,
+// and the divisions that locate a row are done once per row, not once per element.
 #define FOR_EACH_ROW(r, rows) \
     for (I r = (I)blockIdx.x * blockDim.y + threadIdx.y; r < rows; r += (I)blockDim.y * gridDim.x)
 #define FOR_EACH_IMAGE(n, N) for (int n = threadIdx.x; n < N; n += blockDim.x)
@@ -36,7 +36,7 @@ SOURCE = r"""
 // im2col: cols (C, kh, kw, Ho, Wo, N) <- x (C, H, W, N), zero outside the input.
 // A row is (c, i, j, oy): what kernel offset (i, j) of channel c sees along output row oy.
 extern "C" __global__ void im2col(
-    const T* x, T* cols, int N, int C, int H, int W,
+    const T* __restrict__ x, T* __restrict__ cols, int N, int C, int H, int W,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
     int pad_y, int pad_x, int dil_y, int dil_x, I rows)
 {
@@ -59,30 +59,39 @@ extern "C" __global__ void im2col(
 }
 
 // col2im: dx (C, H, W, N) <- the sum of every column entry that im2col copied from it.
-// A row is (c, y). Like the NumPy kernel, it adds the kh·kw kernel offsets' columns in
-// turn (each thread owns its row of dx, so there is no race), which gives the same sums.
+// A row is a pixel (c, y, x). Each thread sums for IMAGES images at once, so the search
+// for the kernel offsets (i, j) that reached the pixel is shared by them; it adds them in
+// the NumPy kernel's order, which gives the same sums, bit for bit.
+#define IMAGES 4
 extern "C" __global__ void col2im(
-    const T* cols, T* dx, int N, int C, int H, int W,
+    const T* __restrict__ cols, T* __restrict__ dx, int N, int C, int H, int W,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
     int pad_y, int pad_x, int dil_y, int dil_x, I rows)
 {
     FOR_EACH_ROW(r, rows) {
-        int y = r % H;
-        int c = r / H;
-        T* out = dx + r * W * N;
-        for (int x_ = 0; x_ < W; ++x_)
-            FOR_EACH_IMAGE(n, N) out[x_ * N + n] = 0;
-        for (int i = 0; i < kh; ++i) {
-            int ty = y + pad_y - i * dil_y;          // = oy * stride_y for the output row oy
-            if (ty < 0 || ty % stride_y != 0 || ty / stride_y >= Ho) continue;
-            int oy = ty / stride_y;
-            for (int j = 0; j < kw; ++j) {
-                const T* in = cols + ((((I)c * kh + i) * kw + j) * Ho + oy) * Wo * N;
-                for (int ox = 0; ox < Wo; ++ox) {
-                    int x_ = ox * stride_x - pad_x + j * dil_x;
-                    if (x_ < 0 || x_ >= W) continue;
-                    FOR_EACH_IMAGE(n, N) out[x_ * N + n] += in[ox * N + n];
+        int x_ = r % W;
+        I t = r / W;
+        int y = t % H;
+        int c = t / H;
+        for (int n0 = threadIdx.x; n0 < N; n0 += IMAGES * blockDim.x) {
+            T sum[IMAGES] = {0};
+            for (int i = 0; i < kh; ++i) {
+                int ty = y + pad_y - i * dil_y;          // = oy * stride_y for the output row oy
+                if (ty < 0 || ty % stride_y != 0 || ty / stride_y >= Ho) continue;
+                for (int j = 0; j < kw; ++j) {
+                    int tx = x_ + pad_x - j * dil_x;
+                    if (tx < 0 || tx % stride_x != 0 || tx / stride_x >= Wo) continue;
+                    const T* in = cols + (((((I)c * kh + i) * kw + j) * Ho + ty / stride_y) * Wo
+                                          + tx / stride_x) * N;
+                    for (int k = 0; k < IMAGES; ++k) {
+                        int n = n0 + k * blockDim.x;
+                        if (n < N) sum[k] += in[n];
+                    }
                 }
+            }
+            for (int k = 0; k < IMAGES; ++k) {
+                int n = n0 + k * blockDim.x;
+                if (n < N) dx[r * N + n] = sum[k];
             }
         }
     }
@@ -90,79 +99,76 @@ extern "C" __global__ void col2im(
 
 // max pooling: out and argmax (C, Ho, Wo, N); argmax = i * kw + j of the first maximum.
 // Window positions outside the input are skipped, which is padding with -inf.
-// A row is (c, oy); x is read through its strides (in elements).
+// A row is an output pixel (c, oy, ox); x is read through its strides (in elements).
 extern "C" __global__ void max_pool_forward(
-    const T* x, T* out, int* argmax, int N, int C, int H, int W,
+    const T* __restrict__ x, T* __restrict__ out, int* __restrict__ argmax, int N, int C, int H, int W,
     long long sN, long long sC, long long sH, long long sW,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
     int pad_y, int pad_x, I rows)
 {
     FOR_EACH_ROW(r, rows) {
-        int oy = r % Ho;
-        int c = r / Ho;
-        int y0 = oy * stride_y - pad_y;
-        for (int ox = 0; ox < Wo; ++ox) {
-            int x0 = ox * stride_x - pad_x;
-            I o = (r * Wo + ox) * N;
-            FOR_EACH_IMAGE(n, N) {
-                const T* plane = x + n * sN + c * sC;
-                T best = 0;
-                int best_k = -1;
-                for (int i = 0; i < kh; ++i) {
-                    int y = y0 + i;
-                    if (y < 0 || y >= H) continue;
-                    for (int j = 0; j < kw; ++j) {
-                        int x_ = x0 + j;
-                        if (x_ < 0 || x_ >= W) continue;
-                        T v = plane[y * sH + x_ * sW];
-                        if (best_k < 0 || v > best || v != v) {  // v != v: NaN propagates, as in PyTorch
-                            best = v;
-                            best_k = i * kw + j;
-                        }
+        int ox = r % Wo;
+        I t = r / Wo;
+        int oy = t % Ho;
+        int c = t / Ho;
+        int y0 = oy * stride_y - pad_y, x0 = ox * stride_x - pad_x;
+        FOR_EACH_IMAGE(n, N) {
+            const T* plane = x + n * sN + c * sC;
+            T best = 0;
+            int best_k = -1;
+            for (int i = 0; i < kh; ++i) {
+                int y = y0 + i;
+                if (y < 0 || y >= H) continue;
+                for (int j = 0; j < kw; ++j) {
+                    int x_ = x0 + j;
+                    if (x_ < 0 || x_ >= W) continue;
+                    T v = plane[y * sH + x_ * sW];
+                    if (best_k < 0 || v > best || v != v) {  // v != v: NaN propagates, as in PyTorch
+                        best = v;
+                        best_k = i * kw + j;
                     }
                 }
-                out[o + n] = best;
-                argmax[o + n] = best_k;
             }
+            out[r * N + n] = best;
+            argmax[r * N + n] = best_k;
         }
     }
 }
 
 // max pooling backward: dx (C, H, W, N) <- the gradients of the windows whose maximum it was.
-// A row is (c, y); the windows covering pixel (y, x) are found with a division per axis.
+// A row is a pixel (c, y, x); the windows covering it are found with a division per axis.
 extern "C" __global__ void max_pool_backward(
-    const T* grad, const int* argmax, T* dx, int N, int C, int H, int W,
-    long long gN, long long gC, long long gH, long long gW,
+    const T* __restrict__ grad, const int* __restrict__ argmax, T* __restrict__ dx,
+    int N, int C, int H, int W, long long gN, long long gC, long long gH, long long gW,
     int kh, int kw, int Ho, int Wo, int stride_y, int stride_x,
     int pad_y, int pad_x, I rows)
 {
     FOR_EACH_ROW(r, rows) {
-        int y = r % H;
-        int c = r / H;
-        int yp = y + pad_y;                          // row in the padded input
+        int x_ = r % W;
+        I t = r / W;
+        int y = t % H;
+        int c = t / H;
+        int yp = y + pad_y, xp = x_ + pad_x;         // position in the padded input
         int oy_first = yp < kh ? 0 : (yp - kh) / stride_y + 1;
+        int ox_first = xp < kw ? 0 : (xp - kw) / stride_x + 1;
         int oy_last = min(yp / stride_y, Ho - 1);
-        for (int x_ = 0; x_ < W; ++x_) {
-            int xp = x_ + pad_x;
-            int ox_first = xp < kw ? 0 : (xp - kw) / stride_x + 1;
-            int ox_last = min(xp / stride_x, Wo - 1);
-            FOR_EACH_IMAGE(n, N) {
-                const int* am = argmax + (long long)c * Ho * Wo * N + n;
-                const T* g = grad + n * gN + c * gC;
-                T sum = 0;
-                for (int oy = oy_first; oy <= oy_last; ++oy)
-                    for (int ox = ox_first; ox <= ox_last; ++ox)
-                        if (am[((long long)oy * Wo + ox) * N] == (yp - oy * stride_y) * kw + (xp - ox * stride_x))
-                            sum += g[oy * gH + ox * gW];
-                dx[(r * W + x_) * N + n] = sum;
-            }
+        int ox_last = min(xp / stride_x, Wo - 1);
+        FOR_EACH_IMAGE(n, N) {
+            const int* am = argmax + (long long)c * Ho * Wo * N + n;
+            const T* g = grad + n * gN + c * gC;
+            T sum = 0;
+            for (int oy = oy_first; oy <= oy_last; ++oy)
+                for (int ox = ox_first; ox <= ox_last; ++ox)
+                    if (am[((long long)oy * Wo + ox) * N] == (yp - oy * stride_y) * kw + (xp - ox * stride_x))
+                        sum += g[oy * gH + ox * gW];
+            dx[r * N + n] = sum;
         }
     }
 }
 
 // A convolution's bias, added in place to its (O, M) output, and with relu set, ReLU
 // in the same pass: one read and one write of the output instead of two of each.
-extern "C" __global__ void bias_relu(T* y, const T* bias, I M, int relu, I total)
+extern "C" __global__ void bias_relu(T* __restrict__ y, const T* __restrict__ bias, I M, int relu, I total)
 {
     FOR_EACH(idx, total) {
         T v = y[idx] + bias[idx / M];
@@ -306,7 +312,7 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     wo = output_size(w, kernel[1], stride[1], padding[1], dilation[1])
     cols = xp.ascontiguousarray(cols)
     dx = xp.empty((c, h, w, n), dtype=cols.dtype)
-    _launch("col2im", c * h, [cols, dx, *_ints(n, c, h, w, *kernel, ho, wo, *stride, *padding, *dilation)],
+    _launch("col2im", c * h * w, [cols, dx, *_ints(n, c, h, w, *kernel, ho, wo, *stride, *padding, *dilation)],
             cols.dtype, lanes_for(n))
     return from_kernel_layout(dx)
 
@@ -316,7 +322,7 @@ def max_pool2d(x, kernel, stride, padding, out_hw):
     n, c, h, w = x.shape
     out = xp.empty((c,) + tuple(out_hw) + (n,), dtype=x.dtype)
     argmax = xp.empty(out.shape, dtype=np.int32)
-    _launch("max_pool_forward", c * out_hw[0], [x, out, argmax, *_ints(n, c, h, w), *_strides(x),
+    _launch("max_pool_forward", c * out_hw[0] * out_hw[1], [x, out, argmax, *_ints(n, c, h, w), *_strides(x),
                                                 *_ints(*kernel, *out_hw, *stride, *padding)],
             x.dtype, lanes_for(n))
     return from_kernel_layout(out), argmax
@@ -326,7 +332,7 @@ def max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding):
     xp = get_array_module(grad)
     n, c, h, w = x_shape
     dx = xp.empty((c, h, w, n), dtype=grad.dtype)
-    _launch("max_pool_backward", c * h, [grad, argmax, dx, *_ints(n, c, h, w), *_strides(grad),
+    _launch("max_pool_backward", c * h * w, [grad, argmax, dx, *_ints(n, c, h, w), *_strides(grad),
                                          *_ints(*kernel, *grad.shape[2:], *stride, *padding)],
             grad.dtype, lanes_for(n))
     return from_kernel_layout(dx)
@@ -337,7 +343,8 @@ def bias_relu(y, bias, relu):
     if not y.flags.c_contiguous:
         raise ValueError("bias_relu works in place on a C-contiguous (O, M) array")
     row_length = index_type(y.size, [y])(y.shape[1])  # the index type _launch picks
-    _launch("bias_relu", y.size, [y, bias.astype(y.dtype, copy=False), row_length, np.int32(relu)], y.dtype)
+    bias = get_array_module(y).ascontiguousarray(bias, dtype=y.dtype)
+    _launch("bias_relu", y.size, [y, bias, row_length, np.int32(relu)], y.dtype)
 
 
 def _elementwise_kernel(name):
