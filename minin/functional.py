@@ -16,8 +16,8 @@ from .kernels import activation, conv, dropout as dropout_kernels, loss, pooling
 from .ops import ReLU
 from .tensor import Tensor
 
-__all__ = ["avg_pool2d", "conv2d", "conv2d_relu", "cross_entropy", "dropout", "flatten", "global_avg_pool2d",
-           "linear", "log_softmax", "max_pool2d", "relu"]
+__all__ = ["avg_pool2d", "conv2d", "conv2d_relu", "cross_entropy", "dropout", "flatten",
+           "global_avg_pool2d", "linear", "log_softmax", "max_pool2d", "relu"]
 
 
 # --------------------------------------------------------------------------- checks

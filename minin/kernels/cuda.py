@@ -312,7 +312,8 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     wo = output_size(w, kernel[1], stride[1], padding[1], dilation[1])
     cols = xp.ascontiguousarray(cols)
     dx = xp.empty((c, h, w, n), dtype=cols.dtype)
-    _launch("col2im", c * h * w, [cols, dx, *_ints(n, c, h, w, *kernel, ho, wo, *stride, *padding, *dilation)],
+    _launch("col2im", c * h * w,
+            [cols, dx, *_ints(n, c, h, w, *kernel, ho, wo, *stride, *padding, *dilation)],
             cols.dtype, lanes_for(n))
     return from_kernel_layout(dx)
 
