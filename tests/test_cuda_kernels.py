@@ -111,33 +111,43 @@ def cpu_kernels(tmp_path_factory):
     return libraries
 
 
+class EmulatedModule:
+    """Stands in for the compiled cupy.RawModule: calling one of its functions with
+    (grid, block, args), as cuda._launch does, runs that grid on the CPU."""
+
+    def __init__(self, library):
+        self.library = library
+
+    def get_function(self, name):
+        def run(grid, block, args):
+            (blocks,), (tx, ty) = grid, block
+            c_args = [ctypes.c_uint(blocks), ctypes.c_uint(tx), ctypes.c_uint(ty)]
+            for a in args:
+                if isinstance(a, np.ndarray):
+                    c_args.append(ctypes.c_void_p(a.ctypes.data))
+                elif isinstance(a, np.int32):
+                    c_args.append(ctypes.c_int(int(a)))
+                elif isinstance(a, np.int64):
+                    c_args.append(ctypes.c_longlong(int(a)))
+                else:
+                    raise TypeError(f"unexpected kernel argument {a!r}")
+            getattr(self.library, name + "_launch")(*c_args)
+        return run
+
+
 @pytest.fixture(params=["32-bit", "64-bit", "two blocks"])
 def emulated(request, cpu_kernels, monkeypatch):
-    """cuda._launch replaced by a run, on the CPU, of the grid it would launch. The 64-bit
+    """The compiled CUDA module replaced by the kernels compiled for the CPU, so that
+    minin's own cuda._launch (index type, grid shape, arguments) runs them. The 64-bit
     run pretends every array is too large for 32-bit indices; the two-block run caps
-    the grid, so that the grid-stride loops go round more than once."""
+    the grid, so that the grid-stride loops go round more than once. Returns _launch."""
     if request.param == "64-bit":
         monkeypatch.setattr(cuda, "INDEX_LIMIT", 0)
     if request.param == "two blocks":
         monkeypatch.setattr(cuda, "MAX_BLOCKS", 2)
-
-    def launch(kernel, total, args, dtype, lanes=None):
-        itype = cuda.index_type(total, [a for a in args if isinstance(a, np.ndarray)])
-        blocks, (tx, ty) = cuda.launch_shape(total, lanes)
-        c_args = [ctypes.c_uint(blocks), ctypes.c_uint(tx), ctypes.c_uint(ty)]
-        for a in list(args) + [itype(total)]:
-            if isinstance(a, np.ndarray):
-                c_args.append(ctypes.c_void_p(a.ctypes.data))
-            elif isinstance(a, np.int32):
-                c_args.append(ctypes.c_int(int(a)))
-            elif isinstance(a, np.int64):
-                c_args.append(ctypes.c_longlong(int(a)))
-            else:
-                raise TypeError(f"unexpected kernel argument {a!r}")
-        getattr(cpu_kernels[np.dtype(dtype).name, np.dtype(itype).name], kernel + "_launch")(*c_args)
-
-    monkeypatch.setattr(cuda, "_launch", launch)
-    return launch
+    monkeypatch.setattr(cuda, "_compiled", lambda dtype, itype: EmulatedModule(
+        cpu_kernels[np.dtype(dtype).name, np.dtype(itype).name]))
+    return cuda._launch
 
 
 CONV_CASES = [
