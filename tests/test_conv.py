@@ -226,3 +226,17 @@ def test_gpu_matches_cpu(gpu, options, op):
             mn.backend.use("numpy")
     for ours, theirs in zip(results["cupy"], results["numpy"]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.gpu
+def test_conv2d_relu_without_bias_on_the_gpu(gpu):
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((3, 2, 7, 7)).astype(np.float32), rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
+    expected = F.conv2d_relu(mn.tensor(x), mn.tensor(w), padding=1).numpy()
+    mn.backend.use("cupy")
+    try:
+        got = F.conv2d_relu(mn.tensor(x), mn.tensor(w), padding=1)
+        assert mn.backend.name_of(got.data) == "cupy" and is_kernel_layout(got.data)
+        np.testing.assert_allclose(as_numpy(got), expected, rtol=1e-4, atol=1e-5)
+    finally:
+        mn.backend.use("numpy")
