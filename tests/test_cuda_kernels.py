@@ -6,7 +6,8 @@
    kernels write disjoint outputs, so the order does not matter). The kernels'
    index arithmetic, their sharing out of rows and images between threads and
    their grid-stride loops are compared with the NumPy kernels on many
-   configurations. The Python wrappers build the arguments in both cases.
+   configurations. minin's own wrappers and cuda._launch pick the index type and
+   the grid and build the arguments; only the compiled module is replaced.
 """
 
 import ctypes
@@ -44,12 +45,13 @@ def grid_launchers(source):
     for name, params in KERNEL_SIGNATURE.findall(source):
         args = ", ".join(p.split()[-1].lstrip("*") for p in params.split(","))
         launchers.append(
-            f'extern "C" void {name}_launch(unsigned grid_blocks, unsigned grid_tx, unsigned grid_ty, {params}) {{\n'
-            f"  gridDim = {{grid_blocks, 1, 1}}; blockDim = {{grid_tx, grid_ty, 1}};\n"
-            f"  for (unsigned grid_b = 0; grid_b < grid_blocks; ++grid_b) for (unsigned grid_y = 0; grid_y < grid_ty; ++grid_y)\n"
-            f"    for (unsigned grid_x = 0; grid_x < grid_tx; ++grid_x) {{\n"
-            f"      blockIdx = {{grid_b, 0, 0}}; threadIdx = {{grid_x, grid_y, 0}}; {name}({args});\n"
-            f"    }}\n}}\n")
+            f'extern "C" void {name}_launch(unsigned grid_b, unsigned grid_x, unsigned grid_y, {params}) {{\n'
+            f"  gridDim = {{grid_b, 1, 1}}; blockDim = {{grid_x, grid_y, 1}};\n"
+            f"  for (unsigned grid_i = 0; grid_i < grid_b; ++grid_i)\n"
+            f"    for (unsigned grid_ty = 0; grid_ty < grid_y; ++grid_ty)\n"
+            f"      for (unsigned grid_tx = 0; grid_tx < grid_x; ++grid_tx) {{\n"
+            f"        blockIdx = {{grid_i, 0, 0}}; threadIdx = {{grid_tx, grid_ty, 0}}; {name}({args});\n"
+            f"      }}\n}}\n")
     return "".join(launchers)
 
 
