@@ -116,8 +116,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
 
 
 def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    """relu(conv2d(x, weight, bias, ...)) as one operation: the bias and the ReLU are
-    applied in one pass over the output (cuDNN fuses them the same way), and the
+    """relu(conv2d(x, weight, bias, ...)) as one operation: on the GPU the bias and the
+    ReLU are one pass over the output (cuDNN fuses them the same way), and the
     convolution's output before the ReLU is never kept. Same values and gradients."""
     return _conv2d(x, weight, bias, stride, padding, dilation, True, "conv2d_relu")
 

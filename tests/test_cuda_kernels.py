@@ -227,6 +227,12 @@ def test_bias_relu(emulated, relu, dtype):
     np.testing.assert_array_equal(y, expected)
 
 
+def test_bias_relu_refuses_an_output_it_cannot_update_in_place(emulated):
+    y = np.zeros((4, 6), np.float32)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        cuda.bias_relu(y.T, np.zeros(6, np.float32), True)
+
+
 @pytest.mark.gpu
 def test_kernels_compile_once(gpu):
     x = gpu.asarray(np.random.rand(1, 2, 6, 6).astype(np.float32))

@@ -122,25 +122,19 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     return from_kernel_layout(grad)
 
 
-CACHE_ELEMENTS = 1 << 16  # a block of rows this size stays in cache between two passes over it
-
-
 def bias_relu(y, bias, relu):
-    """y (O, M) += bias[:, None], then max(y, 0) if ``relu``, in place: on the CPU a few
-    rows at a time, so that the ReLU finds them still in cache; on the GPU in one kernel."""
+    """y (O, M) += bias[:, None], then max(y, 0) if ``relu``, in place: on the GPU in one
+    kernel, on the CPU as two in-place passes over blocks of rows, one block per thread."""
     xp = get_array_module(y)
     if xp is not np and bias is not None:
         from . import cuda
         return cuda.bias_relu(y, bias, relu)
-    rows_per_block = max(1, CACHE_ELEMENTS // max(1, y.shape[1])) if xp is np else y.shape[0]
 
     def apply(rows):
-        for start in range(rows.start, rows.stop, rows_per_block):
-            block = slice(start, min(start + rows_per_block, rows.stop))
-            if bias is not None:
-                xp.add(y[block], bias[block, None], out=y[block])
-            if relu:
-                xp.maximum(y[block], 0, out=y[block])
+        if bias is not None:
+            xp.add(y[rows], bias[rows, None], out=y[rows])
+        if relu:
+            xp.maximum(y[rows], 0, out=y[rows])
 
     parallel.run(apply, y.shape[0], y.size, xp)
 

@@ -263,9 +263,9 @@ def _compiled(dtype, itype):
 def launch_shape(total, lanes=None):
     """(blocks, (threads x, threads y)) for ``total`` work items. Without ``lanes``, one
     thread per item (FOR_EACH); with it, a block row of ``lanes`` threads per item (FOR_EACH_ROW)."""
-    x, y = (THREADS, 1) if lanes is None else (lanes, THREADS // lanes)
-    per_block = x * y if lanes is None else y
-    return max(1, min((total + per_block - 1) // per_block, MAX_BLOCKS)), (x, y)
+    threads = (THREADS, 1) if lanes is None else (lanes, THREADS // lanes)
+    per_block = THREADS if lanes is None else threads[1]  # items one block takes at a time
+    return max(1, min((total + per_block - 1) // per_block, MAX_BLOCKS)), threads
 
 
 def lanes_for(batch):

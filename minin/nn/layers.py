@@ -154,7 +154,7 @@ class Sequential(Module):
     """Modules applied one after another; children are named "0", "1", …
 
     A Conv2d directly followed by a ReLU runs as one operation, ``F.conv2d_relu``:
-    the same values and gradients, one pass over memory fewer. Forward hooks on
+    the same values and gradients, one pass over memory fewer on the GPU. Forward hooks on
     either layer turn this off for that pair, so the hooks see both layers' outputs.
     """
 
