@@ -64,6 +64,15 @@ def _inside(count, offset, step, size):
     return slice(first, last + 1), strided_window(first * step + offset, last - first + 1, step)
 
 
+def _zero_outside(patch, rows, columns):
+    """Zero patch (C, Ho, Wo, N) outside [rows, columns]: the strips along its border
+    that fall in the padding, without touching the rest a second time."""
+    patch[:, :rows.start] = 0
+    patch[:, rows.stop:] = 0
+    patch[:, rows, :columns.start] = 0
+    patch[:, rows, columns.stop:] = 0
+
+
 def im2col(x, kernel, stride, padding, dilation):
     """(N, C, H, W) input → (C·kh·kw, Ho·Wo·N) patch matrix.
 
@@ -87,9 +96,8 @@ def im2col(x, kernel, stride, padding, dilation):
             for j in range(kw):
                 columns, x_ = _inside(wo, j * dw - pw, sw, w)
                 patch = cols[channels, i, j]
-                if (rows.stop - rows.start, columns.stop - columns.start) != (ho, wo):
-                    patch[...] = 0  # some of this offset's positions are padding
                 patch[:, rows, columns] = source[channels, y, x_]
+                _zero_outside(patch, rows, columns)  # the positions in the padding
 
     parallel.run(fill, c, cols.size)
     return cols.reshape(c * kh * kw, ho * wo * n)

@@ -54,25 +54,47 @@ def _padded(x, fill, kernel, stride, padding, out_hw):
 def _max_along(a, axis, size, step, best, offset):
     """Max over windows of ``size`` along ``axis`` into ``best`` and, into the uint8
     ``offset``, the position of the first maximum in each window."""
-    xp = get_array_module(a)
     count = best.shape[axis]
     views = [a[_along(axis, strided_window(j, count, step))] for j in range(size)]
-    best[...] = views[0]
-    for view in views[1:]:
-        xp.maximum(best, view, out=best)
-    found = views[0] == best
-    offset[...] = 0
-    for view in views[1:]:
-        offset += (~found).view(np.uint8)  # counts the offsets before the first maximum
-        found |= view == best
+    if size == 1:
+        best[...], offset[...] = views[0], 0
+        return
+    np.maximum(views[0], views[1], out=best)
+    for view in views[2:]:
+        np.maximum(best, view, out=best)
+    # The offset counts the views before the first one that holds the maximum: it grows
+    # by one for every view that, like all views before it, missed. (The last view
+    # needs no test: when every other view missed, the maximum is there.)
+    np.not_equal(views[0], best, out=offset.view(bool))
+    if size > 2:
+        missed_so_far = offset.view(bool).copy()
+        missed = np.empty_like(missed_so_far)
+        for view in views[1:-1]:
+            np.not_equal(view, best, out=missed)
+            missed_so_far &= missed
+            offset += missed_so_far.view(np.uint8)
 
 
 def _route_along(grad, offset, axis, size, step, out):
-    """The adjoint of ``_max_along``: each window's gradient goes to the offset it recorded."""
-    out[...] = 0
+    """The adjoint of ``_max_along``: each window's gradient goes to the offset it recorded.
+
+    Offsets j < step of the windows reach disjoint positions, so they are written
+    straight into ``out``; only the larger offsets, which land on positions already
+    written (where windows overlap), are added. Positions no window reaches are zeros.
+    """
+    count = grad.shape[axis]
+    if size < step:
+        out[...] = 0  # gaps between the windows
+    else:
+        out[_along(axis, slice(count * step, None))] = 0  # beyond the offsets j < step
     for j in range(size):
-        target = out[_along(axis, strided_window(j, grad.shape[axis], step))]
-        target += grad if size == 1 else grad * (offset == j)
+        target = out[_along(axis, strided_window(j, count, step))]
+        if size == 1:
+            target[...] = grad
+        elif j < step:
+            np.multiply(grad, offset == j, out=target)
+        else:
+            target += grad * (offset == j)
 
 
 def max_pool2d_forward(x, kernel, stride, padding, ceil_mode):
