@@ -1,0 +1,52 @@
+"""The benchmark scripts run end to end (on tiny batches: their figures are not checked,
+only that they are produced)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
+
+
+def run_script(name, *args):
+    out = subprocess.run([sys.executable, os.path.join(BENCH, name), *args],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_step_compares_with_torch_and_writes_json(tmp_path):
+    pytest.importorskip("torch")
+    path = tmp_path / "step.json"
+    text = run_script("step.py", "--model", "reference", "--batch-size", "2", "--steps", "2",
+                      "--warmup", "1", "--compare", "torch", "--no-memory", "--json", str(path))
+    assert "ratio minin / torch:" in text
+    result = json.loads(path.read_text())
+    assert result["model"] == "reference" and result["batch_size"] == 2
+    assert result["ratio"] == pytest.approx(result["minin"]["median_s"] / result["torch"]["median_s"])
+
+
+def test_step_measures_peak_memory_without_torch():
+    text = run_script("step.py", "--model", "reference", "--batch-size", "2", "--steps", "1",
+                      "--warmup", "1", "--compare", "none")
+    assert "peak memory of a step: minin" in text and "ratio minin" not in text
+
+
+def test_profile_splits_the_step_and_the_convolutions():
+    text = run_script("profile_step.py", "--model", "reference", "--batch-size", "2", "--steps", "1")
+    for row in ("Conv2d.forward", "MaxPool2d.backward", "optimizer.step", "(between operations)",
+                "inside Conv2d", "im2col", "col2im", "bias_relu", "relu_backward",
+                "matrix products, bias grad"):
+        assert row in text
+
+
+def test_kernel_table_has_every_layer():
+    pytest.importorskip("torch")
+    text = run_script("kernels.py", "--batch-size", "2", "--repeat", "1")
+    lines = text.splitlines()
+    assert any(line.startswith("conv 3×3 64→128") for line in lines)
+    assert any(line.startswith("max pool 3/2, 64×28×28") for line in lines)
+    assert lines[-1].startswith("sum")
