@@ -214,6 +214,20 @@ def test_max_pool(emulated, shape, kernel, stride, padding, ceil_mode, dtype):
             np.testing.assert_allclose(dx, expected_dx, rtol=1e-6, atol=1e-6)
 
 
+def test_max_pool_sends_a_nan_windows_gradient_where_numpy_does(emulated):
+    shape, kernel, stride, padding = (3, 2, 9, 8), (3, 3), (2, 2), (1, 1)
+    values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    values.reshape(-1)[np.random.default_rng(1).choice(values.size, 20, replace=False)] = np.nan
+    ho, wo = (pooling.pool_output_size(shape[2 + a], kernel[a], stride[a], padding[a], False) for a in (0, 1))
+    grad = np.random.default_rng(2).standard_normal((shape[0], shape[1], ho, wo)).astype(np.float32)
+    expected, cpu_argmax = pooling.max_pool2d_forward(values, kernel, stride, padding, False)
+    out, argmax = cuda.max_pool2d(values, kernel, stride, padding, (ho, wo))
+    np.testing.assert_array_equal(out, expected)  # NaN where the NumPy kernel has NaN
+    np.testing.assert_allclose(cuda.max_pool2d_backward(grad, argmax, shape, kernel, stride, padding),
+                               pooling.max_pool2d_backward(grad, cpu_argmax, shape, kernel, stride, padding),
+                               rtol=1e-6, atol=1e-6)  # the same routes; sums of overlaps in another order
+
+
 @pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_bias_relu(emulated, relu, dtype):

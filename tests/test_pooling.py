@@ -96,6 +96,28 @@ def test_max_pool_ties_go_to_the_first_maximum():
     assert t.grad[0, 0].tolist() == [[1, 0, 0], [0, 0, 0], [0, 0, 0]]
 
 
+def test_a_nan_wins_its_window_and_the_last_nan_gets_the_gradient():
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    x[0, 0, 0, 0] = x[0, 0, 1, 1] = np.nan  # two NaNs in the top-left window, none elsewhere
+    t = leaf(x)
+    out = F.max_pool2d(t, 3, stride=2)
+    assert np.isnan(out.numpy()[0, 0, 0, 0]) and out.numpy()[0, 0].ravel()[1:].tolist() == [14, 22, 24]
+    out.sum().backward()
+    expected = np.zeros((5, 5))
+    expected[1, 1] = 1                         # the last NaN in row-major order, as in PyTorch
+    expected[2, 4] = expected[4, 2] = expected[4, 4] = 1
+    np.testing.assert_array_equal(t.grad[0, 0], expected)
+
+
+def test_nan_routing_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = distinct((2, 3, 9, 10))
+    rng = np.random.default_rng(2)
+    x.reshape(-1)[rng.choice(x.size, 25, replace=False)] = np.nan
+    compare_with_torch(lambda t: F.max_pool2d(t, 3, stride=2, padding=1),
+                       lambda t: torch.nn.functional.max_pool2d(t, 3, stride=2, padding=1), [x])
+
+
 def test_overlapping_windows_accumulate():
     x = np.zeros((1, 1, 5, 5))
     x[0, 0, 2, 2] = 9.0  # the centre belongs to all four 3×3 stride-2 windows

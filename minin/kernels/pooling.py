@@ -73,6 +73,9 @@ def _max_along(a, axis, size, step, best, offset):
             np.not_equal(view, best, out=missed)
             missed_so_far &= missed
             offset += missed_so_far.view(np.uint8)
+    if best.size and np.isnan(best.max()):  # a NaN wins its window wherever it stands: the last one, as in PyTorch
+        for j, view in enumerate(views):
+            offset[np.isnan(view)] = j
 
 
 def _route_along(grad, offset, axis, size, step, out):
