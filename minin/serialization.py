@@ -8,12 +8,12 @@ a temporary name and renamed, so an interrupted save never leaves half a file.
 
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from . import backend
+from ._files import atomic_write
 from .tensor import Tensor
 
 _MANIFEST = "__minin__"
@@ -62,20 +62,7 @@ def save(obj, path):
     """Write ``obj`` (nested dicts/lists of arrays, Tensors, numbers, strings) to ``path``."""
     arrays = {}
     manifest = json.dumps({"format": _FORMAT, "root": _encode(obj, arrays)})
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **{_MANIFEST: np.array(manifest)}, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda f: np.savez(f, **{_MANIFEST: np.array(manifest)}, **arrays))
 
 
 def load(path):
@@ -84,7 +71,11 @@ def load(path):
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint at {path}")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):  # a .npy file holds one bare array
+            raise CheckpointError(f"{path} is not a minin checkpoint (it is a .npy file, one "
+                                  "array; checkpoints are .npz files written by minin.save)")
+        with data:
             if _MANIFEST not in data.files:
                 raise CheckpointError(f"{path} is not a minin checkpoint (no {_MANIFEST} entry)")
             manifest = json.loads(str(data[_MANIFEST]))

@@ -6,6 +6,7 @@ Fashion-MNIST files of Debian's dataset-fashion-mnist package, whose tests skip 
 
 import gzip
 import hashlib
+import http.client
 import io
 import os
 import pickle
@@ -120,7 +121,9 @@ def py2_pickle(obj):
 def cifar_batch(images, labels, style="py2"):
     batch = {b"batch_label": b"training batch", b"labels": [int(v) for v in labels],
              b"data": images.reshape(len(images), -1), b"filenames": [b"x.png"] * len(images)}
-    return py2_pickle(batch) if style == "py2" else pickle.dumps(batch, protocol=2)
+    if style == "py2":
+        return py2_pickle(batch)
+    return pickle.dumps(batch, protocol=5 if style == "protocol5" else 2)
 
 
 def cifar_members(n=2, seed=0, style="py2"):
@@ -193,6 +196,22 @@ def test_wrong_payload_size_is_reported(tmp_path):
     with pytest.raises(DatasetFormatError, match=r"wrong size.*\(6, 28, 28\)") as err:
         MNIST(root=tmp_path)
     assert str(path) in str(err.value)
+
+
+def test_a_header_too_large_for_any_file_is_reported(tmp_path):
+    make_mnist_files(tmp_path)
+    header = (0x803).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (2**31, 2**31, 4))
+    write_gz(tmp_path / "train-images-idx3-ubyte.gz", header)
+    with pytest.raises(DatasetFormatError, match=r"needs 18446744073709551632 bytes"):
+        MNIST(root=tmp_path)  # 2**31 · 2**31 · 4 + 16: in int64 it would wrap around to 16
+
+
+def test_bytes_after_the_gzip_stream_are_reported(tmp_path):
+    make_mnist_files(tmp_path)
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes() + b"garbage")
+    with pytest.raises(DatasetFormatError, match="7 bytes follow the end of the gzip stream"):
+        MNIST(root=tmp_path)
 
 
 def test_bad_magic_number_is_reported(tmp_path):
@@ -305,6 +324,16 @@ def test_download_goes_to_minin_data_or_root(tmp_path, mirror, monkeypatch):
     assert (tmp_path / "mine" / "train-images-idx3-ubyte.gz").is_file()
 
 
+def test_downloaded_files_get_the_mode_the_umask_gives(tmp_path, mirror):
+    previous = os.umask(0o022)
+    try:
+        ds = FashionMNIST(train=False)
+    finally:
+        os.umask(previous)
+    for path in ds.source.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path  # mkstemp alone would give 0o600
+
+
 def test_download_with_wrong_checksum_is_discarded(tmp_path, mirror, monkeypatch):
     monkeypatch.setitem(FashionMNIST.md5, "train-images-idx3-ubyte.gz", "0" * 32)
     with pytest.raises(DatasetFormatError, match="checksum mismatch: expected MD5 0{32}"):
@@ -318,6 +347,19 @@ def test_failed_download_raises_not_found_with_the_reason(monkeypatch):
     with pytest.raises(DatasetNotFoundError, match="the download failed.*no network") as err:
         MNIST()
     assert "https://example.invalid/mnist/" in str(err.value)
+
+
+def test_a_connection_dropped_mid_download_raises_not_found(tmp_path, monkeypatch):
+    class Dropped(io.BytesIO):
+        headers = {"Content-Length": "1000"}
+
+        def read(self, size=-1):
+            raise http.client.IncompleteRead(b"x" * 256, 744)
+
+    monkeypatch.setattr(datasets, "urlopen", lambda url, timeout: Dropped())
+    with pytest.raises(DatasetNotFoundError, match="the download failed: IncompleteRead"):
+        MNIST(root=tmp_path / "m")
+    assert list((tmp_path / "m").iterdir()) == []  # no partial file left behind
 
 
 def test_download_reads_a_stream_with_content_length(tmp_path, monkeypatch):
@@ -334,7 +376,7 @@ def test_download_reads_a_stream_with_content_length(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------------------- CIFAR-10
-@pytest.mark.parametrize("style", ["py2", "py3"])
+@pytest.mark.parametrize("style", ["py2", "py3", "protocol5"])
 def test_cifar_reads_the_batches_folder(tmp_path, style):
     members, arrays = cifar_members(style=style)
     write_members(tmp_path, members)

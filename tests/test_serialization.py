@@ -68,6 +68,20 @@ def test_truncated_and_foreign_files_are_named_in_the_error(tmp_path):
     text.write_text("hello")
     with pytest.raises(mn.CheckpointError, match="text.npz"):
         mn.load(text)
+    bare = tmp_path / "bare.npz"
+    with open(bare, "wb") as f:
+        np.save(f, np.zeros(3))  # a .npy file under a checkpoint's name
+    with pytest.raises(mn.CheckpointError, match=r"bare\.npz is not a minin checkpoint \(it is a \.npy"):
+        mn.load(bare)
     with pytest.raises(FileNotFoundError, match="no checkpoint at"):
         mn.load(tmp_path / "missing.npz")
     assert zipfile.is_zipfile(path)
+
+
+def test_a_checkpoint_gets_the_mode_the_umask_gives(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        mn.save({"epoch": 1}, tmp_path / "ck.npz")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "ck.npz").stat().st_mode & 0o777 == 0o644  # mkstemp alone gives 0o600

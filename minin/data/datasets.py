@@ -14,12 +14,13 @@ never leaves a file that looks complete.
 
 import codecs
 import hashlib
+import http.client
 import io
+import math
 import numbers
 import os
 import pickle
 import tarfile
-import tempfile
 import zlib
 from pathlib import Path
 from urllib.request import urlopen
@@ -27,6 +28,7 @@ from urllib.request import urlopen
 import numpy as np
 
 from .. import backend
+from .._files import atomic_write
 
 try:
     from tqdm.auto import tqdm as _tqdm
@@ -147,7 +149,8 @@ class _FileDataset(ArrayDataset):
                 self._fetch(target)
             except DatasetFormatError:
                 raise
-            except (OSError, ValueError) as exc:  # no network, refused, unknown host, ...
+            except (OSError, ValueError, http.client.HTTPException) as exc:  # no network, refused,
+                # unknown host, a connection dropped mid-transfer, ...
                 raise DatasetNotFoundError(
                     self._not_found(root, folders, f"the download failed: {exc}")) from exc
             source = self._locate(target)
@@ -309,7 +312,7 @@ class CIFAR10(_FileDataset):
         wanted = [f"{self.folder}/{b}" for b in
                   [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]]
         for name, data in _tar_members(archive, wanted):
-            _write_atomic(target / name, data)
+            atomic_write(target / name, lambda out, data=data: out.write(data))
         archive.unlink()
 
     def _download_source(self):
@@ -332,6 +335,9 @@ def read_idx(path, magic):
     if not inflate.eof:
         raise DatasetFormatError(f"{path}: the file is truncated (the gzip stream ends early "
                                  f"after {len(raw)} bytes); delete it and get it again")
+    if inflate.unused_data:
+        raise DatasetFormatError(f"{path}: {len(inflate.unused_data)} bytes follow the end of the "
+                                 "gzip stream; an IDX file is one stream: delete it and get it again")
     if len(data) < 4:
         raise DatasetFormatError(f"{path}: {len(data)} bytes is too short for an IDX header")
     found = int.from_bytes(data[:4], "big")
@@ -343,7 +349,7 @@ def read_idx(path, magic):
     if len(data) < header:
         raise DatasetFormatError(f"{path}: the file is truncated inside its header")
     shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape))
+    expected = header + math.prod(shape)  # Python ints: a forged header can't wrap around
     if len(data) != expected:
         raise DatasetFormatError(f"{path}: wrong size: the header says shape {shape}, which "
                                  f"needs {expected} bytes, but the file holds {len(data)} "
@@ -358,6 +364,15 @@ def _reconstruct_function():
     except ImportError:  # NumPy 1.x
         from numpy.core.multiarray import _reconstruct
     return _reconstruct
+
+
+def _frombuffer_function():
+    """What pickle protocol 5 calls to rebuild an array from its bytes."""
+    try:
+        from numpy._core.numeric import _frombuffer
+    except ImportError:  # NumPy 1.x
+        from numpy.core.numeric import _frombuffer
+    return _frombuffer
 
 
 def _latin1_encode(text, encoding):
@@ -375,12 +390,14 @@ class _ArrayUnpickler(pickle.Unpickler):
     """An unpickler that only rebuilds NumPy arrays, lists, dicts, numbers and strings.
 
     Unpickling calls whatever callable a file names, so an ordinary ``pickle.load`` of a
-    downloaded file can run anything. CIFAR batches only need the three NumPy names below
+    downloaded file can run anything. CIFAR batches only need the NumPy names below
     (and ``codecs.encode`` when re-pickled by Python 3); everything else is refused.
     """
 
     _allowed = {("numpy.core.multiarray", "_reconstruct"): _reconstruct_function(),
                 ("numpy._core.multiarray", "_reconstruct"): _reconstruct_function(),
+                ("numpy.core.numeric", "_frombuffer"): _frombuffer_function(),
+                ("numpy._core.numeric", "_frombuffer"): _frombuffer_function(),
                 ("numpy", "ndarray"): np.ndarray,
                 ("numpy", "dtype"): np.dtype,
                 ("_codecs", "encode"): _latin1_encode,
@@ -442,18 +459,15 @@ def _tar_members(archive, names):
 def download(url, path, md5):
     """Fetch ``url`` into ``path`` if its MD5 checksum is ``md5``, with a progress bar.
 
-    The bytes go to a temporary file beside ``path`` that is renamed only once the
-    checksum matches, so ``path`` either holds the whole verified file or does not exist.
+    ``path`` either holds the whole verified file afterwards or does not exist: the bytes
+    go to a temporary file that is renamed only once the checksum matches.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    digest = hashlib.md5(usedforsecurity=False)
-    try:
-        with os.fdopen(fd, "wb") as out, urlopen(url, timeout=60) as response:
+    def fetch(out):
+        digest = hashlib.md5(usedforsecurity=False)
+        with urlopen(url, timeout=60) as response:
             total = response.headers.get("Content-Length") if response.headers else None
             bar = _tqdm(total=int(total) if total else None, unit="B", unit_scale=True,
-                        unit_divisor=1024, desc=path.name, leave=False) if _tqdm else None
+                        unit_divisor=1024, desc=Path(path).name, leave=False) if _tqdm else None
             try:
                 while chunk := response.read(_CHUNK):
                     out.write(chunk)
@@ -466,20 +480,5 @@ def download(url, path, md5):
         if digest.hexdigest() != md5:
             raise DatasetFormatError(f"{url}: checksum mismatch: expected MD5 {md5}, got "
                                      f"{digest.hexdigest()}; the download was discarded")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
 
-
-def _write_atomic(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    return Path(atomic_write(path, fetch))
