@@ -52,7 +52,9 @@ def plot_class_maps(images, maps, probabilities, labels, classes, path, mean=0.0
     for row in range(count):
         picture = images[row] * np.asarray(std).reshape(-1, 1, 1) + np.asarray(mean).reshape(-1, 1, 1)
         picture = np.clip(picture.transpose(1, 2, 0), 0, 1)
-        axes[row, 0].imshow(picture[..., 0] if picture.shape[2] == 1 else picture, cmap="gray")
+        # vmin/vmax: a grey image is drawn as it is, not stretched to its own darkest and lightest
+        axes[row, 0].imshow(picture[..., 0] if picture.shape[2] == 1 else picture, cmap="gray",
+                            vmin=0, vmax=1)
         axes[row, 0].set_title(f"true: {classes[labels[row]]}", fontsize=7)
         predicted = int(np.argmax(probabilities[row]))
         for k in range(num_classes):

@@ -82,17 +82,21 @@ def summary(model, input_shape, batch_size=1):
     x = Tensor(xp.asarray(np.random.default_rng(0).standard_normal((batch_size,) + input_shape)
                           .astype(np.float32)))
     records, handles = {}, []
-    names = {id(m): (name, name.count(".") + 1 if name else 0) for name, m in model.named_modules()}
+    names = {}  # a module used in several places is named by its first place
     for name, module in model.named_modules():
+        names.setdefault(id(module), (name, name.count(".") + 1 if name else 0))
+    modules = {id(m): m for m in model.modules()}.values()
+    for module in modules:
         handles.append(module.register_forward_hook(
             lambda m, inputs, out: records.__setitem__(id(m), (tuple(out.shape), _own_macs(m, out)))))
-    was_training = model.training
+    modes = [(m, m.training) for m in modules]  # each its own: one may be in eval mode already
     model.eval()
     try:
         with no_grad():
             model(x)
     finally:
-        model.train(was_training)
+        for module, training in modes:
+            module.training = training
         for handle in handles:
             handle.remove()
 
@@ -101,7 +105,7 @@ def summary(model, input_shape, batch_size=1):
         return own + sum(total_macs(child) for child in module.children())
 
     rows = []
-    for name, module in model.named_modules():
+    for module in modules:
         if id(module) not in records:
             continue
         label, depth = names[id(module)]

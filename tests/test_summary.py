@@ -40,6 +40,21 @@ def test_batch_size_multiplies_macs_and_model_mode_is_kept():
     assert not model._forward_hooks and all(not m._forward_hooks for m in model.modules())
 
 
+def test_each_module_keeps_its_own_mode():
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Dropout(0.5), nn.Flatten(), nn.Linear(144, 3))
+    model[1].eval()
+    mn.summary(model, (1, 8, 8))
+    assert [m.training for m in model.modules()] == [True, True, False, True, True]
+
+
+def test_a_module_used_twice_is_one_row_under_its_first_name():
+    shared = nn.Conv2d(4, 4, 1)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), shared, nn.ReLU(), shared)
+    table = mn.summary(model, (1, 8, 8))
+    assert [row.name for row in table.rows] == ["", "0", "1", "2"]
+    assert table.rows[0].macs == 4 * 36 * 9 + 2 * 16 * 36  # the shared layer runs twice
+
+
 def test_summary_needs_a_module():
     with pytest.raises(TypeError, match="needs an nn.Module"):
         mn.summary(lambda x: x, (1, 2, 2))
