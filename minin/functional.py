@@ -165,6 +165,7 @@ class MaxPool2d(Function):
 def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     """Maximum over kernel_size windows; stride defaults to kernel_size, padding counts as -inf."""
     x = _tensor(x, "max_pool2d", "input")
+    _check_float(x, "max_pool2d", "input")
     kernel, stride, padding = _pool_options("max_pool2d", x, kernel_size, stride, padding, ceil_mode)
     return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode))
 
@@ -254,6 +255,9 @@ def linear(x, weight, bias=None):
     x, weight = _tensor(x, "linear", "input"), _tensor(weight, "linear", "weight")
     if weight.ndim != 2:
         raise ValueError(f"linear expects a 2-D weight (out, in), got shape {tuple(weight.shape)}")
+    _check_float(x, "linear", "input")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"linear: input is {x.dtype} but weight is {weight.dtype}")
     if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input has {x.shape[-1] if x.ndim else 0} features but the "
                          f"weight expects {weight.shape[1]} (weight shape {tuple(weight.shape)})")
@@ -285,6 +289,8 @@ def log_softmax(x, axis=-1):
     """log(softmax(x)) along ``axis``, without overflow for large |x|."""
     x = _tensor(x, "log_softmax", "input")
     _check_float(x, "log_softmax", "input")
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"log_softmax: axis must be an int, got {axis!r}")
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ValueError(f"log_softmax: axis {axis} is out of range for shape {tuple(x.shape)}")
     return LogSoftmax.apply(x, axis=axis)

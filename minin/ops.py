@@ -87,6 +87,8 @@ class Pow(Function):
 
     def backward(self, grad):
         p = self.exponent
+        if p == 0:  # a ** 0 is constant; p · a ** (p - 1) would be 0 · inf = nan at a = 0
+            return get_array_module(grad).zeros_like(self.a)
         return grad * (p * self.a ** (p - 1))
 
 
@@ -215,11 +217,23 @@ class Reshape(Function):
 
 class Transpose(Function):
     def forward(self, a, axes=None):
-        self.axes = tuple(range(a.ndim))[::-1] if axes is None else tuple(axes)
-        return a.transpose(self.axes)
+        out = a.transpose(axes)  # NumPy checks the axes
+        self.axes = tuple(range(a.ndim))[::-1] if axes is None else tuple(int(x) % a.ndim for x in axes)
+        return out
 
     def backward(self, grad):
         return grad.transpose(tuple(np.argsort(self.axes)))
+
+
+class Cast(Function):
+    """``a.astype(dtype)``; the gradient goes back in a's dtype."""
+
+    def forward(self, a, dtype):
+        self.dtype = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, grad):
+        return grad.astype(self.dtype, copy=False)
 
 
 class GetItem(Function):

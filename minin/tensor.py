@@ -123,7 +123,8 @@ class Tensor:
         return moved
 
     def astype(self, dtype):
-        return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad)
+        """A copy in ``dtype``; differentiable, like PyTorch's ``.to(dtype)``."""
+        return _ops.Cast.apply(self, dtype=dtype)
 
     def float(self):
         return self.astype(np.float32)
@@ -145,28 +146,28 @@ class Tensor:
 
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other):
-        return _ops.Add.apply(self, other)
+        return _ops.Add.apply(self, _operand(other))
 
     def __radd__(self, other):
-        return _ops.Add.apply(other, self)
+        return _ops.Add.apply(_operand(other), self)
 
     def __sub__(self, other):
-        return _ops.Sub.apply(self, other)
+        return _ops.Sub.apply(self, _operand(other))
 
     def __rsub__(self, other):
-        return _ops.Sub.apply(other, self)
+        return _ops.Sub.apply(_operand(other), self)
 
     def __mul__(self, other):
-        return _ops.Mul.apply(self, other)
+        return _ops.Mul.apply(self, _operand(other))
 
     def __rmul__(self, other):
-        return _ops.Mul.apply(other, self)
+        return _ops.Mul.apply(_operand(other), self)
 
     def __truediv__(self, other):
-        return _ops.Div.apply(self, other)
+        return _ops.Div.apply(self, _operand(other))
 
     def __rtruediv__(self, other):
-        return _ops.Div.apply(other, self)
+        return _ops.Div.apply(_operand(other), self)
 
     def __neg__(self):
         return _ops.Neg.apply(self)
@@ -210,10 +211,10 @@ class Tensor:
 
     # ------------------------------------------------------------ reductions
     def sum(self, axis=None, keepdims=False):
-        return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+        return _ops.Sum.apply(self, axis=_axes(axis), keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        return _ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+        return _ops.Mean.apply(self, axis=_axes(axis), keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
         return _ops.Max.apply(self, axis=axis, keepdims=keepdims)
@@ -248,7 +249,24 @@ class Tensor:
         return self.transpose()
 
     def flatten(self, start_dim=0):
-        return self.reshape(self.shape[:start_dim] + (-1,))
+        from .functional import flatten
+        return flatten(self, start_dim)
+
+
+def _axes(axis):
+    """An axis argument as NumPy takes it: a list of axes (PyTorch takes those) as a tuple."""
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _operand(other):
+    """The other operand of an arithmetic operator. A list becomes an array by the rules of
+    ``mn.tensor`` (Python floats are float32), and a 0-d array a Python number, which, like
+    a scalar in PyTorch, leaves a float32 tensor float32."""
+    if isinstance(other, (list, tuple)):
+        return _convert(other, None, False)
+    if _is_array(other) and other.ndim == 0:
+        return other.item()
+    return other
 
 
 def _data(obj):

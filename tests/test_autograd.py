@@ -62,6 +62,12 @@ OPS = [
     ("reshape_infer", lambda a: a.reshape(-1), lambda a: a.reshape(-1), [(2, 3)], False),
     ("transpose", lambda a: a.transpose(2, 0, 1), lambda a: a.permute(2, 0, 1), [(2, 3, 4)], False),
     ("transpose_reverse", lambda a: a.T, lambda a: a.permute(1, 0), [(2, 3)], False),
+    ("transpose_negative_axes", lambda a: a.transpose(-1, 0, 1), lambda a: a.permute(-1, 0, 1),
+     [(2, 3, 4)], False),
+    ("sum_axis_list", lambda a: a.sum(axis=[0, 2]), lambda a: a.sum(dim=[0, 2]), [(3, 4, 2)], False),
+    ("flatten", lambda a: a.flatten(1), lambda a: a.flatten(1), [(2, 3, 4)], False),
+    ("astype", lambda a: a.astype(np.float64) * 3, lambda a: a.double() * 3, [(3,)], False),
+    ("pow_zero", lambda a: a ** 0, lambda a: a ** 0, [(3,)], False),
     ("index_int", lambda a: a[1], lambda a: a[1], [(3, 4)], False),
     ("index_slice", lambda a: a[:, 1:3], lambda a: a[:, 1:3], [(3, 4)], False),
     ("index_step", lambda a: a[::2, ::-1], lambda a: a[::2].flip(1), [(5, 4)], False),
@@ -85,6 +91,37 @@ def test_gradcheck(name, ours, _, shapes, positive_only):
 def test_matches_torch(name, ours, theirs, shapes, positive_only):
     pytest.importorskip("torch")
     compare_with_torch(ours, theirs, _inputs(shapes, positive_only))
+
+
+def test_pow_zero_has_a_zero_gradient_at_zero():
+    a = leaf([0.0, 1.0])
+    (a ** 0).sum().backward()
+    assert a.grad.tolist() == [0.0, 0.0]
+
+
+def test_astype_keeps_the_graph_and_sends_the_gradient_back_in_the_source_dtype():
+    a = mn.tensor([1.0, 2.0], requires_grad=True)
+    b = a.double()
+    assert b.dtype == np.float64 and b.requires_grad
+    (b * 2).sum().backward()
+    assert a.grad.dtype == np.float32 and a.grad.tolist() == [2.0, 2.0]
+    with mn.no_grad():
+        assert not a.float().requires_grad
+
+
+def test_constant_operands_leave_a_float32_tensor_float32():
+    a = mn.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for out in (a * np.array(2.0), np.array(2.0) + a, a - [1.0, 2.0, 3.0], [1, 2, 3] / a,
+                a * np.float64(2)):
+        assert out.dtype == np.float32
+    (a * np.array(2.0)).sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_flatten_checks_start_dim():
+    with pytest.raises(ValueError, match="start_dim 2 is out of range for 2 dimensions"):
+        mn.tensor(np.ones((2, 3))).flatten(2)
+    assert mn.tensor(np.ones((2, 3))).flatten().shape == (6,)
 
 
 def test_indexing_with_integer_arrays_accumulates_repeats():

@@ -95,6 +95,14 @@ def test_linear_rejects_mismatched_features():
         F.linear(mn.tensor(np.zeros((2, 3))), mn.tensor(np.zeros((5, 3))), mn.tensor(np.zeros(4)))
 
 
+def test_linear_refuses_to_mix_dtypes():
+    weight = mn.tensor(np.zeros((5, 3), np.float32))
+    with pytest.raises(TypeError, match="linear: input is float64 but weight is float32"):
+        F.linear(mn.tensor(np.zeros((2, 3))), weight)
+    with pytest.raises(TypeError, match="linear: input must be floating point, got dtype int64"):
+        F.linear(mn.Tensor(np.zeros((2, 3), np.int64)), weight)
+
+
 def test_flatten():
     x = leaf(randn(2, 3, 4, 5))
     assert F.flatten(x).shape == (2, 60)
@@ -153,6 +161,11 @@ def test_cross_entropy_accepts_label_tensors_and_is_stable(backend):
 def test_cross_entropy_rejects_bad_labels(labels, error, message):
     with pytest.raises(error, match=message):
         F.cross_entropy(mn.tensor(np.zeros((2, 4))), labels)
+
+
+def test_log_softmax_needs_an_int_axis():
+    with pytest.raises(TypeError, match="log_softmax: axis must be an int, got None"):
+        F.log_softmax(mn.tensor([1.0, 2.0]), None)
 
 
 def test_cross_entropy_rejects_bad_logits_and_reduction():

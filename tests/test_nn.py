@@ -166,6 +166,11 @@ def test_layer_arguments_are_checked_at_construction():
         nn.MaxPool2d(2, padding=2)
     with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
         nn.Dropout(1.0)
+    with pytest.raises(ValueError, match=r"Dropout: p must be in \[0, 1\), got None"):
+        nn.Dropout(None)
+    for sizes, name in (((0, 5), "in_features"), ((3, -1), "out_features"), ((3.0, 5), "in_features")):
+        with pytest.raises(ValueError, match=f"Linear: {name} must be a positive int"):
+            nn.Linear(*sizes)
 
 
 def test_pytorch_default_initialisation_bounds():
@@ -208,6 +213,28 @@ def test_forward_hooks_run_and_can_be_removed():
     handle.remove()
     layer(mn.tensor([[1.0, -1.0]]))
     assert seen == [(1, 2)]
+
+
+def test_a_forward_hook_that_returns_something_replaces_the_output():
+    layer = nn.Linear(2, 3)
+    layer.register_forward_hook(lambda m, inputs, out: out * 0)
+    layer.register_forward_hook(lambda m, inputs, out: None)  # keeps what the first one gave
+    assert layer(mn.tensor([[1.0, 2.0]])).numpy().tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_assigning_a_plain_tensor_to_a_parameter_is_refused():
+    layer = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"cannot assign a Tensor to parameter 'weight' of Linear: "
+                                        r"expected an nn.Parameter or None"):
+        layer.weight = mn.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+    layer.weight = nn.Parameter(mn.tensor(np.ones((2, 3), np.float32)))
+    layer.bias = None  # still a registered, absent parameter, as bias=False makes it
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    assert "bias" in layer._parameters and layer(mn.tensor(np.ones((1, 3), np.float32))).shape == (1, 2)
+    model = nn.Sequential(nn.ReLU())
+    with pytest.raises(TypeError, match="cannot assign a str to sub-module '0' of Sequential"):
+        setattr(model, "0", "relu")
 
 
 def _run(model, x, grad):

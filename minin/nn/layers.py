@@ -1,6 +1,7 @@
 """The layers NiN is built from, each a thin Module around minin.functional."""
 
 import math
+import numbers
 
 from .. import backend, functional as F
 from . import init
@@ -12,15 +13,19 @@ def _new_weight(*shape):
     return Parameter(xp.empty(shape, dtype=xp.float32))
 
 
+def _check_sizes(layer, **sizes):
+    for name, value in sizes.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
+
+
 class Conv2d(Module):
     """2-D convolution with weight (out, in, kh, kw) and PyTorch's default initialisation."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  bias=True):
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"Conv2d: {name} must be a positive int, got {value!r}")
+        _check_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
         self.in_channels, self.out_channels = in_channels, out_channels
         # Checked here, so a bad argument is reported where the layer is built.
         self.kernel_size = F.pair(kernel_size, "Conv2d", "kernel_size", 1)
@@ -58,6 +63,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
+        _check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = _new_weight(out_features, in_features)
         self.register_parameter("bias", _new_weight(out_features) if bias else None)
@@ -122,7 +128,7 @@ class GlobalAvgPool2d(Module):
 class Dropout(Module):
     def __init__(self, p=0.5):
         super().__init__()
-        if not 0 <= p < 1:
+        if not isinstance(p, numbers.Real) or not 0 <= p < 1:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
         self.p = p
 

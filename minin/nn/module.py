@@ -40,19 +40,31 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() "
                                  "before assigning attributes")
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        params, modules = self._parameters, self._modules
         if isinstance(value, Parameter):
-            self._parameters[name] = value
+            modules.pop(name, None)
+            params[name] = value
+        elif name in params:  # as in PyTorch: a parameter stays one, or becomes None
+            if value is not None:
+                raise TypeError(f"cannot assign a {type(value).__name__} to parameter '{name}' of "
+                                f"{type(self).__name__}: expected an nn.Parameter or None "
+                                "(wrap a tensor as nn.Parameter(tensor))")
+            params[name] = None
         elif isinstance(value, Module):
-            self._modules[name] = value
+            params.pop(name, None)
+            modules[name] = value
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign a {type(value).__name__} to sub-module '{name}' of "
+                                f"{type(self).__name__}: expected an nn.Module or None")
+            del modules[name]
         object.__setattr__(self, name, value)
 
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter, or None for an absent one such as bias=False)."""
-        self.__setattr__(name, param)
         if param is None:
             self._parameters[name] = None
+        self.__setattr__(name, param)
 
     def __delattr__(self, name):
         self._parameters.pop(name, None)
@@ -66,12 +78,15 @@ class Module:
     def __call__(self, *args, **kwargs):
         output = self.forward(*args, **kwargs)
         for hook in tuple(self._forward_hooks.values()):
-            hook(self, args, output)
+            replaced = hook(self, args, output)
+            if replaced is not None:  # as in PyTorch, a hook may return a new output
+                output = replaced
         return output
 
     def register_forward_hook(self, hook):
-        """Call ``hook(module, inputs, output)`` after every forward; returns a handle
-        whose ``remove()`` takes the hook off again."""
+        """Call ``hook(module, inputs, output)`` after every forward; a hook that returns
+        something other than None replaces the output. Returns a handle whose ``remove()``
+        takes the hook off again."""
         key = object()
         self._forward_hooks[key] = hook
         return _HookHandle(self._forward_hooks, key)
