@@ -118,6 +118,14 @@ def test_nan_routing_matches_torch():
                        lambda t: torch.nn.functional.max_pool2d(t, 3, stride=2, padding=1), [x])
 
 
+def test_a_window_longer_than_256_routes_its_gradient_right():
+    x = np.zeros((1, 1, 2, 300))
+    x[0, 0, 1, 280] = 5.0  # offset 280 along the row: more than a byte holds
+    t = leaf(x)
+    F.max_pool2d(t, (2, 290), stride=(1, 5)).sum().backward()
+    assert t.grad[0, 0, 1, 280] == 3.0 and t.grad.sum() == 3.0  # the windows at 0, 5, 10 hold it
+
+
 def test_overlapping_windows_accumulate():
     x = np.zeros((1, 1, 5, 5))
     x[0, 0, 2, 2] = 9.0  # the centre belongs to all four 3×3 stride-2 windows
@@ -176,6 +184,8 @@ def test_pooling_keeps_float32_and_layout(backend):
     (lambda x: F.avg_pool2d(x[0], 2), ValueError, "4-D input"),
     (lambda x: F.global_avg_pool2d(x[0]), ValueError, "4-D input"),
     (lambda x: F.max_pool2d(x, 2.5), TypeError, "kernel_size must be an int or a pair"),
+    (lambda x: F.max_pool2d(mn.Tensor(x.data.astype(np.int64)), 2), TypeError,
+     "max_pool2d: input must be floating point, got dtype int64"),
 ])
 def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):

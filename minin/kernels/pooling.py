@@ -51,8 +51,13 @@ def _padded(x, fill, kernel, stride, padding, out_hw):
     return buffer
 
 
+def _offset_type(size):
+    """The smallest integer type that holds an offset inside a window of ``size``."""
+    return np.uint8 if size <= 256 else np.int32
+
+
 def _max_along(a, axis, size, step, best, offset):
-    """Max over windows of ``size`` along ``axis`` into ``best`` and, into the uint8
+    """Max over windows of ``size`` along ``axis`` into ``best`` and, into the integer
     ``offset``, the position of the first maximum in each window."""
     count = best.shape[axis]
     views = [a[_along(axis, strided_window(j, count, step))] for j in range(size)]
@@ -65,15 +70,16 @@ def _max_along(a, axis, size, step, best, offset):
     # The offset counts the views before the first one that holds the maximum: it grows
     # by one for every view that, like all views before it, missed. (The last view
     # needs no test: when every other view missed, the maximum is there.)
-    np.not_equal(views[0], best, out=offset.view(bool))
+    missed_so_far = np.not_equal(views[0], best)
+    offset[...] = missed_so_far
     if size > 2:
-        missed_so_far = offset.view(bool).copy()
         missed = np.empty_like(missed_so_far)
         for view in views[1:-1]:
             np.not_equal(view, best, out=missed)
             missed_so_far &= missed
             offset += missed_so_far.view(np.uint8)
-    if best.size and np.isnan(best.max()):  # a NaN wins its window wherever it stands: the last one, as in PyTorch
+    # A NaN wins its window wherever it stands; of several, the last one (as in PyTorch).
+    if best.size and np.isnan(best.max()):
         for j, view in enumerate(views):
             offset[np.isnan(view)] = j
 
@@ -113,9 +119,9 @@ def max_pool2d_forward(x, kernel, stride, padding, ceil_mode):
     source = _padded(x, -np.inf, kernel, stride, padding, (ho, wo))
     hb = source.shape[1]
     row_max = np.empty((c, hb, wo, n), dtype=x.dtype)
-    col_offset = np.empty(row_max.shape, dtype=np.uint8)
+    col_offset = np.empty(row_max.shape, dtype=_offset_type(kernel[1]))
     out = np.empty((c, ho, wo, n), dtype=x.dtype)
-    row_offset = np.empty(out.shape, dtype=np.uint8)
+    row_offset = np.empty(out.shape, dtype=_offset_type(kernel[0]))
 
     def pool(channels):  # channels are independent: blocks of them run in parallel
         _max_along(source[channels], 2, kernel[1], stride[1], row_max[channels], col_offset[channels])
