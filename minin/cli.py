@@ -77,7 +77,7 @@ def build_parser():
                        help="random crops (and flips, except for MNIST); default on")
     train.add_argument("--val-split", type=_non_negative_int,
                        help=f"training images held out for validation, default {defaults.val_split}")
-    train.add_argument("--seed", type=int, help=f"default {defaults.seed}")
+    train.add_argument("--seed", type=_non_negative_int, help=f"default {defaults.seed}")
     train.add_argument("--subset", type=_positive_int, metavar="N",
                        help="use only the first N training images (and at most N test images)")
     train.add_argument("--resize", type=_positive_int, metavar="PIXELS",
@@ -118,9 +118,14 @@ _RESUMABLE = {"epochs", "backend", "data_dir", "no_download", "no_progress", "re
 
 
 def _train(args, parser):
+    from .serialization import CheckpointError
     from .train import Stopped, Trainer, TrainingDiverged, resume_config
 
-    given = {k: v for k, v in vars(args).items() if v not in (None, False)}
+    # What the command line set: options left out are None, flags left out False
+    # (`v not in (None, False)` would drop a 0 too, as 0 == False); --no-augment is False.
+    given = {k: v for k, v in vars(args).items() if v is not None and v is not False}
+    if args.augment is False:
+        given["augment"] = False
     if args.resume:
         extra = sorted(set(given) - _RESUMABLE)
         if extra:
@@ -131,27 +136,30 @@ def _train(args, parser):
             config = resume_config(args.resume, epochs=args.epochs, backend=args.backend,
                                    data_dir=args.data_dir, tf32=args.tf32 or None,
                                    download=False if args.no_download else None)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, CheckpointError, ValueError) as exc:
             raise CommandError(str(exc), 2) from None
     else:
         fields = {f.name for f in dataclasses.fields(TrainConfig)}
         options = {k: v for k, v in given.items() if k in fields}
         if args.no_download:
             options["download"] = False
-        if args.augment is False:
-            options["augment"] = False
         config = TrainConfig(**options)
         if args.out is None:
             config.out = _fresh_folder(Path("runs") / f"{config.model}-{config.dataset}")
         elif (Path(config.out) / "last.npz").exists():
             raise CommandError(f"{config.out} already holds a run (last.npz); continue it with "
                                f"--resume {config.out}, or choose another --out", 2)
+        elif Path(config.out).exists() and not Path(config.out).is_dir():
+            raise CommandError(f"--out {config.out} is a file; the output is a folder", 2)
         if config.tf32 and config.backend != "cupy":
             parser.error("--tf32 only applies to --backend cupy")
     print(f"minin train: {config.model} NiN on {config.dataset}, backend {config.backend}, "
           f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}, writing to {config.out}", flush=True)
     try:
         trainer = Trainer(config, progress=not args.no_progress, resume=bool(args.resume))
+    except (ValueError, CheckpointError) as exc:  # settings that don't fit the data or the model
+        raise CommandError(str(exc), 2) from None
+    try:
         if args.resume:
             print(f"resuming after epoch {trainer.epoch}"
                   + (f", step {trainer.step_in_epoch}" if trainer.step_in_epoch else ""), flush=True)
@@ -236,6 +244,9 @@ def _confmap(args):
     from .tensor import Tensor
     from .train import STATISTICS
 
+    folder = Path(args.out).expanduser().absolute().parent
+    if not folder.is_dir():
+        raise CommandError(f"--out {args.out}: the folder {folder} does not exist", 2)
     config, state, model, test_set, loader = _load_run(args.checkpoint, "numpy", args.data_dir,
                                                        not args.no_download)
     pick = np.random.default_rng(args.seed).choice(len(test_set), size=min(args.count, len(test_set)),
@@ -261,8 +272,12 @@ def _summary(args):
 
     model = alexnet() if args.model == "alexnet" else nin(args.model)
     shape = args.input_shape or (INPUT_SHAPES.get(args.model) or (3, 224, 224))
+    try:
+        table = summary(model, shape, batch_size=args.batch_size)
+    except ValueError as exc:
+        raise CommandError(f"{args.model} cannot take inputs of shape {list(shape)}: {exc}", 2) from None
     print(f"{args.model}, input {list(shape)}, batch {args.batch_size}")
-    print(summary(model, shape, batch_size=args.batch_size))
+    print(table)
     return 0
 
 

@@ -190,6 +190,9 @@ class Trainer:
             train_set = Subset(train_set, np.arange(min(config.subset, len(train_set))))
             test_set = Subset(test_set, np.arange(min(config.subset, len(test_set))))
         val_count = min(val_count, len(train_set) - config.batch_size)
+        if len(train_set) < config.batch_size:
+            raise ValueError(f"the training set has {len(train_set)} images, fewer than one batch "
+                             f"of {config.batch_size}: use a smaller --batch-size or a larger --subset")
         val_set = None
         if val_count > 0:
             train_set, val_set = random_split(train_set, [len(train_set) - val_count, val_count],
@@ -309,11 +312,19 @@ class Trainer:
         if first_bad >= 0:
             if bar is not None:
                 bar.close()
-            kept = (f"the last good checkpoint, {self.out / 'last.npz'} (after epoch {self.epoch}), is kept"
-                    if (self.out / "last.npz").exists() else "no checkpoint was written yet")
-            raise TrainingDiverged(
-                f"the loss became NaN or infinite at epoch {self.epoch + 1}, step {first_bad + 1}; {kept}. "
-                f"Try a lower learning rate, e.g. --lr {self.config.lr / 10:g}")
+            self._diverged(f"the loss became NaN or infinite at epoch {self.epoch + 1}, step {first_bad + 1}")
+
+    def _check_weights(self):
+        """The training loss is taken before each update, so the epoch's last update is
+        checked here, before the epoch is evaluated and saved."""
+        xp = backend.xp()
+        if not all(bool(xp.isfinite(p.data).all()) for p in self.model.parameters()):
+            self._diverged(f"the weights became NaN or infinite in the last step of epoch {self.epoch + 1}")
+
+    def _diverged(self, what):
+        kept = (f"the last good checkpoint, {self.out / 'last.npz'} (after epoch {self.epoch}), is kept"
+                if (self.out / "last.npz").exists() else "no checkpoint was written yet")
+        raise TrainingDiverged(f"{what}; {kept}. Try a lower learning rate, e.g. --lr {self.config.lr / 10:g}")
 
     def evaluate(self, loader):
         """(mean loss, accuracy) of the model on ``loader``, in eval mode, one sync at the end."""
@@ -341,7 +352,10 @@ class Trainer:
         try:
             while self.epoch < c.epochs:
                 train = self.train_epoch(on_step)
+                self._check_weights()
                 val_loss, val_acc = self.evaluate(self.val_loader)
+                if val_loss is not None and not math.isfinite(val_loss):
+                    self._diverged(f"the validation loss became NaN or infinite after epoch {self.epoch + 1}")
                 self.epoch += 1
                 self.step_in_epoch, self.order = 0, None
                 lr = self.optimizer.param_groups[0]["lr"]
@@ -429,12 +443,17 @@ class Trainer:
         if state.get("kind") != "minin-train":
             raise ValueError(f"{self.out / 'last.npz'} is not a training checkpoint")
         self.model.load_state_dict(state["model"])
+        start = [{k: v for k, v in group.items() if k != "params"} for group in self.optimizer.param_groups]
         self.optimizer.load_state_dict(state["optimizer"])
         self.epoch, self.step_in_epoch = int(state["epoch"]), int(state["step"])
         if self.scheduler is not None and state["config"]["epochs"] == self.config.epochs:
             self.scheduler.load_state_dict(state["scheduler"])
         elif self.scheduler is not None and self.epoch < self.config.epochs:
-            # A run given more (or fewer) epochs: the same schedule drawn over the new length.
+            # A run given more (or fewer) epochs: the same schedule drawn over the new length,
+            # replayed from the schedule's start values (the saved ones are already decayed,
+            # and cosine and step schedules work from the current value).
+            for group, values in zip(self.optimizer.param_groups, start):
+                group.update(values)
             for _ in range(self.epoch * len(self.train_loader) + self.step_in_epoch):
                 self.scheduler.step()
         self.order = state["order"] if self.step_in_epoch else None
@@ -463,7 +482,10 @@ def resume_config(out, **overrides):
     path = Path(out) / "last.npz"
     if not path.exists():
         raise FileNotFoundError(f"nothing to resume: {path} does not exist")
-    saved = dict(load(path)["config"])
+    state = load(path)
+    if not isinstance(state, dict) or state.get("kind") != "minin-train":
+        raise ValueError(f"{path} is not a checkpoint written by `minin train`")
+    saved = dict(state["config"])
     saved.update({k: v for k, v in overrides.items() if v is not None})
     saved["out"] = str(out)
     return TrainConfig.from_dict(saved)

@@ -105,6 +105,42 @@ def test_resume_from_the_command_line(data_dir, tmp_path, capsys):
     assert mn.load(out / "last.npz")["epoch"] == 2
 
 
+def test_zero_valued_options_are_kept(data_dir, tmp_path):
+    out = tmp_path / "run"
+    assert run_cli("train", "--data-dir", data_dir, "--out", out, "--epochs", 1, "--batch-size", 32,
+                   "--optimizer", "sgd", "--momentum", 0, "--val-split", 0, "--weight-decay", 0,
+                   "--seed", 0, "--no-progress", "--no-download") == 0
+    settings = json.loads((out / "config.json").read_text())
+    assert settings["momentum"] == 0 and settings["val_split"] == 0 and settings["val_images"] == 0
+    assert mn.load(out / "last.npz")["optimizer"]["param_groups"][0]["momentum"] == 0
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "step", "onecycle"])
+def test_a_run_resumed_with_more_epochs_follows_the_longer_schedule(data_dir, tmp_path, schedule):
+    quiet = dict(progress=False, log=lambda *a: None)
+    options = dict(schedule=schedule, optimizer="sgd", val_split=0)
+    Trainer(config(data_dir, tmp_path / "run", epochs=1, **options), **quiet).fit()
+    resumed = Trainer(config(data_dir, tmp_path / "run", epochs=3, **options), resume=True, **quiet)
+    longer = Trainer(config(data_dir, tmp_path / "fresh", epochs=3, **options), **quiet)
+    for _ in range(len(longer.train_loader)):  # the 3-epoch schedule, one epoch in
+        longer.scheduler.step()
+    for key in ("lr", "momentum"):
+        assert resumed.optimizer.param_groups[0][key] == pytest.approx(longer.optimizer.param_groups[0][key])
+
+
+def test_weights_that_turn_nan_in_an_epochs_last_step_are_not_saved(data_dir, tmp_path):
+    trainer = Trainer(config(data_dir, tmp_path / "run"), progress=False, log=lambda *a: None)
+
+    def poison_the_last_update(trainer):
+        if trainer.step_in_epoch == len(trainer.train_loader):
+            next(trainer.model.parameters()).data[0] = np.nan
+
+    with pytest.raises(TrainingDiverged, match="weights became NaN or infinite in the last step of epoch 1; "
+                                               "no checkpoint was written yet"):
+        trainer.fit(on_step=poison_the_last_update)
+    assert not (tmp_path / "run" / "last.npz").exists() and not (tmp_path / "run" / "best.npz").exists()
+
+
 def test_a_diverging_loss_stops_with_a_clear_message(data_dir, tmp_path):
     trainer = Trainer(config(data_dir, tmp_path / "run", optimizer="sgd", lr=1e12, schedule="none",
                              momentum=0.0), progress=False, log=lambda *a: None)
@@ -154,11 +190,45 @@ def test_bad_arguments_exit_with_status_2(argv, message, capsys):
 
 
 def test_resume_refuses_new_settings_and_missing_runs(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["train", "--resume", str(tmp_path), "--lr", "0.1"])
-    assert exit_info.value.code == 2 and "not --lr" in capsys.readouterr().err
+    for option, shown in ((["--lr", "0.1"], "not --lr"), (["--momentum", "0"], "not --momentum"),
+                          (["--no-augment"], "not --augment")):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["train", "--resume", str(tmp_path), *option])
+        assert exit_info.value.code == 2 and shown in capsys.readouterr().err
     assert cli.main(["train", "--resume", str(tmp_path / "nothing")]) == 2
     assert "nothing to resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--subset", "20"], "the training set has 20 images, fewer than one batch of 128"),
+    (["--resize", "5", "--batch-size", "32"], "model 'small' cannot take 1×5×5 inputs"),
+    (["--out", "FILE"], "is a file; the output is a folder"),
+    (["--resume", "NPY"], "is not a minin checkpoint (it is a .npy file"),
+    (["--resume", "FOREIGN"], "is not a checkpoint written by `minin train`"),
+])
+def test_settings_that_cannot_work_are_one_line_errors(data_dir, tmp_path, capsys, argv, message):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "npy").mkdir()
+    with open(tmp_path / "npy" / "last.npz", "wb") as f:
+        np.save(f, np.zeros(3))
+    mn.save({"a": 1}, tmp_path / "foreign" / "last.npz")
+    where = {"FILE": tmp_path / "file", "NPY": tmp_path / "npy", "FOREIGN": tmp_path / "foreign"}
+    argv = [str(where.get(a, a)) for a in argv]
+    if "--resume" not in argv:
+        argv += ["--data-dir", str(data_dir), "--no-download", "--no-progress"]
+        if "--out" not in argv:
+            argv += ["--out", str(tmp_path / "run")]
+    assert cli.main(["train", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_summary_and_confmap_report_bad_input_in_one_line(tmp_path, capsys):
+    assert cli.main(["summary", "--model", "small", "--input-shape", "1", "5", "5"]) == 2
+    assert "small cannot take inputs of shape [1, 5, 5]" in capsys.readouterr().err
+    assert cli.main(["confmap", "--checkpoint", str(tmp_path / "x.npz"),
+                     "--out", str(tmp_path / "nowhere" / "maps.png")]) == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_an_existing_run_is_not_overwritten(data_dir, tmp_path, capsys):
