@@ -264,7 +264,7 @@ def _operand(other):
     a scalar in PyTorch, leaves a float32 tensor float32."""
     if isinstance(other, (list, tuple)):
         return _convert(other, None, False)
-    if _is_array(other) and other.ndim == 0:
+    if isinstance(other, np.ndarray) and other.ndim == 0:
         return other.item()
     return other
 
