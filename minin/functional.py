@@ -324,6 +324,9 @@ def cross_entropy(logits, target, reduction="mean"):
         kind = getattr(labels, "dtype", type(labels).__name__)
         raise TypeError(f"cross_entropy: target must hold integer class labels, got {kind}")
     n, k = logits.shape
+    if k == 0:
+        raise ValueError("cross_entropy needs at least one class: the logits have shape "
+                         f"{tuple(logits.shape)}")
     if labels.shape != (n,):
         raise ValueError(f"cross_entropy: target must have shape ({n},) to match the logits, "
                          f"got {tuple(labels.shape)}")

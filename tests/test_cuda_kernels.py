@@ -214,9 +214,10 @@ def test_max_pool(emulated, shape, kernel, stride, padding, ceil_mode, dtype):
             np.testing.assert_allclose(dx, expected_dx, rtol=1e-6, atol=1e-6)
 
 
-def test_max_pool_sends_a_nan_windows_gradient_where_numpy_does(emulated):
+def test_max_pool_routes_nan_and_minus_infinity_windows_as_numpy_does(emulated):
     shape, kernel, stride, padding = (3, 2, 9, 8), (3, 3), (2, 2), (1, 1)
     values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    values[:, :, :4, :4] = -np.inf  # windows of nothing but -inf and padding
     values.reshape(-1)[np.random.default_rng(1).choice(values.size, 20, replace=False)] = np.nan
     ho, wo = (pooling.pool_output_size(shape[2 + a], kernel[a], stride[a], padding[a], False) for a in (0, 1))
     grad = np.random.default_rng(2).standard_normal((shape[0], shape[1], ho, wo)).astype(np.float32)

@@ -163,6 +163,11 @@ def test_cross_entropy_rejects_bad_labels(labels, error, message):
         F.cross_entropy(mn.tensor(np.zeros((2, 4))), labels)
 
 
+def test_cross_entropy_needs_a_class():
+    with pytest.raises(ValueError, match=r"at least one class: the logits have shape \(3, 0\)"):
+        F.cross_entropy(mn.tensor(np.zeros((3, 0))), np.zeros(3, np.int64))
+
+
 def test_log_softmax_needs_an_int_axis():
     with pytest.raises(TypeError, match="log_softmax: axis must be an int, got None"):
         F.log_softmax(mn.tensor([1.0, 2.0]), None)

@@ -126,6 +126,19 @@ def test_a_window_longer_than_256_routes_its_gradient_right():
     assert t.grad[0, 0, 1, 280] == 3.0 and t.grad.sum() == 3.0  # the windows at 0, 5, 10 hold it
 
 
+@pytest.mark.parametrize("options", [dict(kernel_size=3, stride=2, padding=1),
+                                     dict(kernel_size=(3, 2), stride=(2, 1), padding=1, ceil_mode=True)],
+                         ids=str)
+def test_windows_of_minus_infinity_route_like_torch(options):
+    """The padding is -inf too; a window holding nothing larger gives its gradient to its
+    first position inside the input, not to the padding."""
+    torch = pytest.importorskip("torch")
+    x = distinct((2, 2, 7, 6))
+    x[np.random.default_rng(3).random(x.shape) < 0.7] = -np.inf
+    compare_with_torch(lambda t: F.max_pool2d(t, **options),
+                       lambda t: torch.nn.functional.max_pool2d(t, **options), [x])
+
+
 def test_overlapping_windows_accumulate():
     x = np.zeros((1, 1, 5, 5))
     x[0, 0, 2, 2] = 9.0  # the centre belongs to all four 3×3 stride-2 windows

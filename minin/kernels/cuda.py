@@ -48,12 +48,12 @@ extern "C" __global__ void im2col(
         int c = t / kh;
         int y = oy * stride_y - pad_y + i * dil_y;
         bool row_inside = y >= 0 && y < H;
-        I in = ((I)c * H + y) * W * N;   // input row y of channel c (read only when inside)
+        I in = row_inside ? ((I)c * H + y) * W * N : 0;   // input row y of channel c
         T* out = cols + r * Wo * N;
         for (int ox = 0; ox < Wo; ++ox) {
             int x_ = ox * stride_x - pad_x + j * dil_x;
             bool inside = row_inside && x_ >= 0 && x_ < W;
-            FOR_EACH_IMAGE(n, N) out[ox * N + n] = inside ? x[in + x_ * N + n] : (T)0;
+            FOR_EACH_IMAGE(n, N) out[(I)ox * N + n] = inside ? x[in + (I)x_ * N + n] : (T)0;
         }
     }
 }

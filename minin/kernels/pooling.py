@@ -56,9 +56,10 @@ def _offset_type(size):
     return np.uint8 if size <= 256 else np.int32
 
 
-def _max_along(a, axis, size, step, best, offset):
+def _max_along(a, axis, size, step, best, offset, pad=0):
     """Max over windows of ``size`` along ``axis`` into ``best`` and, into the integer
-    ``offset``, the position of the first maximum in each window."""
+    ``offset``, the position of the first maximum in each window. ``pad``: how many
+    positions of ``a`` before the input's own are padding."""
     count = best.shape[axis]
     views = [a[_along(axis, strided_window(j, count, step))] for j in range(size)]
     if size == 1:
@@ -78,6 +79,14 @@ def _max_along(a, axis, size, step, best, offset):
             np.not_equal(view, best, out=missed)
             missed_so_far &= missed
             offset += missed_so_far.view(np.uint8)
+    # A window of nothing but -inf ties with its padding, which must not win: its maximum is
+    # its first position inside the input (as in PyTorch).
+    floor = best == -np.inf if pad else None
+    if floor is not None and floor.any():
+        first_inside = np.maximum(0, pad - step * np.arange(count))
+        shape = [1] * best.ndim
+        shape[axis] = count
+        np.copyto(offset, first_inside.reshape(shape).astype(offset.dtype), where=floor)
     # A NaN wins its window wherever it stands; of several, the last one (as in PyTorch).
     if best.size and np.isnan(best.max()):
         for j, view in enumerate(views):
@@ -124,8 +133,10 @@ def max_pool2d_forward(x, kernel, stride, padding, ceil_mode):
     row_offset = np.empty(out.shape, dtype=_offset_type(kernel[0]))
 
     def pool(channels):  # channels are independent: blocks of them run in parallel
-        _max_along(source[channels], 2, kernel[1], stride[1], row_max[channels], col_offset[channels])
-        _max_along(row_max[channels], 1, kernel[0], stride[0], out[channels], row_offset[channels])
+        _max_along(source[channels], 2, kernel[1], stride[1], row_max[channels], col_offset[channels],
+                   padding[1])
+        _max_along(row_max[channels], 1, kernel[0], stride[0], out[channels], row_offset[channels],
+                   padding[0])
 
     parallel.run(pool, c, source.size)
     return from_kernel_layout(out), (row_offset, col_offset)
