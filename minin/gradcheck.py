@@ -16,7 +16,8 @@ from .tensor import Tensor
 
 
 def _as_float64_leaf(x):
-    if not isinstance(x, Tensor):
+    """Float Tensors as float64 copies; integer ones (labels, indices) as they are."""
+    if not isinstance(x, Tensor) or not np.issubdtype(x.dtype, np.floating):
         return x
     return Tensor(x.data.astype(np.float64, copy=True), requires_grad=x.requires_grad)
 
@@ -24,8 +25,8 @@ def _as_float64_leaf(x):
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, directional=False, seed=0):
     """Check autograd's gradients of ``fn(*inputs)`` against central differences.
 
-    Every Tensor input is copied to float64; those with ``requires_grad=True`` are
-    checked. ``directional=True`` checks one random direction through all inputs
+    Every float Tensor input is copied to float64 (integer ones, labels say, are
+    passed as they are); those with ``requires_grad=True`` are checked. ``directional=True`` checks one random direction through all inputs
     at once (two evaluations of ``fn``), for inputs too large to check element by
     element. Returns True, or raises AssertionError naming the input, the worst
     element and both values.
@@ -38,6 +39,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, directional=False, see
         raise ValueError("gradcheck needs at least one input Tensor with requires_grad=True")
 
     out = fn(*inputs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return one Tensor, got {type(out).__name__}")
     xp = backend.get_array_module(out.data)
     rng = np.random.default_rng(seed)
     weights = xp.asarray(rng.standard_normal(out.shape))
@@ -79,6 +82,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, directional=False, see
             numeric[index] = (plus - minus) / (2 * eps)
         got = backend.asnumpy(analytic[i])
         excess = np.abs(got - numeric) - (atol + rtol * np.abs(numeric))
+        excess = np.where(np.isnan(excess), np.inf, excess)  # a NaN on either side fails
         if excess.size and excess.max() > 0:
             worst = np.unravel_index(int(excess.argmax()), data.shape)
             raise AssertionError(f"gradient of input {i} (shape {tuple(data.shape)}) is wrong at "

@@ -7,6 +7,7 @@ shape by ``unbroadcast``.
 
 import numpy as np
 
+from . import backend
 from .backend import get_array_module
 from .function import Function
 from .kernels import activation
@@ -96,6 +97,9 @@ class MatMul(Function):
     """``a @ b`` with NumPy's rules: 1-D operands, 2-D matrices, broadcast batches."""
 
     def forward(self, a, b):
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            raise ValueError(f"matmul needs operands of at least one dimension, got shapes "
+                             f"{np.shape(a)} and {np.shape(b)} (multiply by a number with *)")
         self.a, self.b = a, b
         return a @ b
 
@@ -223,6 +227,17 @@ class Transpose(Function):
 
     def backward(self, grad):
         return grad.transpose(tuple(np.argsort(self.axes)))
+
+
+class ToBackend(Function):
+    """A copy on another backend; the gradient goes back to the source's backend."""
+
+    def forward(self, a, name):
+        self.source = backend.name_of(a)
+        return backend.to_backend(a, name)
+
+    def backward(self, grad):
+        return backend.to_backend(grad, self.source)
 
 
 class Cast(Function):

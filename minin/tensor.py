@@ -78,7 +78,14 @@ class Tensor:
         return self._ctx is None
 
     def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
 
     def __bool__(self):
         return bool(self.data)
@@ -114,13 +121,15 @@ class Tensor:
         return Tensor(self.data)
 
     def to(self, name):
-        """This tensor on backend ``name`` ("numpy" or "cupy"); ``self`` if already there."""
+        """This tensor on backend ``name`` ("numpy" or "cupy"), ``self`` if already there.
+        Differentiable, as in PyTorch: a gradient of the copy flows back to ``self``."""
+        if not isinstance(name, str):
+            raise TypeError(f"to() takes a backend name, 'numpy' or 'cupy', got {name!r} "
+                            "(for a dtype use astype)")
         if name == self.backend:
             return self
-        moved = Tensor(backend.to_backend(self.data, name), requires_grad=self.requires_grad)
-        if self.grad is not None:
-            moved.grad = backend.to_backend(self.grad, name)
-        return moved
+        backend.module(name)  # fails clearly if the backend is unavailable
+        return _ops.ToBackend.apply(self, name=name)
 
     def astype(self, dtype):
         """A copy in ``dtype``; differentiable, like PyTorch's ``.to(dtype)``."""
@@ -180,10 +189,10 @@ class Tensor:
         return _ops.Pow.apply(self, exponent=exponent)
 
     def __matmul__(self, other):
-        return _ops.MatMul.apply(self, other)
+        return _ops.MatMul.apply(self, _operand(other))
 
     def __rmatmul__(self, other):
-        return _ops.MatMul.apply(other, self)
+        return _ops.MatMul.apply(_operand(other), self)
 
     def __getitem__(self, index):
         return _ops.GetItem.apply(self, index=_plain_index(index))
@@ -291,12 +300,22 @@ def tensor(data, requires_grad=False, dtype=None):
 
 def cat(tensors, axis=0):
     """Concatenate tensors along ``axis`` (differentiable)."""
-    tensors = list(tensors)
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"cat takes a list or tuple of tensors, got {type(tensors).__name__}")
     if not tensors:
         raise ValueError("cat needs at least one tensor")
+    if not all(isinstance(t, Tensor) for t in tensors):
+        kinds = sorted({type(t).__name__ for t in tensors if not isinstance(t, Tensor)})
+        raise TypeError(f"cat takes tensors, got {', '.join(kinds)} among them")
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"cat: axis must be an int, got {axis!r}")
     shapes = [t.shape for t in tensors]
     ndim = len(shapes[0])
-    if not -ndim <= axis < ndim or any(len(s) != ndim for s in shapes) or any(
+    if ndim == 0:
+        raise ValueError("cat: 0-d tensors have no axis to join along")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"cat: axis {axis} is out of range for {ndim} dimensions")
+    if any(len(s) != ndim for s in shapes) or any(
             s[:axis % ndim] + s[axis % ndim + 1:] != shapes[0][:axis % ndim] + shapes[0][axis % ndim + 1:]
             for s in shapes):
         raise ValueError(f"cat: shapes {shapes} do not match outside axis {axis}")

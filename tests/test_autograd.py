@@ -351,6 +351,27 @@ def test_directional_gradcheck_for_large_inputs():
         mn.gradcheck(WrongCube.apply, [big], directional=True)
 
 
+class NanCube(Cube):
+    def backward(self, grad):
+        return grad * np.nan
+
+
+def test_a_nan_gradient_fails_gradcheck():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(AssertionError, match="analytic nan"):
+        mn.gradcheck(NanCube.apply, [x])
+    with pytest.raises(AssertionError, match="numerical nan"), np.errstate(invalid="ignore"):
+        mn.gradcheck(lambda t: t.log(), [leaf([-1.0, 2.0])])
+
+
+def test_gradcheck_passes_integer_inputs_as_they_are():
+    import minin.functional as F
+    logits = leaf(np.random.default_rng(0).standard_normal((3, 4)))
+    assert mn.gradcheck(F.cross_entropy, [logits, mn.Tensor(np.array([0, 3, 1]))])
+    with pytest.raises(TypeError, match="fn must return one Tensor, got tuple"):
+        mn.gradcheck(lambda t: (t, t), [logits])
+
+
 def test_gradcheck_needs_an_input_that_requires_grad():
     with pytest.raises(ValueError, match="requires_grad"):
         mn.gradcheck(lambda t: t * 2, [mn.tensor([1.0])])
@@ -371,3 +392,26 @@ def test_a_backward_returning_the_wrong_shape_is_reported():
 def test_cat_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="do not match outside axis 0"):
         mn.cat([mn.tensor(np.zeros((2, 3))), mn.tensor(np.zeros((2, 4)))])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mn.cat(mn.tensor([[1.0, 2.0]])), TypeError, "a list or tuple of tensors, got Tensor"),
+    (lambda: mn.cat([mn.tensor([1.0]), [2.0]]), TypeError, "cat takes tensors, got list among them"),
+    (lambda: mn.cat([mn.tensor([1.0])], axis=2), ValueError, "axis 2 is out of range for 1 dimensions"),
+    (lambda: mn.cat([mn.tensor([1.0])], axis=None), TypeError, "axis must be an int, got None"),
+    (lambda: mn.cat([mn.tensor(1.0), mn.tensor(2.0)]), ValueError, "0-d tensors have no axis"),
+    (lambda: list(mn.tensor(3.0)), TypeError, "iteration over a 0-d tensor"),
+    (lambda: len(mn.tensor(3.0)), TypeError, r"len\(\) of a 0-d tensor"),
+    (lambda: mn.tensor([[1.0, 2.0]]) @ 2.0, ValueError, "matmul needs operands of at least one dimension"),
+    (lambda: mn.tensor([1.0]).to(np.float64), TypeError, "for a dtype use astype"),
+])
+def test_misused_tensor_operations_say_what_was_expected(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_iterating_a_tensor_gives_its_rows_and_matmul_keeps_float32_with_lists():
+    rows = list(leaf(np.arange(6.0).reshape(2, 3)))
+    assert [r.numpy().tolist() for r in rows] == [[0, 1, 2], [3, 4, 5]]
+    t = mn.tensor([[1.0, 2.0]])
+    assert (t @ [[1.0], [1.0]]).dtype == np.float32 and ([[1.0, 1.0]] @ t.T).dtype == np.float32

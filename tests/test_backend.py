@@ -98,6 +98,8 @@ def test_to_cupy_and_back(gpu):
     assert g.backend == "cupy" and g.requires_grad
     back = g.to("numpy")
     assert back.backend == "numpy" and back.numpy().tolist() == [1.0, 2.0]
+    (g * 2).sum().backward()  # the copy is differentiable: the gradient comes back to t
+    assert t.grad.tolist() == [2.0, 2.0] and mn.backend.name_of(t.grad) == "numpy"
 
 
 def test_reseed_gives_a_backend_a_fresh_deterministic_generator():
