@@ -103,9 +103,13 @@ def to_backend(array, name):
 
 
 def manual_seed(seed):
-    """Seed minin's random generators (one per backend) for reproducible runs."""
+    """Seed minin's random generators (one per backend) for reproducible runs. As in
+    PyTorch, a seed may lie in [-2**63, 2**64); a negative one counts from 2**64."""
     global _seed
-    _seed = int(seed)
+    seed = int(seed)
+    if not -2**63 <= seed < 2**64:
+        raise ValueError(f"manual_seed: the seed must lie in [-2**63, 2**64), got {seed}")
+    _seed = seed + 2**64 if seed < 0 else seed
     _generators.clear()
 
 

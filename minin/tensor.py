@@ -77,6 +77,15 @@ class Tensor:
     def is_leaf(self):
         return self._ctx is None
 
+    def __array__(self, dtype=None, copy=None):
+        """NumPy's view of a CPU tensor (np.asarray(t)); a GPU tensor needs .numpy()."""
+        if self.backend != "numpy":
+            raise TypeError("a tensor on the GPU does not turn into a NumPy array implicitly; "
+                            "call .numpy() to copy it to the host")
+        if copy:
+            return self.data.astype(dtype or self.dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -199,9 +208,13 @@ class Tensor:
 
     # comparisons give plain boolean tensors (no gradient flows through them)
     def __eq__(self, other):
+        if other is None:  # `t == None` is a question about t, as in PyTorch
+            return False
         return Tensor(self.data == _data(other))
 
     def __ne__(self, other):
+        if other is None:
+            return True
         return Tensor(self.data != _data(other))
 
     def __lt__(self, other):

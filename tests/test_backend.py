@@ -63,6 +63,16 @@ def test_manual_seed_makes_random_draws_repeat():
     assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 
+def test_a_negative_seed_counts_from_two_to_the_64_as_in_pytorch():
+    mn.manual_seed(-1)
+    a = B.generator("numpy").random(3)
+    mn.manual_seed(2**64 - 1)
+    assert np.array_equal(a, B.generator("numpy").random(3))
+    with pytest.raises(ValueError, match=r"must lie in \[-2\*\*63, 2\*\*64\)"):
+        mn.manual_seed(2**64)
+    mn.manual_seed(0)
+
+
 def test_rng_state_survives_a_checkpoint(tmp_path):
     mn.manual_seed(3)
     B.generator("numpy").random(3)

@@ -145,6 +145,12 @@ def test_initialisation_keeps_the_signal_alive():
     assert ours > 0.1 and ours > 30 * default
 
 
+def test_class_maps_needs_a_sequential_nin():
+    from minin.models import class_maps
+    with pytest.raises(TypeError, match="needs an nn.Sequential NiN, got Linear"):
+        class_maps(nn.Linear(2, 2), mn.tensor(np.zeros((1, 2))))
+
+
 def test_initial_class_maps_are_equal_and_alive():
     model = nin("d2l").eval()
     with mn.no_grad():

@@ -198,6 +198,19 @@ def test_init_functions_follow_their_formulas():
     assert not w.numpy().any() and w.dtype == np.float32
     with pytest.raises(ValueError, match="mode must be"):
         init.kaiming_normal_(w, mode="fan_avg")
+    alias = w.detach()
+    init.ones_(w)
+    assert alias.numpy().all()  # filled in place: a view of the weight sees it
+    empty = nn.Parameter(mn.tensor(np.zeros((3, 0, 3, 3), np.float32)))
+    assert init.kaiming_uniform_(empty) is empty and init.kaiming_normal_(empty) is empty
+    assert init.calculate_gain("selu") == 0.75 and init.calculate_gain("conv_transpose2d") == 1.0
+    for call, error, message in (
+            (lambda: init.normal_(w, 0, -1), ValueError, "std >= 0, got -1"),
+            (lambda: init.uniform_(w, 1, 0), ValueError, "a <= b, got a=1, b=0"),
+            (lambda: init.uniform_(mn.Tensor(np.zeros(3, np.int64))), TypeError, "floating-point"),
+            (lambda: init.calculate_gain("leaky_relu", "x"), ValueError, "slope must be a number")):
+        with pytest.raises(error, match=message):
+            call()
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         init.xavier_uniform_(nn.Parameter(mn.tensor([1.0])))
     mn.manual_seed(3)

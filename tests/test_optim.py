@@ -461,6 +461,11 @@ def test_scheduler_load_state_dict_rejects_another_schedulers_state():
     (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=5, anneal_strategy="exp"),
      "'exp'"),
     (lambda o: lr_scheduler.OneCycleLR(o, max_lr=[1.0, 2.0], total_steps=5), "2 values"),
+    (lambda o: lr_scheduler.StepLR(o, 30, gamma="0.1"), "gamma must be a non-negative number"),
+    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=float("nan")), "T_max must be a positive number"),
+    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=5, eta_min=-1), "eta_min"),
+    (lambda o: lr_scheduler.OneCycleLR(o, max_lr="0.1", total_steps=5), "max_lr must be a positive number"),
+    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=5, div_factor=0), "div_factor"),
 ])
 def test_invalid_scheduler_arguments_raise(make, match):
     with pytest.raises(ValueError, match=match):

@@ -56,6 +56,14 @@ def test_only_float_tensors_require_grad():
         mn.tensor([1, 2], dtype=np.int64, requires_grad=True)
 
 
+def test_numpy_sees_a_cpu_tensor_as_its_array_and_none_is_not_a_value():
+    t = mn.tensor([1.0, 2.0], requires_grad=True)
+    assert np.asarray(t).dtype == np.float32 and np.asarray(t).tolist() == [1.0, 2.0]
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64
+    assert isinstance(np.ones(2, np.float32) + t, mn.Tensor)  # operators still give tensors
+    assert (t == None) is False and (t != None) is True  # noqa: E711
+
+
 def test_bad_data_is_a_type_error():
     with pytest.raises(TypeError, match="cannot make a tensor"):
         mn.tensor("abc")

@@ -160,6 +160,8 @@ def nin(variant="small", num_classes=None, in_channels=None):
 def class_maps(model, x):
     """What a NiN's last mlpconv layer produces: one feature map per class, before
     global average pooling turns each map into that class's score."""
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"class_maps needs an nn.Sequential NiN, got {type(model).__name__}")
     for index, layer in enumerate(model):
         if isinstance(layer, nn.GlobalAvgPool2d):
             return model[:index](x)

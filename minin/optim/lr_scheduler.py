@@ -64,13 +64,22 @@ def _copy(value):
     return value
 
 
+def _number(scheduler, name, value, positive=False):
+    """``value`` as a float, or a clear error naming the argument."""
+    if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value)
+            or (value <= 0 if positive else value < 0)):
+        kind = "a positive" if positive else "a non-negative"
+        raise ValueError(f"{scheduler}: {name} must be {kind} number, got {value!r}")
+    return float(value)
+
+
 class StepLR(LRScheduler):
     """Multiply the lr by ``gamma`` every ``step_size`` steps."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
         if not isinstance(step_size, numbers.Integral) or step_size < 1:
             raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
-        self.step_size, self.gamma = int(step_size), gamma
+        self.step_size, self.gamma = int(step_size), _number("StepLR", "gamma", gamma)
         super().__init__(optimizer)
 
     def get_lr(self):
@@ -89,9 +98,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
-        if not isinstance(T_max, numbers.Real) or T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max!r}")
-        self.T_max, self.eta_min = T_max, eta_min
+        _number("CosineAnnealingLR", "T_max", T_max, positive=True)
+        self.T_max, self.eta_min = T_max, _number("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer)
 
     def get_lr(self):
@@ -144,8 +152,11 @@ class OneCycleLR(LRScheduler):
         self.anneal_strategy = anneal_strategy
         self.phases = self._phases(float(pct_start * self.total_steps), three_phase)
 
+        div_factor = _number("OneCycleLR", "div_factor", div_factor, positive=True)
+        final_div_factor = _number("OneCycleLR", "final_div_factor", final_div_factor, positive=True)
         groups = optimizer.param_groups
         for group, lr in zip(groups, _per_group("max_lr", max_lr, groups)):
+            lr = _number("OneCycleLR", "max_lr", lr, positive=True)
             group["initial_lr"] = lr / div_factor
             group["max_lr"] = lr
             group["min_lr"] = group["initial_lr"] / final_div_factor
