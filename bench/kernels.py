@@ -44,7 +44,7 @@ def cases(n, sizes):
         ("dropout 0.5, 192×6×6", (n, 192, 6, 6), F.dropout, TF.dropout, []),
         ("global avg pool 192×6×6", (n, 192, 6, 6), F.global_avg_pool2d,
          lambda x: TF.adaptive_avg_pool2d(x, 1).flatten(1), []),
-        ("cross-entropy 10 classes", (n, 10), lambda x: F.cross_entropy(x, np.arange(n) % 10),
+        ("cross-entropy 10 classes", (n, 10), lambda x: F.cross_entropy(x, minin_labels(n)),
          lambda x: TF.cross_entropy(x, torch_labels(n, x.device)), []),
     ]
 
@@ -72,7 +72,7 @@ def d2l_cases(n, TF):
         ("conv 3×3 384→10, 5²", (n, 384, 5, 5), *conv(1, 1), [(10, 384, 3, 3), (10,)]),
         ("global avg pool 10×5²", (n, 10, 5, 5), F.global_avg_pool2d,
          lambda x: TF.adaptive_avg_pool2d(x, 1).flatten(1), []),
-        ("cross-entropy 10 classes", (n, 10), lambda x: F.cross_entropy(x, np.arange(n) % 10),
+        ("cross-entropy 10 classes", (n, 10), lambda x: F.cross_entropy(x, minin_labels(n)),
          lambda x: TF.cross_entropy(x, torch_labels(n, x.device)), []),
     ]
 
@@ -115,6 +115,11 @@ def raw_gpu_times(n):
 def torch_labels(n, device):
     import torch
     return torch.arange(n, device=device) % 10
+
+
+def minin_labels(n):
+    """The same labels, on minin's current backend (already there, like PyTorch's)."""
+    return mn.backend.xp().arange(n) % 10
 
 
 def main(argv=None):

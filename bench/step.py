@@ -92,7 +92,7 @@ class TorchStep:
 
     def peak_memory(self):
         if self.device == "cuda":
-            return self.torch.cuda.max_memory_allocated()
+            return self.torch.cuda.max_memory_reserved()  # like CuPy's pool: cached blocks too
         return None
 
 
@@ -130,6 +130,14 @@ def measure_memory(args, framework):
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_bytes"]
 
 
+def tf32_line(args):
+    if args.backend != "cupy":
+        return "TF32 n/a (CPU)"
+    if args.tf32:
+        return "TF32 on for both"
+    return "TF32 off for minin; PyTorch's defaults (cuDNN convolutions may use TF32)"
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.tf32 and args.backend == "cupy":
@@ -150,7 +158,7 @@ def main(argv=None):
 
     where = "GPU" if args.backend == "cupy" else f"CPU, {common.threads()} threads"
     print(f"model {args.model}, batch {args.batch_size}, backend {args.backend} ({where}), "
-          f"{args.steps} steps after {args.warmup} warm-up, TF32 {'on' if args.tf32 else 'off'}")
+          f"{args.steps} steps after {args.warmup} warm-up, " + tf32_line(args))
     result = {"model": args.model, "backend": args.backend, "batch_size": args.batch_size,
               "tf32": args.tf32, "steps": args.steps}
     for name, t, median in zip(names, times, medians):

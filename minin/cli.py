@@ -216,13 +216,15 @@ def _eval(args):
     config, state, model, test_set, loader = _load_run(args.checkpoint, args.backend, args.data_dir,
                                                        not args.no_download, args.subset)
     classes = state["classes"]
-    loss, correct = 0.0, np.zeros(len(classes))
+    loss, correct = backend.xp().zeros((), np.float64), np.zeros(len(classes))
     with no_grad():
         predictions = []
         for images, labels in loader:
             logits = model(images)
-            loss += float(F.cross_entropy(logits, labels, reduction="sum").item())
-            predictions.append(backend.asnumpy(logits.data.argmax(axis=1)))
+            loss += F.cross_entropy(logits, labels, reduction="sum").data  # on the device: no wait
+            predictions.append(logits.data.argmax(axis=1))
+    loss = float(loss)
+    predictions = [backend.asnumpy(p) for p in predictions]
     predicted, truth = np.concatenate(predictions), test_set.labels
     print(f"{args.checkpoint}: {config.model} NiN after {state['epoch']} epochs on {config.dataset}")
     print(f"test loss {loss / len(truth):.4f}, test accuracy {np.mean(predicted == truth):.2%} "

@@ -132,7 +132,9 @@ def run_backward(root, grad=None, retain_graph=False):
                                f"this one has shape {root.shape}; pass grad=")
         grad = xp.ones_like(root.data)
     else:
-        grad = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=root.dtype)
+        grad = grad.data if isinstance(grad, Tensor) else grad
+        grad = xp.asarray(backend.to_backend(grad, backend.name_of(root.data)) if _is_array(grad) else grad,
+                          dtype=root.dtype)
         if grad.shape != root.shape:
             raise ValueError(f"backward() got a gradient of shape {grad.shape} "
                              f"for a tensor of shape {root.shape}")

@@ -172,7 +172,7 @@ class Max(Function):
     def backward(self, grad):
         g = grad.reshape(_keepdims_shape(self.shape, self.axis))
         if self.axis is None:
-            return self.mask * (g / int(self.mask.sum()))
+            return self.mask * (g / self.mask.sum(dtype=g.dtype))  # ties share; no device read
         return self.mask * g
 
 
