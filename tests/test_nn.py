@@ -248,6 +248,8 @@ def test_assigning_a_plain_tensor_to_a_parameter_is_refused():
     model = nn.Sequential(nn.ReLU())
     with pytest.raises(TypeError, match="cannot assign a str to sub-module '0' of Sequential"):
         setattr(model, "0", "relu")
+    setattr(model, "0", None)  # as in PyTorch, None takes a sub-module out
+    assert list(model.children()) == []
 
 
 def _run(model, x, grad):

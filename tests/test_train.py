@@ -141,6 +141,14 @@ def test_weights_that_turn_nan_in_an_epochs_last_step_are_not_saved(data_dir, tm
     assert not (tmp_path / "run" / "last.npz").exists() and not (tmp_path / "run" / "best.npz").exists()
 
 
+def test_a_nan_validation_loss_stops_before_anything_is_saved(data_dir, tmp_path, monkeypatch):
+    trainer = Trainer(config(data_dir, tmp_path / "run"), progress=False, log=lambda *a: None)
+    monkeypatch.setattr(trainer, "evaluate", lambda loader: (float("nan"), 0.5))
+    with pytest.raises(TrainingDiverged, match="validation loss became NaN or infinite after epoch 1"):
+        trainer.fit()
+    assert not (tmp_path / "run" / "last.npz").exists() and not (tmp_path / "run" / "best.npz").exists()
+
+
 def test_a_diverging_loss_stops_with_a_clear_message(data_dir, tmp_path):
     trainer = Trainer(config(data_dir, tmp_path / "run", optimizer="sgd", lr=1e12, schedule="none",
                              momentum=0.0), progress=False, log=lambda *a: None)
