@@ -81,8 +81,7 @@ def _max_along(a, axis, size, step, best, offset, pad=0):
             offset += missed_so_far.view(np.uint8)
     # A window of nothing but -inf ties with its padding, which must not win: its maximum is
     # its first position inside the input (as in PyTorch).
-    floor = best == -np.inf if pad else None
-    if floor is not None and floor.any():
+    if pad and (floor := best == -np.inf).any():
         first_inside = np.maximum(0, pad - step * np.arange(count))
         shape = [1] * best.ndim
         shape[axis] = count
