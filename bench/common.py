@@ -64,6 +64,16 @@ def to_torch(module):
     return layer
 
 
+def add_step_arguments(parser, steps):
+    """The options of the scripts that time a training step (step.py, profile_step.py)."""
+    parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
+    parser.add_argument("--model", choices=sorted(MODELS), default="reference")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=steps)
+    parser.add_argument("--tf32", action="store_true",
+                        help="allow TF32 matrix products on the GPU (both frameworks)")
+
+
 def median_seconds(samples):
     return statistics.median(samples)
 

@@ -38,11 +38,7 @@ def all_functions(cls=mn.Function):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
-    parser.add_argument("--model", choices=sorted(common.MODELS), default="reference")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--tf32", action="store_true")
+    common.add_step_arguments(parser, steps=5)
     args = parser.parse_args(argv)
     if args.tf32:
         os.environ["CUPY_TF32"] = "1"

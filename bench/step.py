@@ -21,13 +21,9 @@ import common  # noqa: E402
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
-    parser.add_argument("--model", choices=sorted(common.MODELS), default="reference")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=20)
+    common.add_step_arguments(parser, steps=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--compare", choices=["torch", "none"], default="torch")
-    parser.add_argument("--tf32", action="store_true", help="allow TF32 matrix products on the GPU (both frameworks)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     parser.add_argument("--json", metavar="PATH", help="also write the results to this file")
     parser.add_argument("--probe", choices=["minin", "torch"], help=argparse.SUPPRESS)

@@ -185,17 +185,14 @@ def _fresh_folder(path):
 
 def _load_run(path, backend_name, data_dir, download, subset=None):
     """The model of a training checkpoint, and the matching test set and transform."""
-    from . import load
     from .data import DataLoader, Subset
     from .serialization import CheckpointError
-    from .train import TrainConfig, _dataset_class, build_model, make_transforms
+    from .train import TrainConfig, _dataset_class, build_model, load_checkpoint, make_transforms
 
     try:
-        state = load(path)
-    except (FileNotFoundError, CheckpointError) as exc:
+        state = load_checkpoint(path)
+    except (FileNotFoundError, CheckpointError, ValueError) as exc:
         raise CommandError(str(exc), 2) from None
-    if not isinstance(state, dict) or state.get("kind") != "minin-train":
-        raise CommandError(f"{path} is not a checkpoint written by `minin train`", 2)
     config = TrainConfig.from_dict(state["config"])
     backend.use(backend_name)
     test_set = _dataset_class(config.dataset)(train=False, root=data_dir or config.data_dir or None,

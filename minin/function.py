@@ -133,8 +133,9 @@ def run_backward(root, grad=None, retain_graph=False):
         grad = xp.ones_like(root.data)
     else:
         grad = grad.data if isinstance(grad, Tensor) else grad
-        grad = xp.asarray(backend.to_backend(grad, backend.name_of(root.data)) if _is_array(grad) else grad,
-                          dtype=root.dtype)
+        if _is_array(grad):  # an array on another backend moves to the output's
+            grad = backend.to_backend(grad, backend.name_of(root.data))
+        grad = xp.asarray(grad, dtype=root.dtype)
         if grad.shape != root.shape:
             raise ValueError(f"backward() got a gradient of shape {grad.shape} "
                              f"for a tensor of shape {root.shape}")

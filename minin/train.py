@@ -215,7 +215,7 @@ class Trainer:
         self.history = []
         self._stop_requested = False
         if resume:
-            self._restore(load(self.out / "last.npz"))
+            self._restore(load_checkpoint(self.out / "last.npz"))
 
     # ------------------------------------------------------------------ setup
     def _check_input_size(self, image_shape):
@@ -440,8 +440,6 @@ class Trainer:
               "rng": backend.get_rng_state()}, path)
 
     def _restore(self, state):
-        if state.get("kind") != "minin-train":
-            raise ValueError(f"{self.out / 'last.npz'} is not a training checkpoint")
         self.model.load_state_dict(state["model"])
         start = [{k: v for k, v in group.items() if k != "params"} for group in self.optimizer.param_groups]
         self.optimizer.load_state_dict(state["optimizer"])
@@ -477,15 +475,21 @@ class Trainer:
             return signal.getsignal(signal.SIGINT)
 
 
+def load_checkpoint(path):
+    """The state ``Trainer.save_checkpoint`` wrote to ``path``; a ValueError for any other
+    minin file (a CheckpointError for a file that is not one at all)."""
+    state = load(path)
+    if not isinstance(state, dict) or state.get("kind") != "minin-train":
+        raise ValueError(f"{path} is not a checkpoint written by `minin train`")
+    return state
+
+
 def resume_config(out, **overrides):
     """The configuration saved in ``out/last.npz``, with ``overrides`` applied."""
     path = Path(out) / "last.npz"
     if not path.exists():
         raise FileNotFoundError(f"nothing to resume: {path} does not exist")
-    state = load(path)
-    if not isinstance(state, dict) or state.get("kind") != "minin-train":
-        raise ValueError(f"{path} is not a checkpoint written by `minin train`")
-    saved = dict(state["config"])
+    saved = dict(load_checkpoint(path)["config"])
     saved.update({k: v for k, v in overrides.items() if v is not None})
     saved["out"] = str(out)
     return TrainConfig.from_dict(saved)
