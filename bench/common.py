@@ -25,9 +25,10 @@ MODELS = {"reference": (reference_nin, (1, 28, 28)),
 
 
 def build(name):
+    """The model ``name`` as training runs it (conv + ReLU pairs fused), and its input shape."""
     factory, input_shape = MODELS[name]
     mn.manual_seed(0)
-    return factory(), input_shape
+    return nn.fuse_conv_relu(factory()), input_shape
 
 
 def to_torch(module):
@@ -61,7 +62,7 @@ def to_torch(module):
         layer.weight.copy_(torch.from_numpy(module.weight.numpy()))
         if module.bias is not None:
             layer.bias.copy_(torch.from_numpy(module.bias.numpy()))
-    return layer
+    return tnn.Sequential(layer, tnn.ReLU()) if isinstance(module, nn.Conv2dReLU) else layer
 
 
 def add_step_arguments(parser, steps):

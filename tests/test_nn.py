@@ -258,30 +258,55 @@ def _run(model, x, grad):
     return [y.numpy()] + [p.grad.copy() for p in model.parameters()]
 
 
-def test_sequential_runs_conv_then_relu_as_one_operation(monkeypatch):
+def test_fuse_conv_relu_runs_conv_then_relu_as_one_operation(monkeypatch):
     mn.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 3, 1), nn.ReLU(),
                           nn.MaxPool2d(2), nn.Conv2d(3, 2, 1))
+    fast = nn.fuse_conv_relu(model)
+    assert [type(m).__name__ for m in fast] == ["Conv2dReLU", "Conv2dReLU", "MaxPool2d", "Conv2d"]
+    assert list(fast.state_dict()) == list(model.state_dict())  # same names: checkpoints fit both
+    assert all(a is b for a, b in zip(fast.parameters(), model.parameters()))  # shared, not copied
     x = mn.tensor(np.random.default_rng(0).standard_normal((3, 2, 6, 6)).astype(np.float32))
     grad = np.random.default_rng(1).standard_normal((3, 2, 3, 3)).astype(np.float32)
     fused_calls = []
     fused = mn.functional.conv2d_relu
     monkeypatch.setattr(mn.functional, "conv2d_relu", lambda *a, **k: fused_calls.append(1) or fused(*a, **k))
-    got = _run(model, x, grad)
+    got = _run(fast, x, grad)
     assert len(fused_calls) == 2  # both conv + ReLU pairs; the last conv has no ReLU
+    fused_calls.clear()
     model.zero_grad()
-    y = x
-    for layer in model:  # the layers one by one, unfused
-        y = layer(y)
-    y.backward(grad)
-    for a, b in zip(got, [y.numpy()] + [p.grad for p in model.parameters()]):
+    expected = _run(model, x, grad)  # Sequential runs what it holds: no fusion behind the scenes
+    assert not fused_calls
+    for a, b in zip(got, expected):
         np.testing.assert_array_equal(a, b)
+
+
+def test_fuse_conv_relu_reaches_into_custom_modules_and_leaves_the_original_alone():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
+            self.head = nn.Flatten()
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+    net = Net()
+    fast = nn.fuse_conv_relu(net)
+    assert type(fast) is Net and type(fast.body[0]) is nn.Conv2dReLU
+    assert type(net.body[0]) is nn.Conv2d and len(net.body) == 2
+    x = mn.tensor(np.random.default_rng(0).standard_normal((2, 1, 5, 5)).astype(np.float32))
+    np.testing.assert_array_equal(fast(x).numpy(), net(x).numpy())
+    with pytest.raises(TypeError, match="fuse_conv_relu takes a Module"):
+        nn.fuse_conv_relu([nn.Conv2d(1, 2, 3), nn.ReLU()])
 
 
 def test_forward_hooks_see_both_layers_of_a_fusable_pair():
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
     seen = []
     model[0].register_forward_hook(lambda module, inputs, output: seen.append(output.numpy().copy()))
+    model = nn.fuse_conv_relu(model)
+    assert type(model[0]) is nn.Conv2d  # a hooked layer is not fused away
     y = model(mn.tensor(np.random.default_rng(0).standard_normal((2, 1, 5, 5)).astype(np.float32)))
     assert len(seen) == 1 and (seen[0] < 0).any()  # the convolution's output, before the ReLU
     np.testing.assert_array_equal(y.numpy(), np.maximum(seen[0], 0))

@@ -3,7 +3,8 @@
 from . import init
 from .layers import (AvgPool2d, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Identity, Linear,
                      MaxPool2d, ReLU, Sequential)
+from .fuse import Conv2dReLU, fuse_conv_relu
 from .module import Module, Parameter
 
-__all__ = ["AvgPool2d", "Conv2d", "Dropout", "Flatten", "GlobalAvgPool2d", "Identity", "Linear",
-           "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential", "init"]
+__all__ = ["AvgPool2d", "Conv2d", "Conv2dReLU", "Dropout", "Flatten", "GlobalAvgPool2d", "Identity", "Linear",
+           "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential", "fuse_conv_relu", "init"]

@@ -2,6 +2,7 @@
 
 import math
 import numbers
+from collections import OrderedDict
 
 from .. import backend, functional as F
 from . import init
@@ -157,28 +158,40 @@ class Identity(Module):
 
 
 class Sequential(Module):
-    """Modules applied one after another; children are named "0", "1", …
+    """Modules applied one after another, in the order given.
 
-    A Conv2d directly followed by a ReLU runs as one operation, ``F.conv2d_relu``:
-    the same values and gradients, one pass over memory fewer on the GPU. Forward hooks on
-    either layer turn this off for that pair, so the hooks see both layers' outputs.
+    Children are named "0", "1", … as in PyTorch; ``Sequential(OrderedDict(name=module))``
+    keeps the names given (``fuse_conv_relu`` uses that to keep state_dict keys).
+
+    Example::
+
+        >>> net = Sequential(Conv2d(1, 4, 3, padding=1), ReLU(), GlobalAvgPool2d())
+        >>> net(mn.zeros(2, 1, 8, 8)).shape
+        (2, 4)
     """
 
     def __init__(self, *modules):
         super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, module in modules[0].items():
+                self._add(str(name), module)
+            return
         for module in modules:
             self.append(module)
 
-    def append(self, module):
+    def _add(self, name, module):
         if not isinstance(module, Module):
             raise TypeError(f"Sequential holds Modules, got {type(module).__name__}")
-        setattr(self, str(len(self._modules)), module)
+        setattr(self, name, module)
+
+    def append(self, module):
+        self._add(str(len(self._modules)), module)
         return self
 
     def __getitem__(self, index):
         modules = list(self._modules.values())
         if isinstance(index, slice):
-            return Sequential(*modules[index])
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
         return modules[index]
 
     def __len__(self):
@@ -188,22 +201,9 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def forward(self, x):
-        modules = list(self._modules.values())
-        k = 0
-        while k < len(modules):
-            if k + 1 < len(modules) and _fuses_with_relu(modules[k], modules[k + 1]):
-                conv = modules[k]
-                x = F.conv2d_relu(x, conv.weight, conv.bias, conv.stride, conv.padding, conv.dilation)
-                k += 2
-            else:
-                x = modules[k](x)
-                k += 1
+        for module in self._modules.values():
+            x = module(x)
         return x
-
-
-def _fuses_with_relu(module, following):
-    return (type(module) is Conv2d and type(following) is ReLU
-            and not module._forward_hooks and not following._forward_hooks)
 
 
 __all__ = ["AvgPool2d", "Conv2d", "Dropout", "Flatten", "GlobalAvgPool2d", "Identity", "Linear",
