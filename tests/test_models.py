@@ -6,7 +6,7 @@ import pytest
 import minin as mn
 import minin.functional as F
 from minin import nn
-from minin.models import INPUT_SHAPES, alexnet, nin, nin_block
+from minin.models import INPUT_SHAPES, GlobalMaxPool2d, alexnet, class_maps, mlpconv, nin, nin_block
 
 
 def forward_shapes(model, x):
@@ -41,7 +41,7 @@ def test_parameter_counts():
 
     assert count(nin("d2l")) == 1_992_166
     assert count(nin("cifar10")) == 966_986
-    assert count(nin("imagenet")) == 7_595_176
+    assert count(nin("imagenet")) == 7_595_176  # the model zoo's 29 MB of float32
     assert count(alexnet()) == 61_100_840
 
 
@@ -159,3 +159,197 @@ def test_initial_class_maps_are_equal_and_alive():
     square = [m for m in model.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1)
               and m.in_channels == m.out_channels][0]
     assert np.array_equal(square.weight.numpy()[:, :, 0, 0], np.eye(square.out_channels))
+
+
+def test_imagenet_pools_round_up_as_the_caffe_model_does():
+    model = nin("imagenet").eval()
+    pools = [m for m in model if isinstance(m, nn.MaxPool2d)]
+    assert len(pools) == 3 and all(p.ceil_mode for p in pools)
+    with mn.no_grad():
+        shapes = forward_shapes(model, mn.tensor(np.random.rand(1, 3, 224, 224), dtype=np.float32))
+    assert [s[1] for s in shapes[:8]] == [54, 27, 27, 13, 13, 6, 6, 6]
+
+
+# The model switches: head, mlp_depth, mlp_kernel, init.
+
+def test_the_defaults_are_the_nin_of_before_weight_for_weight():
+    mn.manual_seed(5)
+    default = nin("small")
+    mn.manual_seed(5)
+    explicit = nin("small", head="gap", mlp_depth=2, mlp_kernel=1, init="nin")
+    assert repr(default) == repr(explicit)
+    ours, theirs = default.state_dict(), explicit.state_dict()
+    assert list(ours) == list(theirs) and all(np.array_equal(ours[k], theirs[k]) for k in ours)
+    assert [type(m).__name__ for m in default] == ["Sequential", "MaxPool2d"] * 3 + [
+        "Dropout", "Sequential", "GlobalAvgPool2d", "Flatten"]
+
+
+@pytest.mark.parametrize("depth, widths", [(0, (10,)), (1, (192, 10)), (2, (192, 192, 10)),
+                                           (3, (192, 192, 192, 10))])
+def test_mlp_depth_sets_the_layers_after_each_first_convolution(depth, widths):
+    model = nin("small", mlp_depth=depth)
+    last = [m for m in model[7] if isinstance(m, nn.Conv2d)]
+    assert tuple(c.out_channels for c in last) == widths
+    assert [c.kernel_size for c in last[1:]] == [(1, 1)] * depth
+    assert all(isinstance(m, nn.ReLU) for m in model[7][1::2])  # a ReLU after each but the last
+    assert len(model[0]) == 2 * (depth + 1)
+
+
+def test_mlp_depth_keeps_unequal_widths_in_order():
+    model = nin("cifar10", mlp_depth=3)
+    assert [c.out_channels for c in model[0] if isinstance(c, nn.Conv2d)] == [192, 160, 160, 96]
+    model = nin("cifar10", mlp_depth=1)
+    assert [c.out_channels for c in model[0] if isinstance(c, nn.Conv2d)] == [192, 96]
+
+
+def test_mlp_kernel_3_keeps_the_map_size():
+    model = nin("small", mlp_kernel=3).eval()
+    convs = [m for m in model[2] if isinstance(m, nn.Conv2d)]
+    assert [c.kernel_size for c in convs] == [(3, 3)] * 3 and convs[1].padding == (1, 1)
+    with mn.no_grad():
+        assert model(mn.tensor(np.random.rand(2, 1, 28, 28), dtype=np.float32)).shape == (2, 10)
+
+
+@pytest.mark.parametrize("head, tail", [("gap", ["GlobalAvgPool2d", "Flatten"]),
+                                        ("gmp", ["GlobalMaxPool2d", "Flatten"]),
+                                        ("fc", ["Flatten", "Linear"]),
+                                        ("fc-dropout", ["Flatten", "Dropout", "Linear"])])
+def test_every_head_ends_in_class_scores(head, tail):
+    model = nin("small", head=head)
+    assert [type(m).__name__ for m in model][8:] == tail
+    x = mn.tensor(np.random.rand(3, 1, 28, 28), dtype=np.float32)
+    assert model(x).shape == (3, 10)
+    if head.startswith("fc"):
+        assert model[-1].in_features == 10 * 2 * 2  # the 10 class maps of 2×2, flattened
+
+
+def test_a_fully_connected_head_is_sized_for_the_variants_input():
+    assert nin("d2l", head="fc")[-1].in_features == 10 * 5 * 5
+    assert nin("cifar10", head="fc-dropout")[-1].in_features == 10 * 8 * 8
+    assert nin("small", head="fc", mlp_kernel=3, mlp_depth=0)[-1].in_features == 40
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(head="avg"), "unknown NiN head 'avg'"), (dict(init="he"), "unknown NiN init 'he'"),
+    (dict(mlp_depth=4), "mlp_depth must be 0, 1, 2 or 3, got 4"),
+    (dict(mlp_depth=True), "mlp_depth must be 0, 1, 2 or 3, got True"),
+    (dict(mlp_kernel=5), "mlp_kernel must be 1 or 3, got 5")])
+def test_bad_switches_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        nin("small", **kwargs)
+    with pytest.raises(ValueError, match="mlp_kernel must be 1 or 3, got 2"):
+        mlpconv(1, (4, 4), 3, mlp_kernel=2)
+
+
+def conv_weights(model):
+    return [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+
+
+def test_init_torch_is_pytorchs_default():
+    mn.manual_seed(0)
+    model = nin("small", init="torch", head="fc")
+    for layer in conv_weights(model):
+        w, b = layer.weight.numpy(), layer.bias.numpy()
+        fan_in = int(np.prod(w.shape[1:]))
+        assert np.abs(w).max() <= 1 / np.sqrt(fan_in) and np.abs(b).max() <= 1 / np.sqrt(fan_in)
+        if w.size > 5000:
+            assert abs(w.var() * 3 * fan_in - 1) < 0.1
+    first = model[0][0]
+    mn.manual_seed(0)
+    assert np.array_equal(nn.Conv2d(1, 64, 5, 1, 2).weight.numpy(), first.weight.numpy())  # as built
+
+
+def test_init_xavier_is_d2ls():
+    mn.manual_seed(0)
+    model = nin("small", init="xavier")
+    for layer in conv_weights(model):
+        w, b = layer.weight.numpy(), layer.bias.numpy()
+        receptive = int(np.prod(w.shape[2:]))
+        fan_in, fan_out = w.shape[1] * receptive, w.shape[0] * receptive
+        assert np.abs(w).max() <= np.sqrt(6 / (fan_in + fan_out)) + 1e-7
+        if w.size > 5000:
+            assert abs(w.var() * (fan_in + fan_out) / 2 - 1) < 0.1
+        assert np.abs(b).max() <= 1 / np.sqrt(fan_in) and np.any(b != 0)  # biases as built
+
+
+def test_init_nin_on_a_fully_connected_head_zeroes_the_class_map_layer():
+    model = nin("small", head="fc-dropout")
+    assert not np.any(model[7][-1].weight.numpy()) and np.all(model[7][-1].bias.numpy() == np.float32(0.1))
+
+
+def test_global_max_pooling_gradient():
+    x = mn.tensor(np.random.default_rng(0).standard_normal((2, 3, 4, 5)), requires_grad=True)
+    assert mn.gradcheck(lambda t: GlobalMaxPool2d()(t), [x])
+    with pytest.raises(ValueError, match="expects a 4-d .* got shape \\(3, 4\\)"):
+        GlobalMaxPool2d()(mn.tensor(np.zeros((3, 4), dtype=np.float32)))
+
+
+def test_global_max_pooling_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).standard_normal((2, 3, 5, 4)).astype(np.float32)
+    ours = mn.tensor(x, requires_grad=True)
+    out = GlobalMaxPool2d()(ours)
+    theirs = torch.tensor(x, requires_grad=True)
+    expected = torch.flatten(torch.nn.AdaptiveMaxPool2d(1)(theirs), 1)
+    g = np.random.default_rng(2).standard_normal((2, 3)).astype(np.float32)
+    out.backward(mn.tensor(g))
+    expected.backward(torch.tensor(g))
+    np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+def torch_small_nin(head, mlp_depth, mlp_kernel):
+    """The small NiN with its switches, written in PyTorch layer by layer."""
+    from torch import nn as tnn
+
+    def block(i, widths, k, last_relu=True):
+        layers = []
+        for n, o in enumerate(widths):
+            layers.append(tnn.Conv2d(i, o, k, 1, k // 2) if n == 0 else tnn.Conv2d(i, o, mlp_kernel, 1, mlp_kernel // 2))
+            if last_relu or n < len(widths) - 1:
+                layers.append(tnn.ReLU())
+            i = o
+        return tnn.Sequential(*layers)
+
+    def widths(w, out):
+        return (w,) * mlp_depth + (out,)
+
+    body = [block(1, widths(64, 64), 5), tnn.MaxPool2d(3, 2), block(64, widths(128, 128), 3), tnn.MaxPool2d(3, 2),
+            block(128, widths(192, 192), 3), tnn.MaxPool2d(3, 2), tnn.Dropout(0.5),
+            block(192, widths(192, 10), 3, last_relu=False)]
+    heads = {"gap": [tnn.AdaptiveAvgPool2d(1), tnn.Flatten()], "gmp": [tnn.AdaptiveMaxPool2d(1), tnn.Flatten()],
+             "fc": [tnn.Flatten(), tnn.Linear(40, 10)],
+             "fc-dropout": [tnn.Flatten(), tnn.Dropout(0.5), tnn.Linear(40, 10)]}
+    return tnn.Sequential(*body, *heads[head])
+
+
+@pytest.mark.parametrize("head, mlp_depth, mlp_kernel", [("fc", 2, 1), ("fc-dropout", 1, 1), ("gmp", 3, 1),
+                                                         ("gap", 0, 1), ("gap", 2, 3)])
+def test_switched_models_load_pytorch_weights_and_give_its_logits_and_gradients(head, mlp_depth, mlp_kernel):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    theirs = torch_small_nin(head, mlp_depth, mlp_kernel).eval()
+    for p in theirs.parameters():  # He-sized weights keep the logits near 1 at every depth
+        torch.nn.init.kaiming_normal_(p, nonlinearity="relu") if p.ndim > 1 else torch.nn.init.normal_(p, std=0.05)
+    ours = nin("small", head=head, mlp_depth=mlp_depth, mlp_kernel=mlp_kernel).eval()
+    state = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    assert list(state) == list(ours.state_dict())
+    ours.load_state_dict(state)
+    x = np.random.default_rng(0).random((2, 1, 28, 28)).astype(np.float32)
+    expected = theirs(torch.tensor(x))
+    got = ours(mn.tensor(x))
+    np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-4, atol=1e-5)
+    expected.sum().backward()
+    got.sum().backward()
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-3, atol=1e-4, err_msg=name)
+
+
+def test_class_maps_of_each_head():
+    x = mn.tensor(np.random.rand(2, 1, 28, 28), dtype=np.float32)
+    for head in ("gap", "gmp"):
+        model = nin("small", head=head).eval()
+        with mn.no_grad():
+            assert class_maps(model, x).shape == (2, 10, 2, 2)
+    with pytest.raises(ValueError, match="head 'gap' or 'gmp'"):
+        class_maps(nin("small", head="fc"), x)

@@ -58,3 +58,49 @@ def test_a_module_used_twice_is_one_row_under_its_first_name():
 def test_summary_needs_a_module():
     with pytest.raises(TypeError, match="needs an nn.Module"):
         mn.summary(lambda x: x, (1, 2, 2))
+
+
+def test_the_caffe_imagenet_nin_costs_1_10_g_macs():
+    result = mn.summary(nin("imagenet"), (3, 224, 224))
+    assert result.total_params == 7_595_176 and result.total_macs == 1_100_188_800
+    assert [r.output_shape[2] for r in result.rows if r.kind == "MaxPool2d"] == [27, 13, 6]
+
+
+def small_nin_cost(head, mlp_depth, mlp_kernel):
+    """Parameters and MACs of the small NiN worked out by hand: (in, out, kernel, map size)
+    for every convolution, then the head."""
+    layers = []
+    for cin, width, kernel, size, out in [(1, 64, 5, 28, 64), (64, 128, 3, 13, 128), (128, 192, 3, 6, 192),
+                                          (192, 192, 3, 2, 10)]:
+        widths = [width] * (mlp_depth + 1)
+        widths[-1] = out
+        layers.append((cin, widths[0], kernel, size))
+        layers += [(w_in, w_out, mlp_kernel, size) for w_in, w_out in zip(widths, widths[1:])]
+    params = sum(o * i * k * k + o for i, o, k, _ in layers)
+    macs = sum(o * i * k * k * s * s for i, o, k, s in layers)
+    if head.startswith("fc"):
+        params, macs = params + 40 * 10 + 10, macs + 40 * 10
+    return params, macs
+
+
+@pytest.mark.parametrize("head, mlp_depth, mlp_kernel", [
+    ("gap", 2, 1), ("fc", 2, 1), ("fc-dropout", 2, 1), ("gmp", 2, 1),
+    ("gap", 0, 1), ("gap", 1, 1), ("gap", 3, 1), ("gap", 2, 3), ("fc", 0, 3)])
+def test_every_switched_model_has_its_summary_row(head, mlp_depth, mlp_kernel):
+    model = nin("small", head=head, mlp_depth=mlp_depth, mlp_kernel=mlp_kernel)
+    result = mn.summary(model, (1, 28, 28))
+    assert (result.total_params, result.total_macs) == small_nin_cost(head, mlp_depth, mlp_kernel)
+    last = result.rows[-1]
+    assert last.output_shape == (1, 10)
+    if head.startswith("fc"):
+        linear = [r for r in result.rows if r.kind == "Linear"][0]
+        assert (linear.params, linear.macs) == (410, 400)
+    else:
+        pool = [r for r in result.rows if r.kind in ("GlobalAvgPool2d", "GlobalMaxPool2d")][0]
+        assert (pool.params, pool.macs, pool.output_shape) == (0, 0, (1, 10))
+
+
+@pytest.mark.parametrize("init", ["nin", "torch", "xavier"])
+def test_initialisation_changes_no_count(init):
+    result = mn.summary(nin("small", init=init), (1, 28, 28))
+    assert (result.total_params, result.total_macs) == (783_306, 37_773_824)

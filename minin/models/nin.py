@@ -8,20 +8,46 @@ layers, with one feature map per class averaged over the image.
 """
 
 from .. import backend, nn
+from .. import functional as F
 from ..nn import init
 
 VARIANTS = ("small", "d2l", "cifar10", "imagenet")
+HEADS = ("gap", "fc", "fc-dropout", "gmp")
+INITS = ("nin", "torch", "xavier")
 
 
-def mlpconv(in_channels, widths, kernel_size, stride=1, padding=0, last_relu=True):
-    """A convolution to widths[0] channels, then a 1×1 convolution to each further width,
-    each followed by a ReLU (the last one only if ``last_relu``)."""
+def mlpconv(in_channels, widths, kernel_size, stride=1, padding=0, last_relu=True, mlp_kernel=1):
+    """An mlpconv layer: a convolution to ``widths[0]`` channels, then one convolution
+    to each further width, each followed by a ReLU (the last one only if ``last_relu``).
+
+    Args:
+        in_channels: channels of the input.
+        widths: output channels of each layer; ``len(widths) - 1`` layers follow the first
+            convolution (the paper's cccp layers).
+        kernel_size, stride, padding: of the first convolution, as ``nn.Conv2d``.
+        last_relu: whether a ReLU follows the last layer.
+        mlp_kernel: kernel of the layers after the first: 1 (NiN's 1×1) or 3 (a 3×3
+            convolution with padding 1, which also keeps the map size).
+
+    Shapes: (N, in_channels, H, W) → (N, widths[-1], Ho, Wo) with
+    Ho = floor((H + 2·padding − kernel_size) / stride) + 1 (the first convolution's
+    formula; the later layers keep the size).
+
+    Returns an ``nn.Sequential`` of ``nn.Conv2d`` and ``nn.ReLU`` layers.
+
+    Example::
+
+        >>> [type(m).__name__ for m in mlpconv(3, (8, 8, 4), kernel_size=3, padding=1)]
+        ['Conv2d', 'ReLU', 'Conv2d', 'ReLU', 'Conv2d', 'ReLU']
+    """
+    if mlp_kernel not in (1, 3):
+        raise ValueError(f"mlpconv: mlp_kernel must be 1 or 3, got {mlp_kernel!r}")
     layers, channels = [], in_channels
     for k, width in enumerate(widths):
         if k == 0:
             layers.append(nn.Conv2d(channels, width, kernel_size, stride, padding))
         else:
-            layers.append(nn.Conv2d(channels, width, kernel_size=1))
+            layers.append(nn.Conv2d(channels, width, kernel_size=mlp_kernel, padding=mlp_kernel // 2))
         if last_relu or k < len(widths) - 1:
             layers.append(nn.ReLU())
         channels = width
@@ -31,6 +57,36 @@ def mlpconv(in_channels, widths, kernel_size, stride=1, padding=0, last_relu=Tru
 def nin_block(in_channels, out_channels, kernel_size, stride, padding):
     """d2l's NiN block: conv → ReLU → 1×1 conv → ReLU → 1×1 conv → ReLU, all out_channels wide."""
     return mlpconv(in_channels, (out_channels,) * 3, kernel_size, stride, padding)
+
+
+def _depth_widths(widths, mlp_depth):
+    """The widths of an mlpconv layer with ``mlp_depth`` layers after its first convolution.
+
+    The block's output width (the last one) never changes, so the next block and the class
+    maps see the same number of channels; the hidden widths are the original ones in order,
+    the last hidden width repeated when more layers are asked for than the paper has.
+    """
+    hidden = widths[:-1]
+    return tuple(hidden[min(k, len(hidden) - 1)] for k in range(mlp_depth)) + (widths[-1],)
+
+
+class GlobalMaxPool2d(nn.Module):
+    """(N, C, H, W) → (N, C): the largest value of each map (global max pooling).
+
+    Built from ``F.max_pool2d`` with one window as large as the map, so its gradient goes to
+    the position of each map's maximum, as ``torch.nn.AdaptiveMaxPool2d(1)`` followed by
+    ``flatten`` does.
+
+    Example::
+
+        >>> GlobalMaxPool2d()(mn.tensor(np.arange(8.0).reshape(1, 2, 2, 2))).numpy()
+        array([[3., 7.]])
+    """
+
+    def forward(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"GlobalMaxPool2d expects a 4-d (N, C, H, W) input, got shape {tuple(x.shape)}")
+        return F.flatten(F.max_pool2d(x, tuple(x.shape[2:])), 1)
 
 
 def init_nin(model):
@@ -68,69 +124,70 @@ def init_nin(model):
     return model
 
 
-def _d2l(num_classes, in_channels):
-    return nn.Sequential(
-        nin_block(in_channels, 96, kernel_size=11, stride=4, padding=0),
+# Each builder returns the body of a variant: every layer up to and including the last
+# mlpconv layer, whose maps (one per class) the head turns into logits.
+# ``block(in_channels, widths, kernel_size, stride, padding, last_relu=True)`` builds one
+# mlpconv layer with the depth and 1×1 kernel that nin() was asked for.
+
+def _d2l(num_classes, in_channels, block):
+    return [
+        block(in_channels, (96,) * 3, 11, 4, 0),
         nn.MaxPool2d(3, stride=2),
-        nin_block(96, 256, kernel_size=5, stride=1, padding=2),
+        block(96, (256,) * 3, 5, 1, 2),
         nn.MaxPool2d(3, stride=2),
-        nin_block(256, 384, kernel_size=3, stride=1, padding=1),
+        block(256, (384,) * 3, 3, 1, 1),
         nn.MaxPool2d(3, stride=2),
         nn.Dropout(0.5),
-        nin_block(384, num_classes, kernel_size=3, stride=1, padding=1),
-        nn.GlobalAvgPool2d(),
-        nn.Flatten(),
-    )
+        block(384, (num_classes,) * 3, 3, 1, 1),
+    ]
 
 
-def _small(num_classes, in_channels):
+def _small(num_classes, in_channels, block):
     # The first three blocks follow the reference small NiN (64/128/192 wide); the
     # last block stays 192 wide until its final 1×1 layer, which produces the class
     # maps without a ReLU: a class map may then be negative, so no class can die.
-    return nn.Sequential(
-        nin_block(in_channels, 64, kernel_size=5, stride=1, padding=2),
+    return [
+        block(in_channels, (64,) * 3, 5, 1, 2),
         nn.MaxPool2d(3, stride=2),
-        nin_block(64, 128, kernel_size=3, stride=1, padding=1),
+        block(64, (128,) * 3, 3, 1, 1),
         nn.MaxPool2d(3, stride=2),
-        nin_block(128, 192, kernel_size=3, stride=1, padding=1),
+        block(128, (192,) * 3, 3, 1, 1),
         nn.MaxPool2d(3, stride=2),
         nn.Dropout(0.5),
-        mlpconv(192, (192, 192, num_classes), kernel_size=3, padding=1, last_relu=False),
-        nn.GlobalAvgPool2d(),
-        nn.Flatten(),
-    )
+        block(192, (192, 192, num_classes), 3, 1, 1, last_relu=False),
+    ]
 
 
-def _cifar10(num_classes, in_channels):
+def _cifar10(num_classes, in_channels, block):
     # The paper's CIFAR-10 network. Its Caffe pooling rounds output sizes up, so
     # ceil_mode=True keeps the maps at 32 → 16 → 8 as in the original.
-    return nn.Sequential(
-        mlpconv(in_channels, (192, 160, 96), kernel_size=5, padding=2),
+    return [
+        block(in_channels, (192, 160, 96), 5, 1, 2),
         nn.MaxPool2d(3, stride=2, ceil_mode=True),
         nn.Dropout(0.5),
-        mlpconv(96, (192, 192, 192), kernel_size=5, padding=2),
+        block(96, (192, 192, 192), 5, 1, 2),
         nn.AvgPool2d(3, stride=2, ceil_mode=True),
         nn.Dropout(0.5),
-        mlpconv(192, (192, 192, num_classes), kernel_size=3, padding=1),
-        nn.GlobalAvgPool2d(),
-        nn.Flatten(),
-    )
+        block(192, (192, 192, num_classes), 3, 1, 1),
+    ]
 
 
-def _imagenet(num_classes, in_channels):
-    # The paper's ImageNet network (four mlpconv layers) for 224×224 inputs.
-    return nn.Sequential(
-        mlpconv(in_channels, (96, 96, 96), kernel_size=11, stride=4),
-        nn.MaxPool2d(3, stride=2),
-        mlpconv(96, (256, 256, 256), kernel_size=5, padding=2),
-        nn.MaxPool2d(3, stride=2),
-        mlpconv(256, (384, 384, 384), kernel_size=3, padding=1),
-        nn.MaxPool2d(3, stride=2),
+def _imagenet(num_classes, in_channels, block):
+    # The authors' ImageNet network as released in the Caffe model zoo ("NIN-Imagenet",
+    # 59.36 % top-1, a 29 MB caffemodel): conv1 96 11×11/4, cccp1-2 96; conv2 256 5×5;
+    # cccp3-4 256; conv3 384 3×3; cccp5-6 384; dropout; conv4 1024 3×3; cccp7 1024;
+    # cccp8 1000; a 6×6 average pool. Caffe's pooling rounds its output size up, so
+    # ceil_mode=True gives its maps: 224 → 54 → 27 → 13 → 6 (flooring would give 26, 12, 5).
+    return [
+        block(in_channels, (96, 96, 96), 11, 4, 0),
+        nn.MaxPool2d(3, stride=2, ceil_mode=True),
+        block(96, (256, 256, 256), 5, 1, 2),
+        nn.MaxPool2d(3, stride=2, ceil_mode=True),
+        block(256, (384, 384, 384), 3, 1, 1),
+        nn.MaxPool2d(3, stride=2, ceil_mode=True),
         nn.Dropout(0.5),
-        mlpconv(384, (1024, 1024, num_classes), kernel_size=3, padding=1),
-        nn.GlobalAvgPool2d(),
-        nn.Flatten(),
-    )
+        block(384, (1024, 1024, num_classes), 3, 1, 1),
+    ]
 
 
 _BUILDERS = {"small": _small, "d2l": _d2l, "cifar10": _cifar10, "imagenet": _imagenet}
@@ -140,29 +197,127 @@ INPUT_SHAPES = {"small": (1, 28, 28), "d2l": (1, 224, 224), "cifar10": (3, 32, 3
                 "imagenet": (3, 224, 224)}
 
 
-def nin(variant="small", num_classes=None, in_channels=None):
-    """A NiN as an ``nn.Sequential``, He-initialised (see ``init_nin``).
+def _map_size(layers, size):
+    """The (height, width) after ``layers`` for a (height, width) input, by each layer's
+    output-size formula (no forward pass)."""
+    h, w = size
+    for layer in layers:
+        if isinstance(layer, nn.Sequential):
+            h, w = _map_size(layer, (h, w))
+        elif isinstance(layer, nn.Conv2d):
+            (kh, kw), (sh, sw), (ph, pw) = layer.kernel_size, layer.stride, layer.padding
+            h, w = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+        elif isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
+            # the builders' pools have int kernel, stride and padding
+            h, w = (_pooled(n, layer.kernel_size, layer.stride or layer.kernel_size, layer.padding,
+                            layer.ceil_mode) for n in (h, w))
+    return h, w
 
-    variant: "small" (1×28×28, trains on a CPU), "d2l" (the d2l / seed network,
-    1×224×224), "cifar10" (the paper's CIFAR-10 model, 3×32×32) or "imagenet"
-    (the paper's 1000-class model, 3×224×224). ``num_classes`` defaults to 10
-    (1000 for "imagenet") and ``in_channels`` to the variant's input channels.
+
+def _pooled(size, kernel, stride, padding, ceil_mode):
+    """PyTorch's pooling output size: floor (or ceil) of (size + 2·padding − kernel) / stride,
+    plus 1; in ceil mode a last window that would start in the right padding is dropped."""
+    span = size + 2 * padding - kernel
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def _head(head, channels, size):
+    if head == "gap":
+        return [nn.GlobalAvgPool2d(), nn.Flatten()]
+    if head == "gmp":
+        return [GlobalMaxPool2d(), nn.Flatten()]
+    features = channels * size[0] * size[1]
+    if head == "fc":
+        return [nn.Flatten(), nn.Linear(features, channels)]
+    return [nn.Flatten(), nn.Dropout(0.5), nn.Linear(features, channels)]  # "fc-dropout"
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"unknown NiN {name} {value!r}; expected one of {choices}")
+
+
+def nin(variant="small", num_classes=None, in_channels=None, head="gap", mlp_depth=2, mlp_kernel=1,
+        init="nin"):
+    """A Network in Network as an ``nn.Sequential`` of ``nn.Conv2d``/``nn.ReLU`` blocks.
+
+    Args:
+        variant: "small" (1×28×28, trains on a CPU), "d2l" (the d2l / article network,
+            1×224×224), "cifar10" (the paper's CIFAR-10 model, 3×32×32) or "imagenet"
+            (the authors' 1000-class Caffe model-zoo network, 3×224×224).
+        num_classes: 10 by default (1000 for "imagenet").
+        in_channels: the variant's input channels by default.
+        head: what turns the last mlpconv layer's maps (one per class) into logits:
+            "gap" global average pooling (NiN's), "gmp" global max pooling, "fc" flatten +
+            one fully connected layer, "fc-dropout" flatten + dropout 0.5 + that layer (the
+            paper's CIFAR-10 comparison, section 4.6: the rest of the network unchanged).
+            The fully connected heads fix the input size to the variant's ``INPUT_SHAPES``.
+        mlp_depth: layers after the first convolution of every mlpconv block, 0 to 3
+            (2 is NiN). Each block's output width stays the same (see ``_depth_widths``).
+        mlp_kernel: kernel of those layers: 1 (NiN's 1×1) or 3 (3×3, padding 1).
+        init: "nin" (``init_nin``: He, identity 1×1 layers, zero class-map layer), "torch"
+            (PyTorch's default, as every layer is built: U(±1/√fan_in)) or "xavier"
+            (d2l's: ``xavier_uniform_`` on every weight, biases as built).
+
+    Shapes: (N, *INPUT_SHAPES[variant]) → (N, num_classes). With the "gap" and "gmp" heads
+    other input sizes work too, as long as every map stays at least one pixel.
+
+    Returns the model in training mode. The defaults give the same layers and, for the
+    same seed, the same weights as before these options existed.
+
+    Example::
+
+        >>> model = nin("small", head="fc", mlp_depth=1)
+        >>> model(mn.tensor(np.zeros((2, 1, 28, 28), dtype=np.float32))).shape
+        (2, 10)
+        >>> [type(m).__name__ for m in model[-2:]]
+        ['Flatten', 'Linear']
     """
-    if variant not in _BUILDERS:
-        raise ValueError(f"unknown NiN variant {variant!r}; expected one of {VARIANTS}")
+    _check_choice("variant", variant, VARIANTS)
+    _check_choice("head", head, HEADS)
+    _check_choice("init", init, INITS)
+    if isinstance(mlp_depth, bool) or mlp_depth not in (0, 1, 2, 3):
+        raise ValueError(f"nin: mlp_depth must be 0, 1, 2 or 3, got {mlp_depth!r}")
+    if isinstance(mlp_kernel, bool) or mlp_kernel not in (1, 3):
+        raise ValueError(f"nin: mlp_kernel must be 1 or 3, got {mlp_kernel!r}")
     if num_classes is None:
         num_classes = 1000 if variant == "imagenet" else 10
     if in_channels is None:
         in_channels = INPUT_SHAPES[variant][0]
-    return init_nin(_BUILDERS[variant](num_classes, in_channels))
+
+    def block(channels, widths, kernel_size, stride, padding, last_relu=True):
+        return mlpconv(channels, _depth_widths(widths, mlp_depth), kernel_size, stride, padding,
+                       last_relu=last_relu, mlp_kernel=mlp_kernel)
+
+    body = _BUILDERS[variant](num_classes, in_channels, block)
+    size = _map_size(body, INPUT_SHAPES[variant][1:]) if head.startswith("fc") else None
+    model = nn.Sequential(*body, *_head(head, num_classes, size))
+    if init == "nin":
+        return init_nin(model)
+    if init == "xavier":
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(m.weight)
+    return model  # "torch": as the layers were built
 
 
 def class_maps(model, x):
     """What a NiN's last mlpconv layer produces: one feature map per class, before
-    global average pooling turns each map into that class's score."""
+    global (average or max) pooling turns each map into that class's score.
+
+    Args:
+        model: an ``nn.Sequential`` NiN with a "gap" or "gmp" head.
+        x: a batch of images, (N, C, H, W).
+
+    Returns the maps, (N, num_classes, Ho, Wo).
+    """
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"class_maps needs an nn.Sequential NiN, got {type(model).__name__}")
     for index, layer in enumerate(model):
-        if isinstance(layer, nn.GlobalAvgPool2d):
+        if isinstance(layer, (nn.GlobalAvgPool2d, GlobalMaxPool2d)):
             return model[:index](x)
-    raise ValueError("class_maps needs a model with a GlobalAvgPool2d layer")
+    raise ValueError("class_maps needs a model with a GlobalAvgPool2d or GlobalMaxPool2d layer "
+                     "(a NiN with head 'gap' or 'gmp')")
