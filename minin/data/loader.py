@@ -10,6 +10,19 @@ from ..tensor import Tensor
 from .transforms import ToFloat
 
 
+def take_batch(images, labels, index, transform, name):
+    """The rows ``index`` of ``images`` and ``labels`` as ``(images, labels)`` Tensors on
+    backend ``name``: one fancy index into each array, one copy to the device (of the
+    uint8 rows, a quarter of the float32 bytes), then ``transform`` on the whole batch there.
+
+    This is the fast path shared by this DataLoader and ``minin.utils.data.DataLoader``
+    (which takes it when a data set is one of minin's arrays).
+    """
+    batch = transform(backend.to_backend(images[index], name))
+    return (batch if isinstance(batch, Tensor) else Tensor(batch),
+            Tensor(backend.to_backend(labels[index], name)))
+
+
 class DataLoader:
     """Iterate over ``dataset`` in batches of ``(images, labels)`` Tensors.
 
@@ -84,10 +97,8 @@ class DataLoader:
             images, labels = self._device_arrays(name)
             order = backend.to_backend(order, name)
         for first in range(start * self.batch_size, len(self) * self.batch_size, self.batch_size):
-            index = order[first:first + self.batch_size]
-            batch = self.transform(backend.to_backend(images[index], name))
-            yield (batch if isinstance(batch, Tensor) else Tensor(batch),
-                   Tensor(backend.to_backend(labels[index], name)))
+            yield take_batch(images, labels, order[first:first + self.batch_size], self.transform,
+                             name)
 
     def __repr__(self):
         return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, "

@@ -1,10 +1,13 @@
 """Layers and containers in the shape of torch.nn."""
 
 from . import init
+from .adaptive_pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .layers import (AvgPool2d, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Identity, Linear,
                      MaxPool2d, ReLU, Sequential)
 from .fuse import Conv2dReLU, fuse_conv_relu
+from .loss import CrossEntropyLoss, MSELoss
 from .module import Module, Parameter
 
-__all__ = ["AvgPool2d", "Conv2d", "Conv2dReLU", "Dropout", "Flatten", "GlobalAvgPool2d", "Identity", "Linear",
+__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "CrossEntropyLoss", "MSELoss", "functional",
+           "AvgPool2d", "Conv2d", "Conv2dReLU", "Dropout", "Flatten", "GlobalAvgPool2d", "Identity", "Linear",
            "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential", "fuse_conv_relu", "init"]

@@ -1,0 +1,247 @@
+"""``import minin.nn.functional as F``: every operation of ``minin.functional``, plus the
+ones PyTorch programs call under ``torch.nn.functional``'s names: ``cross_entropy`` with
+all of PyTorch's options, ``mse_loss``, ``softmax``, ``adaptive_avg_pool2d`` and
+``adaptive_max_pool2d``.
+
+Each is built from minin's differentiable operations, so its gradient comes from
+autograd; the common cases go to minin's own kernels (``cross_entropy`` with default
+options is minin's fused kernel, an adaptive pool to (1, 1) is a global pool).
+"""
+
+import numbers
+
+import numpy as np
+
+from .. import backend, functional as _F
+from ..functional import *  # noqa: F401,F403  (re-exported: everything minin.functional has)
+from ..functional import __all__ as _functional_all
+from ..tensor import Tensor
+
+__all__ = sorted(set(_functional_all) | {"adaptive_avg_pool2d", "adaptive_max_pool2d",
+                                         "cross_entropy", "mse_loss", "softmax"})
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(op, reduction, size_average, reduce):
+    if size_average is not None or reduce is not None:
+        raise TypeError(f"{op}: size_average and reduce are deprecated in PyTorch and not "
+                        f"supported here; use reduction='mean', 'sum' or 'none'")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _labels(target, op):
+    labels = target.data if isinstance(target, Tensor) else target
+    if isinstance(labels, (list, tuple)):
+        labels = np.asarray(labels)
+    if not hasattr(labels, "dtype") or not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"{op}: target must hold integer class labels, got "
+                        f"{getattr(labels, 'dtype', type(labels).__name__)}")
+    return labels
+
+
+# --------------------------------------------------------------------------- softmax
+
+def softmax(input, dim=None, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim``, computed as exp(log_softmax(x)) (no overflow).
+
+    Args:
+        input: a float Tensor; dim: the axis that sums to 1 (required, as PyTorch
+            warns without it); dtype: cast the input to this dtype first.
+    Shapes: output has the input's shape.
+    Example::
+
+        >>> F.softmax(mn.tensor([[0.0, 0.0]]), dim=1).tolist()
+        [[0.5, 0.5]]
+    """
+    if dim is None:
+        raise TypeError("softmax: give dim, the axis whose values sum to 1 "
+                        "(PyTorch's implicit choice is deprecated)")
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if dtype is not None:
+        x = x.astype(dtype)
+    return _F.log_softmax(x, dim).exp()
+
+
+# --------------------------------------------------------------------------- losses
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy of (N, C) logits against N class labels, as PyTorch's.
+
+    With the options at their defaults this is ``minin.functional.cross_entropy`` (one
+    fused kernel). Otherwise, with p = log_softmax(input) and w = weight (ones if None):
+
+    * loss_i = -w[y_i] · p[i, y_i], and 0 where y_i == ignore_index;
+    * with label_smoothing ε: (1 - ε) · loss_i + ε / C · (-Σ_c w[c] · p[i, c]);
+    * reduction "mean" divides the sums by Σ w[y_i] over the samples not ignored
+      (a weighted mean, as PyTorch), "sum" adds, "none" keeps (N,).
+
+    Args:
+        input: (N, C) float logits. target: (N,) integer labels in [0, C) or ignore_index.
+        weight: (C,) class weights or None. ignore_index: a label that contributes nothing.
+        reduction: "mean", "sum" or "none". label_smoothing: ε in [0, 1].
+    Returns:
+        A 0-d Tensor, or (N,) with reduction="none".
+    Example::
+
+        >>> F.cross_entropy(mn.tensor([[0.0, 0.0]]), np.array([1])).item()  # log 2
+        0.6931...
+    """
+    _check_reduction("cross_entropy", reduction, size_average, reduce)
+    if not isinstance(label_smoothing, numbers.Real) or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], "
+                         f"got {label_smoothing!r}")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(f"cross_entropy: ignore_index must be an int, got {ignore_index!r}")
+    logits = input if isinstance(input, Tensor) else _F._tensor(input, "cross_entropy", "input")
+    labels = _labels(target, "cross_entropy")
+    on_cpu = backend.name_of(labels) == "numpy"
+    if weight is None and label_smoothing == 0 and not (on_cpu and (labels == ignore_index).any()):
+        return _F.cross_entropy(logits, labels, reduction)   # the fused kernel
+    return _cross_entropy_general(logits, labels, weight, int(ignore_index), reduction,
+                                  float(label_smoothing))
+
+
+def _cross_entropy_general(logits, labels, weight, ignore_index, reduction, smoothing):
+    op = "cross_entropy"
+    if logits.ndim != 2:
+        raise ValueError(f"{op} expects logits of shape (N, C), got {tuple(logits.shape)}")
+    n, c = logits.shape
+    if c == 0:
+        raise ValueError(f"{op} needs at least one class: the logits have shape {(n, c)}")
+    if labels.shape != (n,):
+        raise ValueError(f"{op}: target must have shape ({n},) to match the logits, "
+                         f"got {tuple(labels.shape)}")
+    xp = backend.get_array_module(logits.data)
+    labels = backend.to_backend(labels, logits.backend)
+    kept = labels != ignore_index
+    if backend.name_of(labels) == "numpy":
+        bad = kept & ((labels < 0) | (labels >= c))
+        if bad.any():
+            raise ValueError(f"{op}: label {labels[bad][0]} is outside [0, {c}) for {c} classes "
+                             f"(and is not ignore_index={ignore_index})")
+    if weight is not None:
+        w = weight.data if isinstance(weight, Tensor) else xp.asarray(weight)
+        w = backend.to_backend(w, logits.backend)
+        if w.shape != (c,):
+            raise ValueError(f"{op}: weight must have shape ({c},), one per class, "
+                             f"got {tuple(w.shape)}")
+        w = w.astype(logits.dtype, copy=False)
+    else:
+        w = xp.ones(c, dtype=logits.dtype)
+    safe = xp.where(kept, labels, 0)                        # any class for an ignored row
+    sample_w = xp.where(kept, w[safe], 0).astype(logits.dtype)   # (N,) weight of each label
+    log_p = _F.log_softmax(logits, 1)
+    loss = -(log_p[xp.arange(n), safe] * sample_w)          # (N,)
+    if smoothing:
+        smooth = -(log_p * w).sum(axis=1) * kept.astype(logits.dtype)
+        loss = loss * (1 - smoothing) + smooth * (smoothing / c)
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / sample_w.sum()
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Squared error (input - target)², averaged ("mean"), added ("sum") or kept ("none").
+
+    Args:
+        input, target: float Tensors of one shape (both may require gradients).
+    Returns:
+        A 0-d Tensor, or the elementwise errors with reduction="none".
+    Example::
+
+        >>> F.mse_loss(mn.tensor([1.0, 3.0]), mn.tensor([0.0, 0.0])).item()
+        5.0
+    """
+    _check_reduction("mse_loss", reduction, size_average, reduce)
+    x = input if isinstance(input, Tensor) else _F._tensor(input, "mse_loss", "input")
+    y = target if isinstance(target, Tensor) else _F._tensor(target, "mse_loss", "target")
+    if x.shape != y.shape:
+        raise ValueError(f"mse_loss: input and target must have the same shape, got "
+                         f"{tuple(x.shape)} and {tuple(y.shape)}")
+    _F._check_float(x, "mse_loss", "input")
+    diff = x - y
+    errors = diff * diff
+    if reduction == "none":
+        return errors
+    return errors.sum() if reduction == "sum" else errors.mean()
+
+
+# --------------------------------------------------------------------------- adaptive pooling
+
+def _adaptive_window(op, x, output_size):
+    """The (kernel = stride) window that turns x's H × W into output_size, for sizes that
+    divide evenly; PyTorch's uneven windows are not implemented."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op} expects a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+                         f"got shape {tuple(x.shape)}")
+    sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+    height, width = x.shape[-2:]
+    out = tuple(full if s is None else s for s, full in zip(sizes, (height, width)))
+    for s in out:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
+            raise ValueError(f"{op}: output_size must hold positive ints (or None), "
+                             f"got {output_size!r}")
+    if height % out[0] or width % out[1]:
+        raise ValueError(f"{op}: output size {out} must divide the input size "
+                         f"{(height, width)} evenly (uneven windows are not supported)")
+    return (int(out[0]), int(out[1])), (height // out[0], width // out[1])
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed output size: (N, C, H, W) → (N, C, oh, ow).
+
+    With output (1, 1) this is the global average pool (NiN's last layer) kept 4-D; when
+    oh divides H and ow divides W it is average pooling with kernel = stride =
+    (H / oh, W / ow). Other sizes raise an error. ``None`` in output_size keeps that size.
+
+    Args:
+        input: (N, C, H, W) or (C, H, W) float Tensor. output_size: int or (oh, ow).
+    Returns:
+        (N, C, oh, ow) (or (C, oh, ow)).
+    Example::
+
+        >>> F.adaptive_avg_pool2d(mn.tensor(np.ones((2, 3, 4, 4))), 1).shape
+        (2, 3, 1, 1)
+    """
+    x = input if isinstance(input, Tensor) else _F._tensor(input, "adaptive_avg_pool2d", "input")
+    out, window = _adaptive_window("adaptive_avg_pool2d", x, output_size)
+    x4 = x if x.ndim == 4 else x.reshape((1,) + x.shape)
+    if out == (1, 1):
+        y = _F.global_avg_pool2d(x4).reshape(x4.shape[:2] + (1, 1))
+    elif window == (1, 1):
+        y = x4
+    else:
+        y = _F.avg_pool2d(x4, window, window)
+    return y if x.ndim == 4 else y.reshape(y.shape[1:])
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size: (N, C, H, W) → (N, C, oh, ow).
+
+    Max pooling with kernel = stride = (H / oh, W / ow); oh and ow must divide H and W
+    (output (1, 1), the global max, always does). ``return_indices`` is not supported.
+
+    Args:
+        input: (N, C, H, W) or (C, H, W) float Tensor. output_size: int or (oh, ow).
+    Returns:
+        (N, C, oh, ow) (or (C, oh, ow)).
+    Example::
+
+        >>> F.adaptive_max_pool2d(mn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).tolist()
+        [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
+    if return_indices:
+        raise NotImplementedError("adaptive_max_pool2d: return_indices=True is not supported")
+    x = input if isinstance(input, Tensor) else _F._tensor(input, "adaptive_max_pool2d", "input")
+    out, window = _adaptive_window("adaptive_max_pool2d", x, output_size)
+    x4 = x if x.ndim == 4 else x.reshape((1,) + x.shape)
+    y = x4 if window == (1, 1) else _F.max_pool2d(x4, window, window)
+    return y if x.ndim == 4 else y.reshape(y.shape[1:])

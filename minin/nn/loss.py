@@ -1,0 +1,74 @@
+"""Loss modules in the shape of torch.nn: ``CrossEntropyLoss`` and ``MSELoss``."""
+
+from . import functional as F
+from .module import Module
+
+
+class CrossEntropyLoss(Module):
+    """Softmax cross-entropy of (N, C) logits against (N,) class labels.
+
+    Calls ``minin.nn.functional.cross_entropy`` with the options given here (see there
+    for the formula with class weights, ignored labels and label smoothing); with all
+    options at their defaults that is minin's fused cross-entropy kernel.
+
+    Args:
+        weight: (C,) class weights (array or Tensor) or None. ignore_index: a label that
+            contributes nothing (default -100). reduction: "mean", "sum" or "none".
+        label_smoothing: ε in [0, 1]. size_average, reduce: PyTorch's deprecated
+            spellings of ``reduction``; refused.
+    Shapes:
+        input (N, C), target (N,) integers → 0-d, or (N,) with reduction="none".
+    Example::
+
+        >>> nn.CrossEntropyLoss()(mn.tensor([[2.0, 0.0]]), np.array([0])).item()
+        0.1269...
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean", label_smoothing=0.0):
+        super().__init__()
+        F._check_reduction("CrossEntropyLoss", reduction, size_average, reduce)
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError(f"CrossEntropyLoss: label_smoothing must lie in [0, 1], "
+                             f"got {label_smoothing!r}")
+        self.weight, self.ignore_index = weight, ignore_index
+        self.reduction, self.label_smoothing = reduction, label_smoothing
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+    def extra_repr(self):
+        parts = [f"reduction={self.reduction!r}"]
+        if self.ignore_index != -100:
+            parts.append(f"ignore_index={self.ignore_index}")
+        if self.label_smoothing:
+            parts.append(f"label_smoothing={self.label_smoothing}")
+        if self.weight is not None:
+            parts.append("weight=...")
+        return ", ".join(parts)
+
+
+class MSELoss(Module):
+    """Mean squared error: mean((input - target)²), or its sum, or each term.
+
+    Args:
+        reduction: "mean" (default), "sum" or "none".
+    Shapes:
+        input and target of one shape → 0-d, or that shape with reduction="none".
+    Example::
+
+        >>> nn.MSELoss()(mn.tensor([1.0, 3.0]), mn.tensor([1.0, 1.0])).item()
+        2.0
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
+        super().__init__()
+        F._check_reduction("MSELoss", reduction, size_average, reduce)
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}"

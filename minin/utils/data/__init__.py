@@ -1,0 +1,19 @@
+"""Map-style data sets and a DataLoader that collates samples, as ``torch.utils.data``.
+
+    from minin.utils.data import DataLoader, TensorDataset, random_split
+
+    train, val = random_split(TensorDataset(images, labels), [0.8, 0.2])
+    for x, y in DataLoader(train, batch_size=64, shuffle=True):
+        ...
+
+A data set is anything with ``__getitem__`` and ``__len__``. When it is one of minin's
+array data sets (``minin.data``'s, ``minin.vision.datasets`` without a per-sample-only
+transform, a ``TensorDataset``, or a ``Subset`` of one), the DataLoader gathers each
+batch with one fancy index instead of one ``__getitem__`` per sample.
+"""
+
+from .collate import default_collate
+from .dataloader import DataLoader
+from .dataset import Dataset, Subset, TensorDataset, random_split
+
+__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]

@@ -1,0 +1,69 @@
+"""``default_collate``: a list of samples → one batch, by PyTorch's rules."""
+
+import collections.abc
+import numbers
+
+import numpy as np
+
+from ... import backend
+from ...tensor import Tensor
+
+
+def _stack(arrays):
+    xp = backend.xp()
+    return Tensor(xp.stack([backend.to_backend(a, backend.current()) for a in arrays]))
+
+
+def default_collate(batch):
+    """Merge a list of samples into a batch, as ``torch.utils.data.default_collate``.
+
+    Tensors and NumPy arrays are stacked along a new first axis into one Tensor (their
+    shapes must agree); Python ints become an int64 Tensor, floats a float64 one and
+    bools a bool one (PyTorch's dtypes, not minin's float32 default); NumPy scalars keep
+    their dtype; strings stay a list. Dicts, named tuples, tuples and lists are collated
+    field by field: ``[(x0, y0), (x1, y1)]`` → ``[stack(x), stack(y)]`` (a list, as PyTorch).
+
+    Args:
+        batch: a non-empty list of samples of one structure.
+    Returns:
+        The batch: a Tensor, or the samples' container holding Tensors.
+
+    Example::
+
+        >>> x, y = default_collate([(np.zeros((1, 2, 2), np.float32), 3), (np.ones((1, 2, 2), np.float32), 7)])
+        >>> x.shape, y.dtype, y.tolist()
+        ((2, 1, 2, 2), dtype('int64'), [3, 7])
+    """
+    if not isinstance(batch, collections.abc.Sequence) or isinstance(batch, (str, bytes)) \
+            or len(batch) == 0:
+        raise TypeError(f"default_collate expects a non-empty list of samples, got "
+                        f"{batch!r:.80}")
+    elem = batch[0]
+    if isinstance(elem, Tensor) or backend.name_of(elem) == "cupy" or (
+            isinstance(elem, np.ndarray) and elem.dtype.kind not in "OUS"):
+        shapes = {tuple(x.shape) for x in batch}
+        if len(shapes) > 1:
+            raise ValueError(f"default_collate: the samples' arrays must all have one shape "
+                             f"to be stacked, got shapes {sorted(shapes)}")
+        return _stack([x.data if isinstance(x, Tensor) else x for x in batch])
+    if isinstance(elem, np.generic) and elem.dtype.kind not in "OUS":
+        return _stack([np.asarray(x) for x in batch])
+    if isinstance(elem, numbers.Real):  # bool before int: a bool is an int in Python
+        dtype = bool if isinstance(elem, bool) else \
+            np.int64 if isinstance(elem, numbers.Integral) else np.float64
+        return Tensor(backend.to_backend(np.asarray(batch, dtype=dtype), backend.current()))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, collections.abc.Mapping):
+        merged = {key: default_collate([sample[key] for sample in batch]) for key in elem}
+        return merged if type(elem) is dict else type(elem)(merged)
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a named tuple
+        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        lengths = {len(sample) for sample in batch}
+        if len(lengths) > 1:
+            raise ValueError(f"default_collate: each sample must have the same number of "
+                             f"fields, got lengths {sorted(lengths)}")
+        return [default_collate(list(field)) for field in zip(*batch)]
+    raise TypeError(f"default_collate: a sample must hold Tensors, NumPy arrays, numbers, "
+                    f"strings, dicts or lists, got {type(elem).__name__}")

@@ -1,0 +1,123 @@
+"""``DataLoader``: batches of a map-style data set, as ``torch.utils.data.DataLoader``."""
+
+import math
+import numbers
+
+import numpy as np
+
+from .collate import default_collate
+from .dataset import _randperm, batch_of
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"DataLoader: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches.
+
+    Each batch is ``collate_fn([dataset[i] for i in indices])``, with ``default_collate``
+    when no ``collate_fn`` is given. Without a ``collate_fn``, a data set that can gather a
+    whole batch at once (minin's array data sets, ``TensorDataset``, a vision data set
+    whose transforms all work on batches, or a ``Subset`` of one) is asked for it with one
+    fancy index instead of N ``__getitem__`` calls; the batch holds the same values.
+
+    Args:
+        dataset: a map-style data set (``__getitem__``, ``__len__``).
+        batch_size: samples per batch (default 1).
+        shuffle: a new random order every epoch, from ``generator`` if given, else from
+            minin's NumPy generator (``minin.manual_seed`` fixes it).
+        sampler: an iterable of indices instead of ``shuffle``; batch_sampler: an iterable
+            of lists of indices instead of ``batch_size``, ``shuffle``, ``sampler`` and
+            ``drop_last``.
+        num_workers: accepted as in PyTorch; samples are loaded in the main process
+            (the array path above is one gather per batch, which worker processes would
+            only slow down with copies).
+        collate_fn: merges a list of samples into a batch.
+        drop_last: drop the last batch if it is smaller than ``batch_size``.
+        generator: a ``numpy.random.Generator`` for the shuffled order.
+        pin_memory, timeout, worker_init_fn, multiprocessing_context, prefetch_factor,
+        persistent_workers: accepted for PyTorch programs; they concern worker processes
+        and pinned host memory, which this loader does not use.
+    Returns:
+        An iterable with ``len()`` = the number of batches per epoch.
+
+    Example::
+
+        >>> ds = TensorDataset(mn.zeros(10, 3), mn.tensor(np.arange(10), dtype=np.int64))
+        >>> [tuple(x.shape) for x, y in DataLoader(ds, batch_size=4)]
+        [(4, 3), (4, 3), (2, 3)]
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True):
+        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+            raise TypeError(f"DataLoader needs a map-style data set (with __getitem__ and "
+                            f"__len__), got {type(dataset).__name__}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
+                or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be a non-negative int, "
+                             f"got {num_workers!r}")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler excludes batch_size, shuffle, "
+                                 "sampler and drop_last")
+            batch_size = None
+        else:
+            batch_size = _positive_int("batch_size", batch_size)
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler excludes shuffle (the sampler gives the order)")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got {collate_fn!r}")
+        if generator is not None and not isinstance(generator, np.random.Generator):
+            raise TypeError(f"DataLoader: generator must be a numpy.random.Generator or None, "
+                            f"got {type(generator).__name__}")
+        self.dataset, self.batch_size = dataset, batch_size
+        self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        self.num_workers, self.collate_fn = int(num_workers), collate_fn
+        self.generator = generator
+        self.pin_memory, self.timeout = pin_memory, timeout
+
+    def __len__(self):
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _order(self):
+        if self.sampler is not None:
+            return list(self.sampler)
+        n = len(self.dataset)
+        return _randperm(n, self.generator) if self.shuffle else np.arange(n)
+
+    def _index_batches(self):
+        if self.batch_sampler is not None:
+            yield from self.batch_sampler
+            return
+        order = np.asarray(self._order(), dtype=np.int64)
+        stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
+        for first in range(0, stop, self.batch_size):
+            yield order[first:first + self.batch_size]
+
+    def _fetch(self, indices):
+        if self.collate_fn is None:
+            batch = batch_of(self.dataset, np.asarray(indices, dtype=np.int64))
+            if batch is not None:
+                return batch
+        samples = [self.dataset[int(i)] for i in indices]
+        return (self.collate_fn or default_collate)(samples)
+
+    def __iter__(self):
+        for indices in self._index_batches():
+            yield self._fetch(indices)
+
+    def __repr__(self):
+        return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, "
+                f"batch_size={self.batch_size}, shuffle={self.shuffle}, "
+                f"drop_last={self.drop_last})")
