@@ -1,0 +1,459 @@
+"""Data-parallel training over several processes: MPI between processes and machines,
+NCCL between GPUs.
+
+    mpiexec -n 2 minin train --subset 12000 --epochs 2
+
+Every process (a *rank*) holds the whole model and trains on its own share of each
+batch. After ``backward()`` the ranks average their gradients, so every rank takes
+the same optimizer step, the one a single process would take on the whole batch:
+
+    group = distributed.init_from_environment()   # None outside mpiexec, or for one process
+    group.broadcast_parameters(model.parameters())  # everyone starts from rank 0's weights
+    ...
+    loss.backward()
+    group.all_reduce_gradients(model.parameters())  # the mean gradient, on every rank
+    optimizer.step()
+
+The communication is done by an existing, proven engine: MPI through mpi4py (the
+``mpi`` extra installs it with Open MPI) for NumPy arrays, and NCCL through CuPy for
+arrays on a GPU, with MPI on host copies where NCCL is missing. The gradients of a
+step travel in one packed buffer (or a few buckets of a set size), not one message
+per parameter: each message costs a fixed latency, and a NiN has two dozen of them.
+
+A failure on one rank must not leave the others waiting in a collective forever:
+an uncaught exception prints its traceback, prefixed with the rank, and aborts the
+whole job; a rank that leaves while others still run aborts it after
+``MININ_EXIT_TIMEOUT`` seconds (default 60). ``agree`` lets the ranks decide
+together to stop (Ctrl-C, a NaN loss) so that none is left behind.
+"""
+
+import atexit
+import os
+import sys
+import time
+import traceback
+
+import numpy as np
+
+from . import backend
+
+# The variables an MPI launcher sets to the number of processes it started: Open MPI,
+# MPICH and Intel MPI (Hydra's PMI), MVAPICH2.
+SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
+
+_OPS = ("sum", "max", "min")
+_group = None  # the group init_from_environment made, if any
+
+
+class DistributedError(RuntimeError):
+    """A distributed run cannot start or cannot go on."""
+
+
+def world_size_from_environment(environ=None):
+    """The number of processes an MPI launcher started, read from its environment
+    variables (``SIZE_VARIABLES``); 1 when there are none."""
+    environ = os.environ if environ is None else environ
+    for name in SIZE_VARIABLES:
+        if environ.get(name, "").strip().isdigit():
+            return int(environ[name])
+    return 1
+
+
+def init_from_environment():
+    """The process group of a run started by ``mpiexec -n P`` with P > 1, else None.
+
+    Returns:
+        A ``ProcessGroup`` over every process of the job (the same one on a second
+        call), or None for a one-process run, which then needs no collectives at all.
+    Raises:
+        DistributedError: the launcher started several processes but mpi4py is
+        missing.
+
+    Example::
+
+        group = init_from_environment()
+        rank, world_size = (group.rank, group.world_size) if group else (0, 1)
+    """
+    global _group
+    if _group is not None:
+        return _group
+    size = world_size_from_environment()
+    if size <= 1:
+        return None
+    try:
+        from mpi4py import MPI
+    except ImportError as exc:
+        raise DistributedError(
+            f"this process is one of {size} started by an MPI launcher, but mpi4py cannot be "
+            f"imported ({exc}); install it with: pip install -e \".[mpi]\"") from None
+    _group = ProcessGroup(MPI.COMM_WORLD)
+    _group.abort_on_failure()
+    _group.share_cores()
+    return _group
+
+
+# ---------------------------------------------------------------------------- batches
+
+def check_batch_size(batch_size, world_size):
+    """Raise a one-line ValueError unless a global batch of ``batch_size`` can be cut into
+    ``world_size`` equal shares of at least one image each."""
+    if world_size > batch_size:
+        raise ValueError(f"{world_size} processes cannot share a batch of {batch_size}: each needs at "
+                         f"least one image; use --batch-size {world_size} or more, or fewer processes")
+    if batch_size % world_size:
+        lower = batch_size - batch_size % world_size
+        raise ValueError(f"a batch of {batch_size} cannot be cut into {world_size} equal shares: use a "
+                         f"--batch-size divisible by {world_size}, e.g. {lower} or {lower + world_size}")
+
+
+def shard(count, rank, world_size):
+    """The contiguous part of ``range(count)`` that rank ``rank`` of ``world_size`` takes:
+    ``slice(start, stop)``, the parts in rank order and at most one apart in length
+    (for validation and test sets, which need not divide evenly)."""
+    return slice(rank * count // world_size, (rank + 1) * count // world_size)
+
+
+# ---------------------------------------------------------------------------- packing
+
+def bucket_parameters(parameters, bucket_bytes=None):
+    """Cut ``parameters`` into the groups that travel as one message each: parameters of
+    one backend and dtype, in order, at most ``bucket_bytes`` per group (None: no limit;
+    a parameter bigger than the limit travels alone). Returns a list of lists."""
+    buckets, open_bucket = [], {}  # (backend, dtype) -> (bucket, bytes so far)
+    for p in parameters:
+        key = (backend.name_of(p.data), np.dtype(p.dtype))
+        bucket, size = open_bucket.get(key, (None, 0))
+        nbytes = p.data.size * key[1].itemsize
+        if bucket is None or (bucket_bytes is not None and bucket and size + nbytes > bucket_bytes):
+            bucket, size = [], 0
+            buckets.append(bucket)
+        bucket.append(p)
+        open_bucket[key] = (bucket, size + nbytes)
+    return buckets
+
+
+def pack_gradients(parameters, xp=np):
+    """One flat array: every parameter's ``.grad`` (zeros where it is None), then one
+    element per parameter that is 1 where it had a gradient, so that a parameter no
+    rank computed a gradient for stays without one after the reduction."""
+    sizes = [p.data.size for p in parameters]
+    flat = xp.empty(sum(sizes) + len(parameters), dtype=parameters[0].dtype)
+    offset = 0
+    for p, size in zip(parameters, sizes):
+        if p.grad is None:
+            flat[offset:offset + size] = 0
+        else:
+            flat[offset:offset + size] = p.grad.reshape(-1)
+        offset += size
+    flat[offset:] = xp.asarray([p.grad is not None for p in parameters], dtype=flat.dtype)
+    return flat
+
+
+def unpack_gradients(flat, parameters):
+    """Give each parameter its part of ``flat`` (from ``pack_gradients``, after the
+    reduction) as its ``.grad``: a view, no copy; None where no rank had a gradient."""
+    flags = flat[flat.size - len(parameters):]
+    present = backend.asnumpy(flags) != 0  # one small read, not one per parameter
+    offset = 0
+    for p, has_grad in zip(parameters, present):
+        size = p.data.size
+        p.grad = flat[offset:offset + size].reshape(p.shape) if has_grad else None
+        offset += size
+
+
+def pack_data(parameters, xp=np):
+    """One flat array holding every parameter's values, in order."""
+    return xp.concatenate([p.data.reshape(-1) for p in parameters])
+
+
+def unpack_data(flat, parameters):
+    """Copy ``flat`` (from ``pack_data``) back into the parameters, in place."""
+    offset = 0
+    for p in parameters:
+        size = p.data.size
+        p.data[...] = flat[offset:offset + size].reshape(p.shape)
+        offset += size
+
+
+# ---------------------------------------------------------------------------- the group
+
+class ProcessGroup:
+    """The processes of one data-parallel run, and the collectives between them.
+
+    Arguments:
+        comm: an mpi4py communicator (``MPI.COMM_WORLD`` for the whole job).
+
+    Attributes:
+        rank: this process's number, 0 … world_size − 1 (rank 0 prints and saves).
+        world_size: the number of processes.
+        local_rank: the number among the processes on this machine (the GPU to use).
+        local_size: the number of processes on this machine.
+
+    Every collective must be called by every rank, in the same order, with arrays of
+    the same shape and dtype; a rank that skips one leaves the others waiting.
+
+    Example (under ``mpiexec -n 2``)::
+
+        >>> group = ProcessGroup(MPI.COMM_WORLD)
+        >>> x = np.array([group.rank + 1.0])
+        >>> group.all_reduce(x)          # 1 + 2 on every rank
+        array([3.])
+    """
+
+    def __init__(self, comm):
+        from mpi4py import MPI
+
+        self.MPI, self.comm = MPI, comm
+        self.rank, self.world_size = comm.Get_rank(), comm.Get_size()
+        local = comm.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
+        self.local_rank, self.local_size = local.Get_rank(), local.Get_size()
+        local.Free()
+        self._mpi_ops = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN}
+        self._nccl = None           # the NCCL communicator, made on the first GPU collective
+        self._checked = set()       # parameter layouts already compared between the ranks
+
+    def __repr__(self):
+        return f"ProcessGroup(rank={self.rank}, world_size={self.world_size}, local_rank={self.local_rank})"
+
+    # ------------------------------------------------------------------ arrays
+    def all_reduce(self, array, op="sum"):
+        """Combine ``array`` over every rank, in place: afterwards each rank holds the
+        element-wise sum (or max, or min) of all ranks' arrays.
+
+        Arguments:
+            array: a NumPy or CuPy array, the same shape and dtype on every rank.
+            op: "sum", "max" or "min".
+        Returns:
+            ``array``.
+        """
+        if op not in _OPS:
+            raise ValueError(f"all_reduce: op must be one of {', '.join(map(repr, _OPS))}, got {op!r}")
+        return self._in_place(array, lambda buf: self._reduce(buf, op))
+
+    def broadcast(self, array, root=0):
+        """Copy rank ``root``'s ``array`` into every rank's ``array``, in place; returns it."""
+        self._check_root(root)
+        return self._in_place(array, lambda buf: self._broadcast(buf, root))
+
+    def barrier(self):
+        """Wait until every rank has reached this point."""
+        self.comm.Barrier()
+
+    def broadcast_object(self, obj, root=0):
+        """Rank ``root``'s ``obj`` (any picklable object; meant for small ones: a flag, a
+        config, a message) on every rank; the other ranks' ``obj`` is ignored."""
+        self._check_root(root)
+        return self.comm.bcast(obj if self.rank == root else None, root=root)
+
+    def agree(self, flag):
+        """True on every rank if ``flag`` is true on any rank. Every rank must call it at
+        the same point: it is how the ranks stop together (a stop request, a NaN)."""
+        vote = np.array(1 if flag else 0, dtype=np.int32)
+        self.comm.Allreduce(self.MPI.IN_PLACE, vote, op=self.MPI.MAX)
+        return bool(vote)
+
+    # ------------------------------------------------------------------ parameters
+    def all_reduce_gradients(self, parameters, bucket_bytes=None):
+        """Replace every parameter's ``.grad`` by its mean over the ranks.
+
+        A None gradient counts as zeros; a parameter without a gradient on every
+        rank keeps None (so the optimizer skips it, as it would in one process).
+        The gradients travel packed in one buffer per dtype, or in buckets of at
+        most ``bucket_bytes`` bytes; afterwards each ``.grad`` is a view into it.
+
+        Arguments:
+            parameters: an iterable of Parameters, in the same order on every rank
+                (``model.parameters()``).
+            bucket_bytes: the largest message, or None for one message per step.
+        """
+        parameters = list(parameters)
+        self._check_layout(parameters, "all_reduce_gradients")
+        for bucket in bucket_parameters(parameters, bucket_bytes):
+            flat = pack_gradients(bucket, backend.get_array_module(bucket[0].data))
+            self.all_reduce(flat)
+            flat /= self.world_size
+            unpack_gradients(flat, bucket)
+
+    def broadcast_parameters(self, parameters):
+        """Copy rank 0's parameter values into every rank's parameters, in place."""
+        parameters = list(parameters)
+        self._check_layout(parameters, "broadcast_parameters")
+        for bucket in bucket_parameters(parameters):
+            flat = pack_data(bucket, backend.get_array_module(bucket[0].data))
+            self.broadcast(flat)
+            unpack_data(flat, bucket)
+
+    def broadcast_optimizer_state(self, optimizer):
+        """Give every rank's ``optimizer`` rank 0's state (momentum buffers, Adam's moments
+        and step counts, the hyper-parameters of each group), through ``state_dict()``."""
+        state = self.broadcast_object(optimizer.state_dict() if self.rank == 0 else None)
+        if self.rank != 0:
+            optimizer.load_state_dict(state)
+
+    # ------------------------------------------------------------------ devices and faults
+    def select_gpu(self):
+        """Make GPU ``local_rank`` CuPy's current device (call it before building the model
+        with ``--backend cupy``); returns its number. A one-line DistributedError if this
+        machine runs more processes than it has GPUs."""
+        cupy = backend.module("cupy")
+        count = cupy.cuda.runtime.getDeviceCount()
+        if self.local_size > count:
+            raise DistributedError(
+                f"{self.local_size} processes on {self.MPI.Get_processor_name()} but only {count} GPU(s) "
+                f"visible: with --backend cupy start at most {count} process(es) per machine, one per GPU")
+        cupy.cuda.Device(self.local_rank).use()
+        return self.local_rank
+
+    def abort(self, message, status=1):
+        """Print ``message`` with this rank's number and end every process of the job."""
+        sys.stderr.write(f"minin: rank {self.rank} of {self.world_size}: {message}\n")
+        sys.stderr.flush()
+        self.comm.Abort(status)
+
+    def abort_on_failure(self, exit_timeout=None):
+        """Make a failing rank end the whole job instead of leaving the others waiting:
+        an uncaught exception prints its traceback and aborts; a rank that exits while
+        others are still running waits ``exit_timeout`` seconds for them (default
+        ``$MININ_EXIT_TIMEOUT`` or 60), then aborts."""
+        if exit_timeout is None:
+            exit_timeout = float(os.environ.get("MININ_EXIT_TIMEOUT", 60))
+
+        def excepthook(kind, value, tb):
+            text = "".join(traceback.format_exception(kind, value, tb))
+            sys.stderr.write(f"minin: rank {self.rank} of {self.world_size} failed, ending every rank:\n{text}")
+            sys.stderr.flush()
+            self.comm.Abort(1)
+
+        def wait_for_the_others():
+            # mpi4py finalizes MPI after this; MPI_Finalize would wait forever for a
+            # rank that is stuck in a collective this one never joins.
+            if self.MPI.Is_finalized():
+                return
+            request, deadline = self.comm.Ibarrier(), time.monotonic() + exit_timeout
+            while not request.Test():
+                if time.monotonic() > deadline:
+                    self.abort(f"this rank is exiting, but the others had not finished {exit_timeout:g} s "
+                               "later (one of them failed or is stuck, or this one stopped early); "
+                               "ending the job")
+                time.sleep(0.05)
+
+        sys.excepthook = excepthook
+        atexit.register(wait_for_the_others)
+
+    def share_cores(self):
+        """Give minin's CPU kernels this process's share of the cores: the cores it is
+        bound to, or the machine's cores divided by the processes on it. (BLAS reads
+        its own setting, ``OPENBLAS_NUM_THREADS``, when NumPy is loaded.)"""
+        if os.environ.get("MININ_NUM_THREADS"):
+            return
+        from .kernels import parallel
+
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if usable >= (os.cpu_count() or 1):  # not bound: the processes share every core
+            usable //= self.local_size
+        parallel.set_num_threads(max(1, usable))
+
+    # ------------------------------------------------------------------ internals
+    def _check_root(self, root):
+        if not (isinstance(root, (int, np.integer)) and 0 <= root < self.world_size):
+            raise ValueError(f"root must be a rank, 0 to {self.world_size - 1}, got {root!r}")
+
+    def _check_layout(self, parameters, what):
+        """Compare the parameters' shapes between the ranks once per layout: packed
+        buffers of different sizes would fail with an obscure MPI error, or none."""
+        if not parameters:
+            raise ValueError(f"{what}: got no parameters")
+        layout = tuple((tuple(p.shape), str(p.dtype)) for p in parameters)
+        if layout in self._checked:
+            return
+        layouts = self.comm.allgather(layout)
+        for rank, other in enumerate(layouts):
+            if other != layout:
+                raise DistributedError(
+                    f"{what}: rank {rank} has {len(other)} parameters of "
+                    f"{sum(int(np.prod(s)) for s, _ in other)} values, rank {self.rank} has "
+                    f"{len(layout)} of {sum(p.data.size for p in parameters)}: every rank must "
+                    "build the same model")
+        self._checked.add(layout)
+
+    def _in_place(self, array, collective):
+        """Run ``collective`` on a contiguous buffer with ``array``'s values, then leave
+        the result in ``array``."""
+        if not (isinstance(array, np.ndarray) or backend.name_of(array) == "cupy"):
+            raise TypeError(f"expected a NumPy or CuPy array, got {type(array).__name__}")
+        buf = array if array.flags.c_contiguous else backend.get_array_module(array).ascontiguousarray(array)
+        collective(buf)
+        if buf is not array:
+            array[...] = buf
+        return array
+
+    def _reduce(self, buf, op):
+        if backend.name_of(buf) == "cupy":
+            nccl = self._nccl_comm(buf)
+            if nccl is not None:
+                return nccl.all_reduce(buf, op)
+            host = backend.asnumpy(buf)
+            self.comm.Allreduce(self.MPI.IN_PLACE, host, op=self._mpi_ops[op])
+            buf.set(host)
+            return
+        self.comm.Allreduce(self.MPI.IN_PLACE, buf, op=self._mpi_ops[op])
+
+    def _broadcast(self, buf, root):
+        if backend.name_of(buf) == "cupy":
+            nccl = self._nccl_comm(buf)
+            if nccl is not None:
+                return nccl.broadcast(buf, root)
+            host = backend.asnumpy(buf)
+            self.comm.Bcast(host, root=root)
+            buf.set(host)
+            return
+        self.comm.Bcast(buf, root=root)
+
+    def _nccl_comm(self, buf):
+        """The NCCL communicator for GPU arrays of ``buf``'s dtype, or None to go through
+        host copies (NCCL missing, or a dtype it has no name for)."""
+        if self._nccl is None:
+            self._nccl = _Nccl.create(self) or False  # False: tried, not available
+        if self._nccl and self._nccl.supports(buf.dtype):
+            return self._nccl
+        return None
+
+
+class _Nccl:
+    """Collectives on CuPy arrays through NCCL (``cupy.cuda.nccl``). Rank 0 draws NCCL's
+    unique id and MPI carries it to the others, as ChainerMN does; then each rank
+    joins the NCCL communicator with its own GPU. The calls are queued on CuPy's
+    current stream, so later kernels on that stream see their results."""
+
+    def __init__(self, nccl, cupy, group):
+        self.nccl, self.cupy = nccl, cupy
+        unique_id = group.broadcast_object(nccl.get_unique_id() if group.rank == 0 else None)
+        self.comm = nccl.NcclCommunicator(group.world_size, unique_id, group.rank)
+        self.ops = {"sum": nccl.NCCL_SUM, "max": nccl.NCCL_MAX, "min": nccl.NCCL_MIN}
+        names = ("int8", "uint8", "int32", "uint32", "int64", "uint64", "float16", "float32", "float64")
+        self.dtypes = {np.dtype(n): getattr(nccl, "NCCL_" + n.upper()) for n in names}
+
+    @classmethod
+    def create(cls, group):
+        """An _Nccl for ``group``, or None where CuPy has no NCCL. Every rank must get the
+        same answer: one that made a communicator would wait for the others."""
+        cupy = backend.module("cupy")
+        try:
+            from cupy.cuda import nccl
+            available = bool(getattr(nccl, "available", False))
+        except ImportError:
+            available = False
+        if not group.agree(not available):  # every rank has NCCL
+            return cls(nccl, cupy, group)
+        return None
+
+    def supports(self, dtype):
+        return np.dtype(dtype) in self.dtypes
+
+    def all_reduce(self, buf, op):
+        self.comm.allReduce(buf.data.ptr, buf.data.ptr, buf.size, self.dtypes[np.dtype(buf.dtype)],
+                            self.ops[op], self.cupy.cuda.get_current_stream().ptr)
+
+    def broadcast(self, buf, root):
+        self.comm.bcast(buf.data.ptr, buf.size, self.dtypes[np.dtype(buf.dtype)], root,
+                        self.cupy.cuda.get_current_stream().ptr)
