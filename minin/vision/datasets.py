@@ -1,0 +1,174 @@
+"""torchvision's data sets over minin's arrays: ``FashionMNIST``, ``MNIST``, ``CIFAR10``.
+
+``FashionMNIST(root, train=True, transform=None, target_transform=None, download=False)``
+reads its files where torchvision keeps them (``root/FashionMNIST/raw/*.gz``,
+``root/MNIST/raw/*.gz``, ``root/cifar-10-batches-py`` or the archive in ``root``), with
+minin's checked readers (``minin.data``). ``download=True`` fills that folder: with a
+copy of the files from where minin finds them (``$MININ_DATA``, ``~/.cache/minin``,
+Debian's ``dataset-fashion-mnist``), else by downloading them, with their MD5 checked.
+
+A sample is ``(image, target)``: the image as a uint8 array (H, W), or (H, W, C) for
+CIFAR-10, the layout a PIL image has (``ToTensor`` makes it (C, H, W) float32), and the
+target an int. The whole split stays one uint8 array, so when the transform can run on
+a batch (a ``Compose`` of ``minin.vision.transforms``) the DataLoader gathers and
+transforms each batch at once.
+"""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from .. import backend, data
+from ..data.datasets import DatasetNotFoundError
+from ..data.loader import take_batch
+from ..tensor import Tensor
+
+__all__ = ["CIFAR10", "FashionMNIST", "MNIST", "VisionDataset"]
+
+
+class VisionDataset:
+    """A torchvision-style data set over a ``minin.data`` array data set.
+
+    Attributes: ``images`` (N, C, H, W) uint8 and ``labels`` (N,) int64 (minin's arrays),
+    ``data`` and ``targets`` (torchvision's), ``classes``, ``class_to_idx``, ``root``,
+    ``train``, ``transform``, ``target_transform``.
+    """
+
+    _source = None     # the minin.data class that reads the files
+
+    def __init__(self, root, train=True, transform=None, target_transform=None,
+                 download=False):
+        if root is None or not isinstance(root, (str, Path)):
+            raise TypeError(f"{type(self).__name__}: root must be a folder (str or Path), "
+                            f"got {root!r}")
+        for name, t in (("transform", transform), ("target_transform", target_transform)):
+            if t is not None and not callable(t):
+                raise TypeError(f"{type(self).__name__}: {name} must be callable, got {t!r}")
+        self.root, self.train = str(root), train
+        self.transform, self.target_transform = transform, target_transform
+        arrays = self._load(Path(root).expanduser(), bool(download))
+        self.images, self.labels = arrays.images, arrays.labels
+        self.classes = list(arrays.classes)
+        self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        self.source = arrays.source
+
+    def _folder(self, root):
+        """Where torchvision keeps this data set's files under ``root``."""
+        return root / type(self).__name__ / "raw"
+
+    def _load(self, root, download):
+        folder = self._folder(root)
+        try:
+            return self._source(root=folder, train=self.train, download=False)
+        except DatasetNotFoundError:
+            if not download:
+                raise
+        try:   # found where minin looks (the cache, $MININ_DATA, a system package): copy it
+            found = self._source(root=None, train=self.train, download=False)
+        except DatasetNotFoundError:
+            return self._source(root=folder, train=self.train, download=True)
+        self._copy(found, root)
+        return found
+
+    def _copy(self, found, root):
+        folder = self._folder(root)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in found._needed():
+            shutil.copyfile(found.source / name, folder / name)
+
+    # ------------------------------------------------------------------ samples
+    def _image(self, chw):
+        return chw[0] if chw.shape[0] == 1 else chw.transpose(1, 2, 0)
+
+    def __getitem__(self, index):
+        image, target = self._image(self.images[index]), int(self.labels[index])
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
+
+    def __len__(self):
+        return len(self.labels)
+
+    def get_batch(self, indices):
+        """The samples ``indices`` collated, transformed as one batch; None (one sample at
+        a time, then) unless the transform works on batches and there is no
+        target_transform."""
+        if self.target_transform is not None or self.transform is None:
+            return None
+        batch = getattr(self.transform, "batch", None)
+        if batch is None or not getattr(self.transform, "batchable", True):
+            return None
+        return list(take_batch(self.images, self.labels, indices, batch, backend.current()))
+
+    @property
+    def data(self):
+        """torchvision's ``data``: the uint8 images, (N, H, W) as a Tensor."""
+        return Tensor(self.images[:, 0])
+
+    @property
+    def targets(self):
+        """torchvision's ``targets``: the int64 labels as a Tensor."""
+        return Tensor(self.labels)
+
+    def __repr__(self):
+        lines = [f"Dataset {type(self).__name__}", f"    Number of datapoints: {len(self)}",
+                 f"    Root location: {self.root}", f"    Split: {'Train' if self.train else 'Test'}"]
+        if self.transform is not None:
+            lines.append("    Transform: " + repr(self.transform).replace("\n", "\n    "))
+        return "\n".join(lines)
+
+
+class FashionMNIST(VisionDataset):
+    """Fashion-MNIST: 60,000 training and 10,000 test images, 28×28 grey, 10 classes.
+
+    Files: ``root/FashionMNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``.
+    Example::
+
+        >>> ds = datasets.FashionMNIST("dataset/", train=False, download=True)
+        >>> image, target = ds[0]
+        >>> image.shape, image.dtype, target, ds.classes[target]
+        ((28, 28), dtype('uint8'), 9, 'Ankle boot')
+    """
+
+    _source = data.FashionMNIST
+
+
+class MNIST(VisionDataset):
+    """MNIST: 60,000 training and 10,000 test handwritten digits, 28×28 grey.
+
+    Files: ``root/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``.
+    """
+
+    _source = data.MNIST
+
+
+class CIFAR10(VisionDataset):
+    """CIFAR-10: 50,000 training and 10,000 test colour images, 32×32, 10 classes.
+
+    Files: ``root/cifar-10-batches-py/`` or ``root/cifar-10-python.tar.gz``. A sample's
+    image is (32, 32, 3) uint8; ``data`` is (N, 32, 32, 3) and ``targets`` a list, as
+    torchvision's.
+    """
+
+    _source = data.CIFAR10
+
+    def _folder(self, root):
+        return root
+
+    def _copy(self, found, root):
+        if found.source.is_dir():
+            shutil.copytree(found.source, root / found.folder, dirs_exist_ok=True)
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(found.source, root / found.archive)
+
+    @property
+    def data(self):
+        return np.ascontiguousarray(self.images.transpose(0, 2, 3, 1))
+
+    @property
+    def targets(self):
+        return self.labels.tolist()

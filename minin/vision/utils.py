@@ -1,0 +1,73 @@
+"""``make_grid``: a batch of images tiled into one image, as torchvision.utils.make_grid."""
+
+import math
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+
+__all__ = ["make_grid"]
+
+
+def _images(tensor):
+    if isinstance(tensor, (list, tuple)):
+        return backend.xp().stack([t.data if isinstance(t, Tensor) else t for t in tensor])
+    x = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim == 3:
+        x = x[None] if x.shape[0] in (1, 3) else x[:, None]   # one image, or N grey maps
+    return x
+
+
+def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False,
+              pad_value=0.0):
+    """Tile images into a grid: ``nrow`` images per row, ``padding`` pixels between them.
+
+    As torchvision: one-channel images become three (grey RGB); with ``normalize`` the
+    values are shifted and scaled to [0, 1] using ``value_range`` (min, max) or the
+    images' own minimum and maximum (each image's with ``scale_each``); a single image
+    comes back as it is.
+
+    Args:
+        tensor: (N, C, H, W) Tensor or array, or a list of (C, H, W) images.
+        nrow: images per row. padding: pixels between and around them, filled with
+            ``pad_value``.
+    Shapes:
+        (N, C, H, W) → (3 if C == 1 else C, rows · (H + padding) + padding,
+        cols · (W + padding) + padding) with cols = min(nrow, N), rows = ceil(N / cols).
+    Returns:
+        A Tensor.
+    Example::
+
+        >>> make_grid(mn.tensor(np.ones((5, 1, 4, 4))), nrow=4).shape
+        (3, 14, 26)
+    """
+    x = _images(tensor)
+    if x.ndim != 4:
+        raise ValueError(f"make_grid expects images (N, C, H, W), got shape {x.shape}")
+    if nrow < 1 or padding < 0:
+        raise ValueError(f"make_grid: nrow must be positive and padding non-negative, got "
+                         f"nrow={nrow}, padding={padding}")
+    xp = backend.get_array_module(x)
+    if x.shape[1] == 1:
+        x = xp.concatenate([x, x, x], axis=1)
+    if normalize:
+        x = x.astype(np.float32) if not np.issubdtype(x.dtype, np.floating) else x.copy()
+        ranges = [value_range] * len(x) if value_range is not None else (
+            [(float(im.min()), float(im.max())) for im in x] if scale_each
+            else [(float(x.min()), float(x.max()))] * len(x))
+        for i, (low, high) in enumerate(ranges):
+            x[i] = (xp.clip(x[i], low, high) - low) / max(high - low, 1e-5)
+    n, c, h, w = x.shape
+    if n == 1:
+        return Tensor(x[0])
+    cols = min(nrow, n)
+    rows = math.ceil(n / cols)
+    grid = xp.full((c, rows * (h + padding) + padding, cols * (w + padding) + padding),
+                   pad_value, dtype=x.dtype)
+    for k in range(n):
+        top, left = (k // cols) * (h + padding) + padding, (k % cols) * (w + padding) + padding
+        grid[:, top:top + h, left:left + w] = x[k]
+    return Tensor(grid)
