@@ -1,14 +1,20 @@
-"""Checkpoints: ``minin.save(obj, path)`` and ``minin.load(path)``.
+"""Checkpoints: ``minin.save(obj, f)`` and ``minin.load(f)``.
 
 A checkpoint is an ``.npz`` file: every array is stored as its own entry, and
 the structure around them (dicts, lists, numbers, strings) as a JSON text entry.
 Nothing is pickled, so loading a file can never run code. Files are written to
 a temporary name and renamed, so an interrupted save never leaves half a file.
+
+The calls of PyTorch programs work as they are: ``torch.save(net.state_dict(),
+'params.pkl')`` (any file name; the file is still an .npz inside),
+``net.load_state_dict(torch.load('params.pkl', weights_only=True,
+map_location=device))``.
 """
 
 import json
 import os
 import zipfile
+from collections import OrderedDict
 
 import numpy as np
 
@@ -37,7 +43,10 @@ def _encode(obj, arrays):
         for k in obj:
             if not isinstance(k, str):
                 raise TypeError(f"checkpoint dict keys must be strings, got {k!r}")
-        return {"__dict__": {k: _encode(v, arrays) for k, v in obj.items()}}
+        encoded = {"__dict__": {k: _encode(v, arrays) for k, v in obj.items()}}
+        if isinstance(obj, OrderedDict):   # a state_dict comes back as the OrderedDict it was
+            encoded["ordered"] = True
+        return encoded
     if isinstance(obj, (list, tuple)):
         return {"__list__": [_encode(v, arrays) for v in obj], "tuple": isinstance(obj, tuple)}
     if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -51,27 +60,130 @@ def _decode(obj, arrays):
         if "__array__" in obj:
             return arrays[obj["__array__"]]
         if "__dict__" in obj:
-            return {k: _decode(v, arrays) for k, v in obj["__dict__"].items()}
+            items = ((k, _decode(v, arrays)) for k, v in obj["__dict__"].items())
+            return OrderedDict(items) if obj.get("ordered") else dict(items)
         if "__list__" in obj:
             items = [_decode(v, arrays) for v in obj["__list__"]]
             return tuple(items) if obj.get("tuple") else items
     return obj
 
 
-def save(obj, path):
-    """Write ``obj`` (nested dicts/lists of arrays, Tensors, numbers, strings) to ``path``."""
+def _is_file(f):
+    return hasattr(f, "write") or hasattr(f, "read")
+
+
+def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
+    """Write ``obj`` to ``f``: nested dicts (a ``state_dict``, an ``OrderedDict``), lists and
+    tuples of arrays, Tensors, numbers, strings and None.
+
+    Args:
+        obj: what to store; Tensors are stored as their arrays.
+        f: a file name (any name: ``'params.pkl'`` is an .npz file all the same) or a
+            binary file opened for writing.
+        pickle_module, pickle_protocol, _use_new_zipfile_serialization: PyTorch's
+            options; nothing is pickled, so only their defaults are accepted.
+    Example::
+
+        >>> mn.save(net.state_dict(), "params.pkl")           # doctest: +SKIP
+    """
+    if pickle_module is not None:
+        raise TypeError("save: pickle_module is not supported; minin checkpoints are .npz "
+                        "files with no pickle inside")
     arrays = {}
     manifest = json.dumps({"format": _FORMAT, "root": _encode(obj, arrays)})
-    atomic_write(path, lambda f: np.savez(f, **{_MANIFEST: np.array(manifest)}, **arrays))
+
+    def write(file):
+        np.savez(file, **{_MANIFEST: np.array(manifest)}, **arrays)
+    if _is_file(f):
+        write(f)
+    else:
+        atomic_write(f, write)
 
 
-def load(path):
-    """Read a checkpoint written by ``save``; arrays come back as NumPy arrays."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no checkpoint at {path}")
+def _target_backend(map_location):
+    """The backend that ``map_location`` names: None, "cpu" or a cpu device → NumPy;
+    "cuda", "cuda:N" or a cuda device → CuPy."""
+    if map_location is None:
+        return None
+    kind = getattr(map_location, "type", map_location)
+    if isinstance(kind, str):
+        kind = kind.split(":")[0]
+        if kind in ("cpu", "numpy"):
+            return "numpy"
+        if kind in ("cuda", "cupy"):
+            return "cupy"
+    raise TypeError(f"load: map_location must be None, 'cpu', 'cuda', 'cuda:N' or a device, "
+                    f"got {map_location!r} (functions and dicts are not supported)")
+
+
+def _foreign_kind(path):
+    """A short description of a file that is not an .npz checkpoint, or None."""
+    with open(path, "rb") as file:
+        head = file.read(4)
+    if head[:1] == b"\x80":
+        return "a Python pickle"
     try:
-        data = np.load(path, allow_pickle=False)
+        with zipfile.ZipFile(path) as archive:
+            if any(name.endswith("data.pkl") for name in archive.namelist()):
+                return "a PyTorch checkpoint (torch.save's zip of pickles)"
+    except (zipfile.BadZipFile, OSError):
+        pass   # not a zip at all, or a damaged one: _read says which
+    return None
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         **pickle_load_args):
+    """Read a checkpoint written by ``save``; arrays come back as NumPy arrays (CuPy arrays
+    with ``map_location="cuda"``), dicts saved as OrderedDicts as OrderedDicts.
+
+    Args:
+        f: a file name or a binary file opened for reading.
+        map_location: None or "cpu" (NumPy), "cuda" / "cuda:N" (CuPy), or a device.
+        weights_only: accepted with either value: nothing is ever unpickled, so a file
+            can only ever give back arrays, numbers, strings, lists and dicts.
+        pickle_module, mmap, pickle_load_args: PyTorch's options; only their defaults.
+    Returns:
+        The stored object; ``net.load_state_dict(minin.load(f))`` takes it as it is.
+    Raises:
+        FileNotFoundError for a missing file, CheckpointError for a file that is not a
+        minin checkpoint (a PyTorch or pickle file is named as such).
+    Example::
+
+        >>> net.load_state_dict(mn.load("params.pkl", weights_only=True))  # doctest: +SKIP
+    """
+    if pickle_module is not None or mmap or pickle_load_args:
+        raise TypeError("load: pickle_module, mmap and other pickle options are not "
+                        "supported; minin checkpoints hold no pickle")
+    target = _target_backend(map_location)
+    if _is_file(f):
+        path = getattr(f, "name", "<file>")
+        root = _read(f, path)
+    else:
+        path = os.fspath(f)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"no checkpoint at {path}")
+        kind = _foreign_kind(path)
+        if kind is not None:
+            raise CheckpointError(f"{path} is {kind}, not a minin checkpoint: minin never "
+                                  "unpickles a file (that could run code); export the "
+                                  "arrays with numpy.savez, or save them again with minin.save")
+        root = _read(path, path)
+    return root if target is None else _to_backend(root, target)
+
+
+def _to_backend(obj, name):
+    if isinstance(obj, np.ndarray):
+        return backend.to_backend(obj, name)
+    if isinstance(obj, dict):
+        return type(obj)((k, _to_backend(v, name)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_backend(v, name) for v in obj)
+    return obj
+
+
+def _read(source, path):
+    try:
+        data = np.load(source, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):  # a .npy file holds one bare array
             raise CheckpointError(f"{path} is not a minin checkpoint (it is a .npy file, one "
                                   "array; checkpoints are .npz files written by minin.save)")

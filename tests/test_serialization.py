@@ -85,3 +85,70 @@ def test_a_checkpoint_gets_the_mode_the_umask_gives(tmp_path):
     finally:
         os.umask(previous)
     assert (tmp_path / "ck.npz").stat().st_mode & 0o777 == 0o644  # mkstemp alone gives 0o600
+
+
+# ------------------------------------------------------------------ what PyTorch programs pass
+
+def test_a_state_dict_saved_under_any_name_loads_into_a_model(tmp_path):
+    from collections import OrderedDict
+    net = mn.nn.Sequential(mn.nn.Conv2d(1, 2, 3), mn.nn.ReLU(), mn.nn.Linear(4, 3))
+    mn.save(net.state_dict(), tmp_path / "params.pkl")
+    assert sorted(os.listdir(tmp_path)) == ["params.pkl"]          # no .npz appended
+    state = mn.load(str(tmp_path / "params.pkl"), weights_only=True, map_location="cpu")
+    assert isinstance(state, OrderedDict) and list(state) == list(net.state_dict())
+    other = mn.nn.Sequential(mn.nn.Conv2d(1, 2, 3), mn.nn.ReLU(), mn.nn.Linear(4, 3))
+    other.load_state_dict(mn.load(tmp_path / "params.pkl", weights_only=False))
+    for (name, a), b in zip(net.state_dict().items(), other.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    assert type(mn.load(_saved(tmp_path, {"a": 1}))) is dict
+
+
+def _saved(folder, obj, name="x.pt"):
+    mn.save(obj, folder / name)
+    return folder / name
+
+
+def test_file_objects_and_map_location(tmp_path):
+    with open(tmp_path / "f.pt", "wb") as f:
+        mn.save({"w": np.ones(2, np.float32)}, f)
+    with open(tmp_path / "f.pt", "rb") as f:
+        assert mn.load(f)["w"].tolist() == [1.0, 1.0]
+
+    class Device:  # what a device object carries
+        type = "cpu"
+    assert isinstance(mn.load(tmp_path / "f.pt", map_location=Device())["w"], np.ndarray)
+    with pytest.raises(TypeError, match="map_location must be None, 'cpu'"):
+        mn.load(tmp_path / "f.pt", map_location=lambda storage, loc: storage)
+    with pytest.raises(TypeError, match="pickle_module is not supported"):
+        mn.save({}, tmp_path / "g.pt", pickle_module=object())
+
+
+def test_pickles_and_pytorch_files_are_named_and_never_unpickled(tmp_path):
+    import pickle
+    ran = tmp_path / "ran"
+    evil = tmp_path / "evil.pkl"
+    evil.write_bytes(pickle.dumps(_Exploit(str(ran))))
+    with pytest.raises(mn.CheckpointError, match="evil.pkl is a Python pickle, not a minin "
+                                                 "checkpoint: minin never unpickles"):
+        mn.load(evil, weights_only=False)
+    assert not ran.exists()
+    fake_torch = tmp_path / "model.pt"
+    with zipfile.ZipFile(fake_torch, "w") as archive:
+        archive.writestr("model/data.pkl", pickle.dumps({"w": 1}))
+    with pytest.raises(mn.CheckpointError, match="model.pt is a PyTorch checkpoint"):
+        mn.load(fake_torch)
+
+
+def test_a_real_pytorch_state_dict_is_refused_clearly(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "torch.pkl")
+    with pytest.raises(mn.CheckpointError, match="PyTorch checkpoint"):
+        mn.load(tmp_path / "torch.pkl")
+
+
+class _Exploit:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))

@@ -23,11 +23,12 @@ from .. import backend, data
 from ..data.datasets import DatasetNotFoundError
 from ..data.loader import take_batch
 from ..tensor import Tensor
+from ..utils.data import Dataset
 
 __all__ = ["CIFAR10", "FashionMNIST", "MNIST", "VisionDataset"]
 
 
-class VisionDataset:
+class VisionDataset(Dataset):
     """A torchvision-style data set over a ``minin.data`` array data set.
 
     Attributes: ``images`` (N, C, H, W) uint8 and ``labels`` (N,) int64 (minin's arrays),
