@@ -11,11 +11,17 @@ and with torch.nn.functional.conv2d under autograd. The methods run alternately,
 noisy machine slows them alike; the table shows medians and their ratios.
 ``--pieces`` also times the parts of one Winograd pass and the two ways to get the weight
 gradient (Winograd on tiles against im2col + one GEMM).
+
+On a machine shared with other work, wall-clock times move a lot from run to run.
+``--clock cpu`` measures the CPU time the process used instead (all its threads
+together), which other processes disturb much less; with one thread
+(``MININ_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``) it is the work each method does.
 """
 
 import argparse
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -66,19 +72,22 @@ def minin_winograd(tile):
     return run
 
 
-def alternate(runs, repeat, warmup=2):
+CLOCKS = {"wall": common.timer, "cpu": time.process_time}
+
+
+def alternate(runs, repeat, warmup=2, clock=common.timer):
     """Median seconds of each zero-argument function, called in turn ``repeat`` times."""
     times = [[] for _ in runs]
     for k in range(warmup + repeat):
         for j, run in enumerate(runs):
-            start = common.timer()
+            start = clock()
             run()
             if k >= warmup:
-                times[j].append(common.timer() - start)
+                times[j].append(clock() - start)
     return [common.median_seconds(t) for t in times]
 
 
-def pieces(x, w, padding, g, tile, repeat):
+def pieces(x, w, padding, g, tile, repeat, clock):
     """Median ms of the parts of a Winograd forward pass and of the two weight gradients."""
     xp = np
     _, _, h, wd = x.shape
@@ -87,7 +96,6 @@ def pieces(x, w, padding, g, tile, repeat):
     u = winograd.filter_transform(w, tile)
     v = winograd.input_tiles(xk, padding, ho, wo, tile)
     m = xp.matmul(u, v)
-    dm = winograd.output_tiles_adjoint(gk, tile)
     cols = conv.im2col(x, (3, 3), (1, 1), padding, (1, 1))
     gflat = gk.reshape(gk.shape[0], -1)
     parts = {
@@ -100,8 +108,7 @@ def pieces(x, w, padding, g, tile, repeat):
             xp.matmul(winograd.output_tiles_adjoint(gk, tile), v.transpose(0, 2, 1)), tile),
         "dW im2col: im2col + GEMM": lambda: gflat @ conv.im2col(x, (3, 3), (1, 1), padding, (1, 1)).T,
     }
-    del dm
-    return dict(zip(parts, (1000 * t for t in alternate(list(parts.values()), repeat))))
+    return dict(zip(parts, (1000 * t for t in alternate(list(parts.values()), repeat, clock=clock))))
 
 
 def main(argv=None):
@@ -111,6 +118,8 @@ def main(argv=None):
     parser.add_argument("--tiles", type=int, nargs="+", default=[2, 4], choices=sorted(winograd.TRANSFORMS))
     parser.add_argument("--pieces", action="store_true", help="also time the parts of a Winograd pass")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall-clock time, or the CPU time of the process (see above)")
     parser.add_argument("--quick", action="store_true", help="batch 2, 2 repeats: only checks that it runs")
     args = parser.parse_args(argv)
     if args.quick:
@@ -121,8 +130,9 @@ def main(argv=None):
         torch.set_num_threads(common.threads())
     rng = np.random.default_rng(0)
     methods = ["im2col"] + [f"F({t}x{t})" for t in args.tiles] + (["torch"] if torch else [])
+    clock = CLOCKS[args.clock]
     print(f"batch {args.batch_size}, {common.threads()} threads, medians of {args.repeat} "
-          f"(forward + backward, ms)")
+          f"(forward + backward, ms of {args.clock} time)")
     header = f"{'layer':<18}" + "".join(f"{m:>9}" for m in methods)
     ratios = [f"F({t})/im2col" for t in args.tiles] + \
         ([f"F({t})/torch" for t in args.tiles] + ["im2col/torch"] if torch else [])
@@ -145,7 +155,7 @@ def main(argv=None):
                 torch.nn.functional.conv2d(xt, wt, bt, padding=padding).backward(gt)
                 xt.grad = wt.grad = bt.grad = None
             runs.append(run_torch)
-        ms = [1000 * t for t in alternate(runs, args.repeat)]
+        ms = [1000 * t for t in alternate(runs, args.repeat, clock=clock)]
         row = f"{label(shape, w_shape):<18}" + "".join(f"{t:9.2f}" for t in ms)
         wino = ms[1:1 + len(args.tiles)]
         values = [t / ms[0] for t in wino]
@@ -155,7 +165,7 @@ def main(argv=None):
               + f"   prefers_winograd: {winograd.prefers_winograd((n,) + shape, w_shape, (1, 1), padding, (1, 1))}")
         if args.pieces:
             for tile in args.tiles:
-                for part, t in pieces(x, w, padding, g, tile, args.repeat).items():
+                for part, t in pieces(x, w, padding, g, tile, args.repeat, clock).items():
                     print(f"    F({tile}x{tile}) {part:<30} {t:8.2f} ms")
 
 

@@ -178,14 +178,25 @@ def test_the_input_gradient_needs_nothing_saved():
 
 
 def test_prefers_winograd_only_for_3x3_stride_1_layers():
-    nin_13 = ((128, 64, 13, 13), (128, 64, 3, 3))
-    assert not winograd.prefers_winograd(nin_13[0], (128, 64, 5, 5), (1, 1), (2, 2), (1, 1))
-    assert not winograd.prefers_winograd(*nin_13, (2, 2), (1, 1), (1, 1))
-    assert not winograd.prefers_winograd(*nin_13, (1, 1), (1, 1), (2, 2))
-    assert not winograd.prefers_winograd((128, 64, 13, 13), (128, 64, 1, 1), (1, 1), (0, 0), (1, 1))
-    for x_shape, w_shape in [nin_13, ((128, 128, 6, 6), (192, 128, 3, 3)),
-                             ((128, 192, 2, 2), (192, 192, 3, 3))]:
-        assert isinstance(winograd.prefers_winograd(x_shape, w_shape, (1, 1), (1, 1), (1, 1)), bool)
+    nin_6 = ((128, 128, 6, 6), (192, 128, 3, 3))
+    assert winograd.prefers_winograd(*nin_6, (1, 1), (1, 1), (1, 1))
+    assert not winograd.prefers_winograd(nin_6[0], (192, 128, 5, 5), (1, 1), (2, 2), (1, 1))
+    assert not winograd.prefers_winograd(*nin_6, (2, 2), (1, 1), (1, 1))
+    assert not winograd.prefers_winograd(*nin_6, (1, 1), (1, 1), (2, 2))
+    assert not winograd.prefers_winograd(nin_6[0], (192, 128, 1, 1), (1, 1), (0, 0), (1, 1))
+
+
+def test_prefers_winograd_follows_the_measured_thresholds():
+    """The small NiN at batch 128: only the 128→192 layer on 6×6 maps is chosen."""
+    def choose(x_shape, w_shape, padding=(1, 1)):
+        return winograd.prefers_winograd(x_shape, w_shape, (1, 1), padding, (1, 1))
+
+    assert not choose((128, 64, 13, 13), (128, 64, 3, 3))      # too few input channels
+    assert choose((128, 128, 6, 6), (192, 128, 3, 3))
+    assert not choose((128, 192, 2, 2), (192, 192, 3, 3))      # a 2×2 output: one tile
+    assert not choose((32, 128, 6, 6), (192, 128, 3, 3))       # a small batch
+    assert choose((64, 128, 4, 4), (128, 128, 3, 3))
+    assert not choose((64, 128, 4, 4), (128, 128, 3, 3), (0, 0))  # 2×2 output
 
 
 def test_errors():

@@ -170,7 +170,7 @@ def input_tiles(x, padding, out_h, out_w, tile):
     (ty, tx, n), the batch innermost.
     """
     xp = get_array_module(x)
-    at, _, bt = TRANSFORMS[tile]
+    bt = TRANSFORMS[tile][2]
     a = tile + 2
     c, h, w, n = x.shape
     th, tw = tile_counts(out_h, out_w, tile)
@@ -392,13 +392,43 @@ def conv2d_backward(grad, saved, weight, x_shape, padding, need_x=True, need_wei
     return grad_x, grad_weight, grad_bias
 
 
-def prefers_winograd(x_shape, weight_shape, stride, padding, dilation):
-    """Whether Winograd F(2×2, 3×3) should replace im2col for this layer (forward + backward).
+# prefers_winograd's thresholds (see its docstring for the measurements).
+MIN_CHANNELS = 128
+MIN_BATCH = 64
+MIN_OUTPUT_SIDE = 4
 
-    Only 3×3 kernels with stride 1 and dilation 1 qualify. Measured with bench/winograd.py
-    on 2 CPU cores (batch 128, the small NiN's three 3×3 layers), the first version was not
-    faster than im2col on any of them, so none is chosen.
+
+def prefers_winograd(x_shape, weight_shape, stride, padding, dilation):
+    """Whether Winograd F(2×2, 3×3) is expected to beat im2col for this layer, forward and
+    backward together on the CPU: the automatic per-layer choice.
+
+    Arguments: the input's shape (N, C, H, W), the weight's (O, C, kh, kw), and stride,
+    padding and dilation as pairs. Returns a bool.
+
+    Only 3×3 kernels with stride 1 and dilation 1 qualify, and among them layers with at
+    least MIN_CHANNELS (128) input channels, a batch of at least MIN_BATCH (64) and an output
+    of at least MIN_OUTPUT_SIDE (4) pixels each way. Measured with bench/winograd.py's
+    layers and more (one thread, CPU time of forward + backward, Winograd / im2col), on an
+    Intel Xeon (Sapphire Rapids), 2026-12-01:
+
+    * batch 128, C ≥ 128: 128→192 on 6×6 0.79, 192→192 on 6×6 0.68, 128→128 on 8×8 0.76,
+      128→128 on 4×4 0.85, 192→192 on 4×4 0.77, 128→192 on 13×13 0.85: chosen;
+    * batch 128, C = 64 or less: 64→128 on 13×13 0.97, 64→128 on 6×6 0.96, 64→64 on 13×13
+      1.14, 32→64 on 13×13 1.39: the 16 GEMMs with 64-long inner products run too far below
+      BLAS's speed to pay for the transforms;
+    * 2×2 outputs (one tile per image): 192→192 1.02, 256→256 0.90: not chosen;
+    * smaller batches: 128→192 on 6×6 at batch 32 0.96, 16 1.06, 1 2.96; the transforms
+      work on rows of N numbers (the batch is the innermost axis), too short to pay.
+
+    Example:
+        >>> prefers_winograd((128, 128, 6, 6), (192, 128, 3, 3), (1, 1), (1, 1), (1, 1))
+        True
+        >>> prefers_winograd((128, 64, 13, 13), (128, 64, 3, 3), (1, 1), (1, 1), (1, 1))
+        False
     """
     if tuple(weight_shape[2:]) != (3, 3) or tuple(stride) != (1, 1) or tuple(dilation) != (1, 1):
         return False
-    return False
+    n, c, h, w = x_shape
+    padding = _pair(padding)
+    out_h, out_w = h + 2 * padding[0] - 2, w + 2 * padding[1] - 2
+    return c >= MIN_CHANNELS and n >= MIN_BATCH and min(out_h, out_w) >= MIN_OUTPUT_SIDE
