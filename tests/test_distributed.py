@@ -2,6 +2,7 @@
 collectives, the equivalence with one process and the fault handling under ``mpiexec -n 2``,
 started by the tests themselves (skipped without mpi4py and mpiexec)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -253,3 +254,21 @@ def test_one_process_under_mpiexec_has_no_group():
                           capture_output=True, text=True, env=environ, timeout=TIMEOUT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "None"
+
+
+@pytest.mark.slow
+@needs_mpi
+def test_the_benchmark_runs_on_one_and_two_processes(tmp_path):
+    """minin only: PyTorch's start-up in three more processes would double the time."""
+    path = tmp_path / "distributed.json"
+    bench = os.path.join(os.path.dirname(os.path.dirname(WORKERS)), "bench", "distributed.py")
+    done = subprocess.run([sys.executable, bench, "--batch-size", "2", "--steps", "1", "--warmup", "1",
+                           "--repeat", "2", "--compare", "none", "--json", str(path)],
+                          capture_output=True, text=True, timeout=2 * TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    assert "minin all-reduce in a step:" in done.stdout and "one message per parameter" in done.stdout
+    result = json.loads(path.read_text())
+    one, many = result["minin"]["1x"], result["minin"]["2x"]
+    assert (one["world_size"], one["threads"], many["world_size"], many["threads"]) == (1, 2, 2, 1)
+    assert result["minin"]["ratio"] == pytest.approx(many["images_per_second"] / one["images_per_second"])
+    assert many["gradient_bytes"] == 4 * 783_306 and many["parameters"] == 24
