@@ -38,29 +38,70 @@ def plot_curves(history, path):
     return True
 
 
+def upsample(maps, size):
+    """Bilinear upsampling of (..., h, w) maps to (..., H, W) = ``size``, each map cell's value
+    at its centre (PyTorch's ``interpolate(mode="bilinear", align_corners=False)``).
+
+    Example::
+
+        >>> upsample(np.array([[0.0, 1.0]]), (1, 4)).tolist()
+        [[0.0, 0.25, 0.75, 1.0]]
+    """
+    maps = np.asarray(maps, dtype=np.float32)
+    out = maps
+    for axis, (n_in, n_out) in zip((-2, -1), zip(maps.shape[-2:], size)):
+        position = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+        low = np.floor(position).astype(int)
+        high = np.minimum(low + 1, n_in - 1)
+        frac = (position - low).astype(np.float32)
+        shape = [1] * out.ndim
+        shape[axis] = n_out
+        frac = frac.reshape(shape)
+        out = np.take(out, low, axis=axis) * (1 - frac) + np.take(out, high, axis=axis) * frac
+    return out
+
+
 def plot_class_maps(images, maps, probabilities, labels, classes, path, mean=0.0, std=1.0):
-    """One row per image: the image, then its class maps (the last layer's feature maps,
-    one per class, before global average pooling), each titled with its softmax
-    probability. The true class is outlined in green, a wrong prediction in red."""
+    """One row per image: the image, then each class map (the last layer's feature maps,
+    one per class, before global pooling) upsampled to the image's size and laid over it.
+
+    Args:
+        images: (N, C, H, W) normalised images; ``mean`` and ``std`` undo the normalisation.
+        maps: (N, K, h, w) class maps, drawn on one colour scale with a colour bar.
+        probabilities: (N, K) softmax of the logits, printed under each class name.
+        labels: (N,) true classes; classes: the K full class names (column titles).
+        path: the image file to write.
+
+    The true class is outlined in green, a wrong prediction in red.
+    """
     plt = _pyplot()
     if plt is None:
         raise RuntimeError("drawing class maps needs matplotlib: pip install \"minin[plot]\"")
+    import textwrap
+
     count, num_classes = maps.shape[:2]
-    fig, axes = plt.subplots(count, num_classes + 1, figsize=(1.25 * (num_classes + 1), 1.45 * count + 0.4),
-                             squeeze=False)
-    low, high = float(maps.min()), float(maps.max())
+    height, width = images.shape[2:]
+    big = upsample(maps, (height, width))
+    low, high = float(big.min()), float(big.max())
+    fig, axes = plt.subplots(count, num_classes + 1, figsize=(1.3 * (num_classes + 1) + 1.2, 1.5 * count + 0.9),
+                             squeeze=False, layout="constrained")
+    shown = None
     for row in range(count):
         picture = images[row] * np.asarray(std).reshape(-1, 1, 1) + np.asarray(mean).reshape(-1, 1, 1)
         picture = np.clip(picture.transpose(1, 2, 0), 0, 1)
+        grey = picture[..., 0] if picture.shape[2] == 1 else picture.mean(2)
         # vmin/vmax: a grey image is drawn as it is, not stretched to its own darkest and lightest
-        axes[row, 0].imshow(picture[..., 0] if picture.shape[2] == 1 else picture, cmap="gray",
-                            vmin=0, vmax=1)
-        axes[row, 0].set_title(f"true: {classes[labels[row]]}", fontsize=7)
+        axes[row, 0].imshow(picture[..., 0] if picture.shape[2] == 1 else picture, cmap="gray", vmin=0, vmax=1)
         predicted = int(np.argmax(probabilities[row]))
+        verdict = "" if predicted == labels[row] else f"\npredicted: {classes[predicted]}"
+        axes[row, 0].set_title(f"true: {classes[labels[row]]}{verdict}", fontsize=7)
         for k in range(num_classes):
             axis = axes[row, k + 1]
-            axis.imshow(maps[row, k], cmap="viridis", vmin=low, vmax=high, interpolation="nearest")
-            axis.set_title(f"{classes[k][:10]}\n{probabilities[row, k]:.0%}", fontsize=6)
+            axis.imshow(grey, cmap="gray", vmin=0, vmax=1)
+            shown = axis.imshow(big[row, k], cmap="magma", vmin=low, vmax=high, alpha=0.6)
+            name = "\n".join(textwrap.wrap(classes[k], 12)) if row == 0 else ""
+            axis.set_title(f"{name}\n{probabilities[row, k]:.0%}" if name else f"{probabilities[row, k]:.0%}",
+                           fontsize=6.5)
             color = "#2ca02c" if k == labels[row] else ("#d62728" if k == predicted else None)
             for spine in axis.spines.values():
                 spine.set_visible(color is not None)
@@ -70,7 +111,11 @@ def plot_class_maps(images, maps, probabilities, labels, classes, path, mean=0.0
         for axis in axes[row]:
             axis.set_xticks([])
             axis.set_yticks([])
-    fig.suptitle("class maps before global average pooling (one colour scale)", fontsize=9)
-    fig.tight_layout()
+    bar = fig.colorbar(shown, ax=axes[:, 1:], shrink=0.8, pad=0.01)
+    bar.set_label("class map value (its average is the class's logit)", fontsize=7)
+    bar.ax.tick_params(labelsize=6)
+    fig.suptitle(f"class maps before global pooling, {maps.shape[2]}×{maps.shape[3]} upsampled to "
+                 f"{height}×{width} and laid over the image (one colour scale; under each name: "
+                 "the softmax probability)", fontsize=8)
     fig.savefig(path, dpi=130)
     plt.close(fig)

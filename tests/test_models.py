@@ -353,3 +353,29 @@ def test_class_maps_of_each_head():
             assert class_maps(model, x).shape == (2, 10, 2, 2)
     with pytest.raises(ValueError, match="head 'gap' or 'gmp'"):
         class_maps(nin("small", head="fc"), x)
+
+
+def test_upsample_is_pytorchs_bilinear():
+    from minin.plots import upsample
+    maps = np.random.default_rng(0).standard_normal((2, 3, 2, 3)).astype(np.float32)
+    big = upsample(maps, (28, 20))
+    assert big.shape == (2, 3, 28, 20) and big.dtype == np.float32
+    np.testing.assert_allclose(upsample(np.full((1, 2, 2), 0.7), (5, 9)), 0.7, rtol=1e-6)
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.interpolate(torch.tensor(maps), size=(28, 20), mode="bilinear",
+                                               align_corners=False).numpy()
+    np.testing.assert_allclose(big, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_class_map_figure_is_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    from minin.plots import plot_class_maps
+    rng = np.random.default_rng(0)
+    images = rng.standard_normal((2, 1, 28, 28)).astype(np.float32)
+    maps = rng.standard_normal((2, 10, 2, 2)).astype(np.float32)
+    probabilities = np.exp(maps.mean((2, 3))) / np.exp(maps.mean((2, 3))).sum(1, keepdims=True)
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+               "Ankle boot"]
+    path = tmp_path / "maps.png"
+    plot_class_maps(images, maps, probabilities, np.array([3, 9]), classes, str(path), 0.2860, 0.3530)
+    assert path.stat().st_size > 10_000
