@@ -132,12 +132,13 @@ def bucket_parameters(parameters, bucket_bytes=None):
     return buckets
 
 
-def pack_gradients(parameters, xp=np):
+def pack_gradients(parameters, out=None, xp=np):
     """One flat array: every parameter's ``.grad`` (zeros where it is None), then one
     element per parameter that is 1 where it had a gradient, so that a parameter no
-    rank computed a gradient for stays without one after the reduction."""
+    rank computed a gradient for stays without one after the reduction. Written into
+    ``out`` if given (of ``packed_size(parameters)`` elements), else into a new array."""
     sizes = [p.data.size for p in parameters]
-    flat = xp.empty(sum(sizes) + len(parameters), dtype=parameters[0].dtype)
+    flat = xp.empty(packed_size(parameters), dtype=parameters[0].dtype) if out is None else out
     offset = 0
     for p, size in zip(parameters, sizes):
         if p.grad is None:
@@ -147,6 +148,11 @@ def pack_gradients(parameters, xp=np):
         offset += size
     flat[offset:] = xp.asarray([p.grad is not None for p in parameters], dtype=flat.dtype)
     return flat
+
+
+def packed_size(parameters):
+    """The number of elements ``pack_gradients`` writes for ``parameters``."""
+    return sum(p.data.size for p in parameters) + len(parameters)
 
 
 def unpack_gradients(flat, parameters):
@@ -211,6 +217,7 @@ class ProcessGroup:
         self._mpi_ops = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN}
         self._nccl = None           # the NCCL communicator, made on the first GPU collective
         self._checked = set()       # parameter layouts already compared between the ranks
+        self._buffers = {}          # the packed gradients' buffers, kept between steps
 
     def __repr__(self):
         return f"ProcessGroup(rank={self.rank}, world_size={self.world_size}, local_rank={self.local_rank})"
@@ -259,7 +266,12 @@ class ProcessGroup:
         A None gradient counts as zeros; a parameter without a gradient on every
         rank keeps None (so the optimizer skips it, as it would in one process).
         The gradients travel packed in one buffer per dtype, or in buckets of at
-        most ``bucket_bytes`` bytes; afterwards each ``.grad`` is a view into it.
+        most ``bucket_bytes`` bytes. The buffer is kept from step to step, as
+        DDP and ChainerMN keep theirs: over InfiniBand, MPI pins the memory it
+        sends from and caches that by address, so a new buffer every step would
+        be pinned every step. The new gradients are views into one new array, the
+        buffer divided by the number of ranks, so they never share memory with
+        the buffer or with each other.
 
         Arguments:
             parameters: an iterable of Parameters, in the same order on every rank
@@ -269,10 +281,9 @@ class ProcessGroup:
         parameters = list(parameters)
         self._check_layout(parameters, "all_reduce_gradients")
         for bucket in bucket_parameters(parameters, bucket_bytes):
-            flat = pack_gradients(bucket, backend.get_array_module(bucket[0].data))
+            flat = pack_gradients(bucket, self._buffer(bucket))
             self.all_reduce(flat)
-            flat /= self.world_size
-            unpack_gradients(flat, bucket)
+            unpack_gradients(flat / self.world_size, bucket)
 
     def broadcast_parameters(self, parameters):
         """Copy rank 0's parameter values into every rank's parameters, in place."""
@@ -375,6 +386,17 @@ class ProcessGroup:
                     f"{len(layout)} of {sum(p.data.size for p in parameters)}: every rank must "
                     "build the same model")
         self._checked.add(layout)
+
+    def _buffer(self, bucket):
+        """The buffer that the gradients of ``bucket`` are packed into, made once."""
+        key = (tuple(id(p) for p in bucket), packed_size(bucket), str(bucket[0].dtype),
+               backend.name_of(bucket[0].data))
+        if key not in self._buffers:
+            if len(self._buffers) >= 16:  # another model each time: don't hoard memory
+                self._buffers.clear()
+            xp = backend.get_array_module(bucket[0].data)
+            self._buffers[key] = xp.empty(packed_size(bucket), dtype=bucket[0].dtype)
+        return self._buffers[key]
 
     def _in_place(self, array, collective):
         """Run ``collective`` on a contiguous buffer with ``array``'s values, then leave

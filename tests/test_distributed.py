@@ -195,6 +195,7 @@ def test_gradients_are_averaged_packed_or_in_buckets(collectives):
             np.testing.assert_allclose(got[f"{name}_grads"], mean, rtol=1e-6, atol=1e-7)
             # A gradient missing on one rank counts as zeros; missing on both, it stays None.
             assert got[f"{name}_none"].tolist() == [False, True] + [False] * 22
+        np.testing.assert_array_equal(got["kept_grads"], got["packed_grads"])
 
 
 @pytest.mark.slow

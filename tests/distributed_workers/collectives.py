@@ -55,13 +55,20 @@ def main(out):
     grads[1] = None
     got["local_grads"] = np.concatenate([np.zeros(p.data.size, np.float32) if g is None else g.ravel()
                                          for p, g in zip(params, grads)])
-    for name, bucket_bytes in (("packed", None), ("buckets", 200_000)):
+    for name, bucket_bytes in (("buckets", 200_000), ("packed", None)):
         for p, g in zip(params, grads):
             p.grad = None if g is None else g.copy()
         group.all_reduce_gradients(params, bucket_bytes=bucket_bytes)
         got[f"{name}_none"] = np.array([p.grad is None for p in params])
         got[f"{name}_grads"] = np.concatenate([np.zeros(p.data.size, np.float32) if p.grad is None
                                                else p.grad.ravel() for p in params])
+    # The buffer is reused by the next call; the gradients handed out before must not change.
+    kept = [p.grad for p in params]
+    for p in params:
+        p.grad = np.ones(p.shape, np.float32)
+    group.all_reduce_gradients(params)
+    got["kept_grads"] = np.concatenate([np.zeros(p.data.size, np.float32) if g is None else g.ravel()
+                                        for p, g in zip(params, kept)])
     np.savez(f"{out}/rank{rank}.npz", **got)
 
 
