@@ -6,17 +6,26 @@
     minin eval --checkpoint runs/small-fashion-mnist/best.npz
     minin summary --model d2l
     minin confmap --checkpoint runs/small-fashion-mnist/best.npz --out maps.png
+
+Every failure the user can cause ends in one line on stderr and exit status 2 (bad
+settings or files) or 1 (a run that failed); nothing is written outside ``--out``.
 """
 
 import argparse
 import dataclasses
+import math
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from . import backend
-from .train import DATASETS, MODELS, OPTIMIZERS, SCHEDULES, TrainConfig
+from . import backend, registry
+from .training.config import (DATASETS, HEADS, INITS, MLP_DEPTHS, MLP_KERNELS, MODELS, OPTIMIZERS,
+                              SCHEDULES, TrainConfig)
+
+# Image formats confmap writes (matplotlib's common ones), and the most images a readable figure holds.
+IMAGE_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+MAX_CONFMAP_COUNT = 32
 
 
 class CommandError(Exception):
@@ -27,89 +36,117 @@ class CommandError(Exception):
         self.status = status
 
 
-def _positive_int(text):
-    value = int(text)
+# ---------------------------------------------------------------------------- argument types
+# Each is named for argparse's "invalid <name> value" message.
+
+def _number(kind, text, what):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+
+
+def positive_int(text):
+    value = _number(int, text, "a positive integer")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
-def _non_negative_int(text):
-    value = int(text)
+def non_negative_int(text):
+    value = _number(int, text, "an integer >= 0")
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
     return value
 
 
-def _positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+def positive_float(text):
+    value = _number(float, text, "a positive number")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be positive and finite, got {text}")
     return value
 
 
-def _non_negative_float(text):
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+def non_negative_float(text):
+    value = _number(float, text, "a number >= 0")
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must not be negative, and finite, got {text}")
     return value
+
+
+def path(text):
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty (an unset shell variable?)")
+    return text
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="minin", description="Train and inspect Network-in-Network models.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    defaults = TrainConfig()
-
-    train = commands.add_parser("train", help="train a NiN (default: the small NiN on Fashion-MNIST)",
-                                description="Train a NiN. Every option has a default; `minin train` alone "
-                                            "trains the small NiN on Fashion-MNIST on the CPU.")
-    train.add_argument("--model", choices=MODELS, help=f"network (default {defaults.model})")
-    train.add_argument("--dataset", choices=DATASETS, help=f"data set (default {defaults.dataset})")
-    train.add_argument("--backend", choices=backend.BACKENDS, help="numpy (CPU, default) or cupy (GPU)")
-    train.add_argument("--epochs", type=_positive_int, help=f"default {defaults.epochs}")
-    train.add_argument("--batch-size", type=_positive_int, help=f"default {defaults.batch_size}")
-    train.add_argument("--lr", type=_positive_float, help=f"(peak) learning rate, default {defaults.lr:g}")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {defaults.optimizer}")
-    train.add_argument("--momentum", type=_non_negative_float, help=f"SGD momentum, default {defaults.momentum}")
-    train.add_argument("--weight-decay", type=_non_negative_float, help=f"default {defaults.weight_decay:g}")
-    train.add_argument("--schedule", choices=SCHEDULES, help=f"learning-rate schedule, default {defaults.schedule}")
-    train.add_argument("--augment", action=argparse.BooleanOptionalAction,
-                       help="random crops (and flips, except for MNIST); default on")
-    train.add_argument("--val-split", type=_non_negative_int,
-                       help=f"training images held out for validation, default {defaults.val_split}")
-    train.add_argument("--seed", type=_non_negative_int, help=f"default {defaults.seed}")
-    train.add_argument("--subset", type=_positive_int, metavar="N",
-                       help="use only the first N training images (and at most N test images)")
-    train.add_argument("--resize", type=_positive_int, metavar="PIXELS",
-                       help="resize images to PIXELS×PIXELS (default 224 for d2l, else unchanged)")
-    train.add_argument("--data-dir", metavar="DIR", help="read the data set from DIR only")
-    train.add_argument("--no-download", action="store_true", help="never download the data set")
-    train.add_argument("--out", metavar="DIR", help="output folder (default runs/MODEL-DATASET)")
-    train.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
-    train.add_argument("--tf32", action="store_true", help="CuPy: allow TF32 matrix products")
-    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_train(commands)
 
     evaluate = commands.add_parser("eval", help="test accuracy of a checkpoint, per class")
-    evaluate.add_argument("--checkpoint", required=True, metavar="PATH")
+    evaluate.add_argument("--checkpoint", required=True, metavar="PATH", type=path)
     evaluate.add_argument("--backend", choices=backend.BACKENDS, default="numpy")
-    evaluate.add_argument("--data-dir", metavar="DIR")
+    evaluate.add_argument("--data-dir", metavar="DIR", type=path)
     evaluate.add_argument("--no-download", action="store_true")
-    evaluate.add_argument("--subset", type=_positive_int, metavar="N", help="only the first N test images")
+    evaluate.add_argument("--subset", type=positive_int, metavar="N", help="only the first N test images")
 
     summary = commands.add_parser("summary", help="layers, output shapes, parameters and MACs of a model")
-    summary.add_argument("--model", required=True, choices=("small", "d2l", "cifar10", "imagenet", "alexnet"))
-    summary.add_argument("--batch-size", type=_positive_int, default=1)
-    summary.add_argument("--input-shape", type=_positive_int, nargs=3, metavar=("C", "H", "W"),
+    summary.add_argument("--model", required=True, choices=registry.described_models())
+    summary.add_argument("--batch-size", type=positive_int, default=1)
+    summary.add_argument("--input-shape", type=positive_int, nargs=3, metavar=("C", "H", "W"),
                          help="input shape without the batch (default: the model's own)")
 
     confmap = commands.add_parser("confmap", help="draw test images beside their class confidence maps")
-    confmap.add_argument("--checkpoint", required=True, metavar="PATH")
-    confmap.add_argument("--out", required=True, metavar="PNG")
-    confmap.add_argument("--count", type=_positive_int, default=6, help="number of test images (default 6)")
-    confmap.add_argument("--data-dir", metavar="DIR")
+    confmap.add_argument("--checkpoint", required=True, metavar="PATH", type=path)
+    confmap.add_argument("--out", required=True, metavar="FILE", type=path,
+                         help=f"the picture to write ({', '.join(IMAGE_FORMATS)}; .png added to a bare name)")
+    confmap.add_argument("--count", type=positive_int, default=6,
+                         help=f"number of test images, at most {MAX_CONFMAP_COUNT} (default 6)")
+    confmap.add_argument("--data-dir", metavar="DIR", type=path)
     confmap.add_argument("--no-download", action="store_true")
-    confmap.add_argument("--seed", type=int, default=0, help="which test images (default 0)")
+    confmap.add_argument("--seed", type=non_negative_int, default=0, help="which test images (default 0)")
     return parser
+
+
+def _add_train(commands):
+    defaults = TrainConfig()
+    train = commands.add_parser("train", help="train a NiN (default: the small NiN on Fashion-MNIST)",
+                                description="Train a NiN. Every option has a default; `minin train` alone "
+                                            "trains the small NiN on Fashion-MNIST on the CPU.")
+    add = train.add_argument
+    add("--model", choices=MODELS, help=f"network (default {defaults.model})")
+    add("--dataset", choices=DATASETS, help=f"data set (default {defaults.dataset})")
+    add("--backend", choices=backend.BACKENDS, help="numpy (CPU, default) or cupy (GPU)")
+    add("--epochs", type=positive_int, help=f"default {defaults.epochs}")
+    add("--batch-size", type=positive_int, help=f"images per step, over all processes; default {defaults.batch_size}")
+    add("--lr", type=positive_float, help=f"(peak) learning rate, default {defaults.lr:g}")
+    add("--optimizer", choices=OPTIMIZERS, help=f"default {defaults.optimizer}")
+    add("--momentum", type=non_negative_float, help=f"SGD momentum, default {defaults.momentum}")
+    add("--weight-decay", type=non_negative_float, help=f"default {defaults.weight_decay:g}")
+    add("--schedule", choices=SCHEDULES, help=f"learning-rate schedule, default {defaults.schedule}")
+    add("--augment", action=argparse.BooleanOptionalAction,
+        help="random crops (and flips, except for MNIST); default on")
+    add("--val-split", type=non_negative_int, metavar="N",
+        help="training images held out for validation, counted after --subset (default 10,000 of "
+             "the full set, or the same share of a --subset)")
+    add("--seed", type=non_negative_int, help=f"default {defaults.seed}")
+    add("--subset", type=positive_int, metavar="N",
+        help="use only the first N training images (and at most N test images)")
+    add("--resize", type=positive_int, metavar="PIXELS",
+        help="resize images to PIXELS×PIXELS (default 224 for d2l, else unchanged)")
+    add("--head", choices=HEADS, help="class scores from the last maps: gap (NiN's global average "
+                                      "pooling, default), fc, fc-dropout or gmp (global max pooling)")
+    add("--mlp-depth", type=int, choices=MLP_DEPTHS, help="1×1 layers in each mlpconv block (default 2)")
+    add("--mlp-kernel", type=int, choices=MLP_KERNELS, help="kernel size of those layers (default 1)")
+    add("--init", choices=INITS, help="initialisation: nin (default), torch or xavier")
+    add("--data-dir", metavar="DIR", type=path, help="read the data set from DIR only")
+    add("--no-download", action="store_true", help="never download the data set")
+    add("--out", metavar="DIR", type=path, help="output folder (default runs/MODEL-DATASET)")
+    add("--resume", metavar="DIR", type=path, help="continue the run saved in DIR")
+    add("--tf32", action="store_true", help="CuPy: allow TF32 matrix products")
+    add("--no-progress", action="store_true", help="no progress bar")
 
 
 # ---------------------------------------------------------------------------- train
@@ -117,9 +154,24 @@ def build_parser():
 _RESUMABLE = {"epochs", "backend", "data_dir", "no_download", "no_progress", "resume", "command", "tf32"}
 
 
-def _train(args, parser):
+def _process_group():
+    """The process group of a run started by mpiexec (None for one process, or without
+    ``minin.distributed``)."""
+    try:
+        from . import distributed
+    except ImportError:
+        return None
+    try:
+        return distributed.init_from_environment()
+    except distributed.DistributedError as exc:
+        raise CommandError(str(exc), 2) from None
+
+
+def _train_config(args, parser):
+    """The run's ``TrainConfig`` from the command line (a resumed run's own, for --resume)."""
     from .serialization import CheckpointError
-    from .train import Stopped, Trainer, TrainingDiverged, resume_config
+    from .training import resume_config
+    from .training.folder import check_fresh
 
     # What the command line set: options left out are None, flags left out False
     # (`v not in (None, False)` would drop a 0 too, as 0 == False); --no-augment is False.
@@ -133,52 +185,76 @@ def _train(args, parser):
                          "--backend, --data-dir, --no-download and --tf32 can go with it, not "
                          + ", ".join("--" + k.replace("_", "-") for k in extra))
         try:
-            config = resume_config(args.resume, epochs=args.epochs, backend=args.backend,
-                                   data_dir=args.data_dir, tf32=args.tf32 or None,
-                                   download=False if args.no_download else None)
+            return resume_config(args.resume, epochs=args.epochs, backend=args.backend,
+                                 data_dir=args.data_dir, tf32=args.tf32 or None,
+                                 download=False if args.no_download else None)
         except (FileNotFoundError, CheckpointError, ValueError) as exc:
             raise CommandError(str(exc), 2) from None
-    else:
-        fields = {f.name for f in dataclasses.fields(TrainConfig)}
-        options = {k: v for k, v in given.items() if k in fields}
-        if args.no_download:
-            options["download"] = False
-        config = TrainConfig(**options)
-        if args.out is None:
-            config.out = _fresh_folder(Path("runs") / f"{config.model}-{config.dataset}")
-        elif (Path(config.out) / "last.npz").exists():
-            raise CommandError(f"{config.out} already holds a run (last.npz); continue it with "
-                               f"--resume {config.out}, or choose another --out", 2)
-        elif Path(config.out).exists() and not Path(config.out).is_dir():
-            raise CommandError(f"--out {config.out} is a file; the output is a folder", 2)
-        if config.tf32 and config.backend != "cupy":
-            parser.error("--tf32 only applies to --backend cupy")
-    print(f"minin train: {config.model} NiN on {config.dataset}, backend {config.backend}, "
-          f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}, writing to {config.out}", flush=True)
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    options = {k: v for k, v in given.items() if k in fields}
+    if args.no_download:
+        options["download"] = False
+    config = TrainConfig(**options)
+    if args.out is None:
+        config.out = _fresh_folder(Path("runs") / f"{config.model}-{config.dataset}")
     try:
-        trainer = Trainer(config, progress=not args.no_progress, resume=bool(args.resume))
+        check_fresh(config.out)
+    except ValueError as exc:
+        raise CommandError(str(exc), 2) from None
+    if config.tf32 and config.backend != "cupy":
+        parser.error("--tf32 only applies to --backend cupy")
+    return config
+
+
+def _check_data_dir(data_dir):
+    if data_dir and Path(data_dir).exists() and not Path(data_dir).is_dir():
+        raise CommandError(f"--data-dir {data_dir} is a file; give the folder that holds the data set", 2)
+
+
+def _train(args, parser):
+    from .serialization import CheckpointError
+    from .training import Stopped, Trainer, TrainingDiverged
+
+    config = _train_config(args, parser)
+    _check_data_dir(config.data_dir)
+    group = _process_group()
+    say = print if group is None or group.rank == 0 else (lambda *a, **k: None)
+    say(f"minin train: {config.model} NiN on {config.dataset}, backend {config.backend}, "
+        f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}, writing to {config.out}", flush=True)
+    trainer = Trainer(config, progress=not args.no_progress, resume=bool(args.resume), group=group)
+    try:
+        trainer.setup()
     except (ValueError, CheckpointError) as exc:  # settings that don't fit the data or the model
         raise CommandError(str(exc), 2) from None
     try:
         if args.resume:
-            print(f"resuming after epoch {trainer.epoch}"
-                  + (f", step {trainer.step_in_epoch}" if trainer.step_in_epoch else ""), flush=True)
+            say(f"resuming after epoch {trainer.epoch}"
+                + (f", step {trainer.step_in_epoch}" if trainer.step_in_epoch else ""), flush=True)
         trainer.fit()
     except Stopped as exc:
-        print(f"{exc}. Continue with: minin train --resume {config.out}")
+        say(f"{exc}. Continue with: minin train --resume {config.out}")
         return 130
     except TrainingDiverged as exc:
         raise CommandError(f"training stopped: {exc}") from None
+    except ValueError as exc:  # the output folder could not be used
+        raise CommandError(str(exc), 2) from None
+    except OSError as exc:  # a full disk or a folder that became unwritable
+        raise CommandError(exc.strerror or str(exc)) from None
     return 0
 
 
 def _fresh_folder(path):
-    """``path``, or ``path-2``, ``path-3``, … if it already holds a run."""
+    """``path``, or ``path-2``, ``path-3``, … if it already holds a run or other files."""
+    from .training.folder import check_fresh
+
     candidate, k = path, 1
-    while (candidate / "last.npz").exists():
-        k += 1
-        candidate = path.with_name(f"{path.name}-{k}")
-    return str(candidate)
+    while True:
+        try:
+            check_fresh(candidate)
+            return str(candidate)
+        except ValueError:
+            k += 1
+            candidate = path.with_name(f"{path.name}-{k}")
 
 
 # ---------------------------------------------------------------------------- eval, confmap
@@ -187,21 +263,32 @@ def _load_run(path, backend_name, data_dir, download, subset=None):
     """The model of a training checkpoint, and the matching test set and transform."""
     from .data import DataLoader, Subset
     from .serialization import CheckpointError
-    from .train import TrainConfig, _dataset_class, build_model, load_checkpoint, make_transforms
+    from .training import build_model, load_checkpoint, make_transforms
 
     try:
         state = load_checkpoint(path)
     except (FileNotFoundError, CheckpointError, ValueError) as exc:
         raise CommandError(str(exc), 2) from None
     config = TrainConfig.from_dict(state["config"])
+    _check_data_dir(data_dir or config.data_dir)
     backend.use(backend_name)
-    test_set = _dataset_class(config.dataset)(train=False, root=data_dir or config.data_dir or None,
-                                              download=download)
+    test_set = registry.DATASETS[config.dataset].load(train=False, root=data_dir or config.data_dir or None,
+                                                      download=download)
+    if not len(test_set):
+        raise CommandError(f"the {config.dataset} test files hold no images", 2)
     if subset:
         test_set = Subset(test_set, np.arange(min(subset, len(test_set))))
     _, transform = make_transforms(config, test_set.images.shape[1:])
-    model = build_model(config.model, len(state["classes"]), test_set.images.shape[1], backend_name)
-    model.load_state_dict(state["model"])
+    if len(state["classes"]) != len(test_set.classes):
+        raise CommandError(f"{path} has {len(state['classes'])} classes, the {config.dataset} test set "
+                           f"{len(test_set.classes)}", 2)
+    model = build_model(config.model, len(state["classes"]), test_set.images.shape[1], backend_name,
+                        config.model_switches())
+    try:
+        model.load_state_dict(state["model"])
+    except (KeyError, ValueError) as exc:
+        raise CommandError(f"{path}: the weights do not fit a {config.model} NiN "
+                           f"({str(exc).strip(chr(34) + chr(39))})", 2) from None
     model.eval()
     return config, state, model, test_set, DataLoader(test_set, 256, transform=transform)
 
@@ -213,7 +300,7 @@ def _eval(args):
     config, state, model, test_set, loader = _load_run(args.checkpoint, args.backend, args.data_dir,
                                                        not args.no_download, args.subset)
     classes = state["classes"]
-    loss, correct = backend.xp().zeros((), np.float64), np.zeros(len(classes))
+    loss = backend.xp().zeros((), np.float64)
     with no_grad():
         predictions = []
         for images, labels in loader:
@@ -226,7 +313,7 @@ def _eval(args):
     print(f"{args.checkpoint}: {config.model} NiN after {state['epoch']} epochs on {config.dataset}")
     print(f"test loss {loss / len(truth):.4f}, test accuracy {np.mean(predicted == truth):.2%} "
           f"({len(truth)} images)")
-    width = max(len(c) for c in classes)
+    width = max(len(str(c)) for c in classes)
     print(f"{'class':<{width}}  accuracy  images")
     for k, name in enumerate(classes):
         mine = truth == k
@@ -235,17 +322,33 @@ def _eval(args):
     return 0
 
 
+def _confmap_target(out):
+    """The file confmap writes: ``out`` itself, or ``out.png`` for a bare name; checked
+    before any work."""
+    target = Path(out).expanduser()
+    if target.is_dir():
+        raise CommandError(f"--out {out} is a folder; give a file name, e.g. --out {target / 'maps.png'}", 2)
+    if not target.suffix:
+        target = target.with_name(target.name + ".png")
+    elif target.suffix.lower() not in IMAGE_FORMATS:
+        raise CommandError(f"--out {out}: cannot write {target.suffix} pictures; use a name ending in "
+                           + ", ".join(IMAGE_FORMATS), 2)
+    if not target.absolute().parent.is_dir():
+        raise CommandError(f"--out {out}: the folder {target.absolute().parent} does not exist", 2)
+    return target
+
+
 def _confmap(args):
     from . import functional as F
     from .function import no_grad
     from .models import class_maps
     from .plots import plot_class_maps
     from .tensor import Tensor
-    from .train import STATISTICS
 
-    folder = Path(args.out).expanduser().absolute().parent
-    if not folder.is_dir():
-        raise CommandError(f"--out {args.out}: the folder {folder} does not exist", 2)
+    if args.count > MAX_CONFMAP_COUNT:
+        raise CommandError(f"--count {args.count}: at most {MAX_CONFMAP_COUNT} images fit a readable "
+                           "figure; make several pictures with different --seed values", 2)
+    target = _confmap_target(args.out)
     config, state, model, test_set, loader = _load_run(args.checkpoint, "numpy", args.data_dir,
                                                        not args.no_download)
     pick = np.random.default_rng(args.seed).choice(len(test_set), size=min(args.count, len(test_set)),
@@ -254,27 +357,35 @@ def _confmap(args):
     with no_grad():
         maps = class_maps(model, Tensor(images))
         probabilities = F.log_softmax(F.global_avg_pool2d(maps)).exp()
-    mean, std = STATISTICS[config.dataset]
+    data = registry.DATASETS[config.dataset]
     try:
         plot_class_maps(images, maps.numpy(), probabilities.numpy(), test_set.labels[pick],
-                        state["classes"], args.out, mean, std)
-    except RuntimeError as exc:
-        raise CommandError(str(exc)) from None
-    print(f"wrote {args.out}: {len(pick)} test images and their {maps.shape[1]} class maps "
+                        state["classes"], str(target), data.mean, data.std)
+    except (RuntimeError, OSError) as exc:
+        raise CommandError(f"cannot write {target}: {exc}") from None
+    print(f"wrote {target}: {len(pick)} test images and their {maps.shape[1]} class maps "
           f"({maps.shape[2]}×{maps.shape[3]} each)")
     return 0
 
 
 def _summary(args):
-    from .models import INPUT_SHAPES, alexnet, nin
     from .summary import summary
 
-    model = alexnet() if args.model == "alexnet" else nin(args.model)
-    shape = args.input_shape or (INPUT_SHAPES.get(args.model) or (3, 224, 224))
+    from .training.model import available_memory, step_memory
+
+    entry = registry.MODELS[args.model]
+    model = entry.build()
+    shape = tuple(args.input_shape or entry.input_shape)
     try:
+        need, free = step_memory(model, shape, args.batch_size, training=False), available_memory("numpy")
+        if free is not None and need > free:
+            raise MemoryError
         table = summary(model, shape, batch_size=args.batch_size)
     except ValueError as exc:
         raise CommandError(f"{args.model} cannot take inputs of shape {list(shape)}: {exc}", 2) from None
+    except MemoryError:
+        raise CommandError(f"{args.model} on a batch of {args.batch_size} inputs of shape {list(shape)} "
+                           "does not fit in memory; give a smaller --input-shape or --batch-size", 2) from None
     print(f"{args.model}, input {list(shape)}, batch {args.batch_size}")
     print(table)
     return 0
@@ -294,17 +405,21 @@ def main(argv=None):
             return _summary(args)
         return _confmap(args)
     except backend.BackendError as exc:
-        print(f"minin: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(exc, 2)
     except (DatasetNotFoundError, DatasetFormatError) as exc:
-        print(f"minin: error: {exc}", file=sys.stderr)
-        return 1
+        return _error(exc, 1)
     except CommandError as exc:
-        print(f"minin: error: {exc}", file=sys.stderr)
-        return exc.status
+        return _error(exc, exc.status)
+    except MemoryError:
+        return _error("out of memory; use a smaller --batch-size, --resize or --subset", 1)
     except KeyboardInterrupt:
         print("\nminin: interrupted", file=sys.stderr)
         return 130
+
+
+def _error(message, status):
+    print(f"minin: error: {message}", file=sys.stderr)
+    return status
 
 
 def entry_point():

@@ -1,0 +1,112 @@
+"""Training checkpoints: what ``last.npz`` and ``best.npz`` hold, and reading them back.
+
+A checkpoint holds the weights, the optimizer's and the schedule's state, minin's
+random generator and, in the middle of an epoch, the epoch's batch order and the sums
+of its loss so far, so that a resumed run ends exactly as an uninterrupted one.
+"""
+
+import dataclasses
+from pathlib import Path
+
+from .. import backend
+from ..serialization import CheckpointError, load, save
+from .config import TrainConfig
+
+# What every training checkpoint holds, and the type of each entry.
+_ENTRIES = {"config": dict, "classes": list, "epoch": int, "step": int, "best_val_acc": float,
+            "model": dict, "optimizer": dict}
+
+
+def checkpoint_state(trainer):
+    """The dict ``save_checkpoint`` writes (the format of every earlier minin)."""
+    return {"kind": "minin-train", "config": dataclasses.asdict(trainer.config), "classes": trainer.classes,
+            "epoch": trainer.epoch, "step": trainer.step_in_epoch,
+            "order": trainer.order if trainer.step_in_epoch else None,
+            "partial": trainer.partial, "best_val_acc": trainer.best_val_acc,
+            "model": trainer.model.state_dict(), "optimizer": trainer.optimizer.state_dict(),
+            "scheduler": trainer.scheduler.state_dict() if trainer.scheduler is not None else None,
+            "rng": backend.get_rng_state()}
+
+
+def save_checkpoint(trainer, path):
+    """Write ``trainer``'s state to ``path`` (complete or not at all); a full disk or a
+    folder that became unwritable is an OSError naming the file and how to go on."""
+    try:
+        save(checkpoint_state(trainer), path)
+    except OSError as exc:
+        raise OSError(exc.errno, f"could not write {path} ({exc.strerror or exc}); the previous "
+                      f"checkpoint there is intact: make room and continue with "
+                      f"minin train --resume {trainer.out}") from None
+
+
+def load_checkpoint(path):
+    """The state ``save_checkpoint`` wrote to ``path``; a ``CheckpointError`` (a ValueError)
+    naming the problem for any other file, a malformed one included."""
+    try:
+        state = load(path)
+    except CheckpointError as exc:
+        if "allow_pickle" in str(exc):  # NumPy's advice would be to trust the file: never
+            raise CheckpointError(f"{path} holds pickled Python objects, which minin never "
+                                  "loads (they could run code); it is not a minin checkpoint") from None
+        raise
+    except (KeyError, AttributeError, TypeError, IndexError) as exc:  # a forged manifest
+        raise CheckpointError(f"{path} is not a readable minin checkpoint (its index is "
+                              f"malformed: {type(exc).__name__})") from None
+    if not isinstance(state, dict) or state.get("kind") != "minin-train":
+        raise CheckpointError(f"{path} is not a checkpoint written by `minin train`")
+    for key, kind in _ENTRIES.items():
+        if not isinstance(state.get(key), kind) and not (kind is float and isinstance(state.get(key), int)):
+            raise CheckpointError(f"{path} is not a complete training checkpoint: its {key!r} entry is "
+                                  f"{type(state.get(key)).__name__ if key in state else 'missing'}")
+    missing = [k for k in ("rng", "scheduler", "order", "partial") if k not in state]
+    if missing:
+        raise CheckpointError(f"{path} is not a complete training checkpoint: it lacks {', '.join(missing)}")
+    try:
+        TrainConfig.from_dict(state["config"])
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path} holds settings this minin cannot use ({exc})") from None
+    return state
+
+
+def resume_config(out, **overrides):
+    """The configuration saved in ``out/last.npz``, with ``overrides`` applied."""
+    path = Path(out) / "last.npz"
+    if not path.exists():
+        raise FileNotFoundError(f"nothing to resume: {path} does not exist")
+    saved = dict(load_checkpoint(path)["config"])
+    saved.update({k: v for k, v in overrides.items() if v is not None})
+    saved["out"] = str(out)
+    return TrainConfig.from_dict(saved)
+
+
+def restore(trainer, state, path):
+    """Load ``state`` into ``trainer``; a ``CheckpointError`` if it does not fit the model."""
+    try:
+        trainer.model.load_state_dict(state["model"])
+        start = [{k: v for k, v in g.items() if k != "params"} for g in trainer.optimizer.param_groups]
+        trainer.optimizer.load_state_dict(state["optimizer"])
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise CheckpointError(f"{path} does not fit model {trainer.config.model!r} of this run "
+                              f"({str(exc).strip(chr(34) + chr(39))})") from None
+    trainer.epoch, trainer.step_in_epoch = int(state["epoch"]), int(state["step"])
+    _restore_schedule(trainer, state, start)
+    trainer.order = state.get("order") if trainer.step_in_epoch else None
+    trainer.partial = state.get("partial")
+    trainer.best_val_acc = float(state["best_val_acc"])
+    backend.set_rng_state(state["rng"])
+    if trainer.config.backend != "numpy":  # CuPy's generator has no saved state: reseed it
+        backend.reseed(trainer.config.backend, (trainer.config.seed, trainer.epoch, trainer.step_in_epoch))
+
+
+def _restore_schedule(trainer, state, start):
+    scheduler, config = trainer.scheduler, trainer.config
+    if scheduler is not None and state["config"]["epochs"] == config.epochs:
+        scheduler.load_state_dict(state["scheduler"])
+    elif scheduler is not None and trainer.epoch < config.epochs:
+        # A run given more (or fewer) epochs: the same schedule drawn over the new length,
+        # replayed from the schedule's start values (the saved ones are already decayed,
+        # and cosine and step schedules work from the current value).
+        for group, values in zip(trainer.optimizer.param_groups, start):
+            group.update(values)
+        for _ in range(trainer.epoch * len(trainer.train_loader) + trainer.step_in_epoch):
+            scheduler.step()

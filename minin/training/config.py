@@ -1,0 +1,96 @@
+"""``TrainConfig``: every setting of a run, checked where it is made."""
+
+import dataclasses
+import math
+
+from .. import backend, registry
+
+DATASETS = tuple(registry.DATASETS)
+MODELS = registry.trainable_models()
+OPTIMIZERS = ("adam", "sgd")
+SCHEDULES = ("onecycle", "cosine", "step", "none")
+HEADS = ("gap", "fc", "fc-dropout", "gmp")     # what turns the last maps into class scores
+INITS = ("nin", "torch", "xavier")
+MLP_DEPTHS = (0, 1, 2, 3)                      # 1×1 layers after each mlpconv's first convolution
+MLP_KERNELS = (1, 3)
+
+# Per-channel mean and standard deviation of each training set, for Normalize.
+STATISTICS = {name: (d.mean, d.std) for name, d in registry.DATASETS.items()}
+
+# The model switches, with the values that leave `nin(...)` as it always was.
+MODEL_SWITCHES = {"head": "gap", "mlp_depth": 2, "mlp_kernel": 1, "init": "nin"}
+
+# Images of the full training set held out when --val-split is not given (a --subset holds
+# out the same share of its images).
+DEFAULT_VAL_IMAGES = 10_000
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Every setting of a run; ``config.json`` in the output folder records them."""
+
+    model: str = "small"
+    dataset: str = "fashion-mnist"
+    backend: str = "numpy"
+    epochs: int = 15
+    batch_size: int = 128
+    lr: float = 2e-3
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "onecycle"
+    augment: bool = True
+    val_split: int = None      # images held out for validation; None: 10,000 of the full set, or that share of a subset
+    seed: int = 0
+    subset: int = 0            # 0: every image; N: the first N training (and test) images
+    resize: int = 0            # 0: the model's own input size (224 for d2l, else unchanged)
+    data_dir: str = ""
+    download: bool = True
+    out: str = "runs/nin"
+    tf32: bool = False
+    sync_every: int = 50       # steps between reads of the running loss (GPU)
+    head: str = "gap"          # gap: global average pooling, as in NiN; see minin.models.nin
+    mlp_depth: int = 2         # 1×1 convolutions in each mlpconv block
+    mlp_kernel: int = 1        # their kernel size
+    init: str = "nin"          # initialisation: NiN's (init_nin), PyTorch's default, or Xavier
+
+    def __post_init__(self):
+        for name, allowed in (("model", MODELS), ("dataset", DATASETS), ("optimizer", OPTIMIZERS),
+                              ("schedule", SCHEDULES), ("backend", backend.BACKENDS),
+                              ("head", HEADS), ("init", INITS), ("mlp_depth", MLP_DEPTHS),
+                              ("mlp_kernel", MLP_KERNELS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(map(str, allowed))}, "
+                                 f"got {getattr(self, name)!r}")
+        for name in ("epochs", "batch_size", "sync_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)!r}")
+        for name in ("subset", "resize", "seed") + (("val_split",) if self.val_split is not None else ()):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative, got {getattr(self, name)!r}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"lr must be a positive finite number, got {self.lr!r}")
+        for name in ("momentum", "weight_decay"):
+            if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
+                raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)!r}")
+        if not str(self.out):
+            raise ValueError("out must name a folder, got an empty path")
+
+    @classmethod
+    def from_dict(cls, saved):
+        """A config from a saved dict (a checkpoint's), ignoring keys it does not know."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        saved = dict(saved)
+        if "head" not in saved and saved.get("subset") and saved.get("val_split") == 10_000:
+            # Written before --val-split counted images after --subset: its default was
+            # 10,000 of the full set, scaled down to the subset, which None now means.
+            saved["val_split"] = None
+        return cls(**{k: v for k, v in saved.items() if k in fields})
+
+    @property
+    def input_size(self):
+        return self.resize or registry.MODELS[self.model].resize
+
+    def model_switches(self):
+        """The model switches that differ from the defaults (``nin`` gets only these)."""
+        return {k: getattr(self, k) for k, default in MODEL_SWITCHES.items() if getattr(self, k) != default}

@@ -1,0 +1,104 @@
+"""The data of a run: the training, validation and test sets, their transforms and loaders."""
+
+import dataclasses
+
+import numpy as np
+
+from .. import registry
+from .config import DEFAULT_VAL_IMAGES
+
+
+def make_transforms(config, image_shape):
+    """(train, eval) batch transforms: scale to [0, 1], augment, resize, normalise."""
+    from ..data import transforms as T
+
+    channels, height, width = image_shape
+    data = registry.DATASETS[config.dataset]
+    resize = [T.Resize(config.input_size)] if config.input_size else []
+    normalize = T.Normalize(data.mean, data.std)
+    augment = []
+    if config.augment:
+        augment.append(T.RandomCrop((height, width), padding=max(2, height // 8)))
+        if data.flips:
+            augment.append(T.RandomHorizontalFlip())
+    return (T.Compose([T.ToFloat(), *augment, *resize, normalize]),
+            T.Compose([T.ToFloat(), *resize, normalize]))
+
+
+def load_datasets(config):
+    """(train, test) data sets of ``config.dataset``, cut to ``config.subset`` images."""
+    from ..data import Subset
+
+    where = dict(root=config.data_dir or None, download=config.download)
+    data = registry.DATASETS[config.dataset]
+    train_set, test_set = data.load(train=True, **where), data.load(train=False, **where)
+    if not len(train_set) or not len(test_set):
+        raise ValueError(f"the {config.dataset} files hold {len(train_set)} training and "
+                         f"{len(test_set)} test images; a run needs some of each")
+    full = len(train_set)
+    if config.subset:
+        train_set = Subset(train_set, np.arange(min(config.subset, len(train_set))))
+        test_set = Subset(test_set, np.arange(min(config.subset, len(test_set))))
+    return train_set, test_set, full
+
+
+def validation_count(config, available, full):
+    """How many of the ``available`` training images to hold out for validation.
+
+    ``--val-split N`` holds out exactly N; without it, 10,000 of the full set or, with
+    ``--subset``, the same share of the subset, leaving at least one batch to train on.
+    """
+    batch = config.batch_size
+    if available < batch:
+        raise ValueError(f"the training set has {available} images, fewer than one batch "
+                         f"of {batch}: use a smaller --batch-size or a larger --subset")
+    if config.val_split is None:
+        return max(0, min(round(DEFAULT_VAL_IMAGES * available / full), available - batch))
+    if available - config.val_split < batch:
+        raise ValueError(f"--val-split {config.val_split} leaves {max(available - config.val_split, 0)} "
+                         f"of the {available} training images, fewer than one batch of {batch}: "
+                         f"use a --val-split of at most {available - batch}")
+    return config.val_split
+
+
+@dataclasses.dataclass
+class RunData:
+    """The loaders of a run (``val`` None without a validation set; with several processes
+    ``val`` and ``test`` hold this process's share) and the sizes of the whole sets."""
+
+    train: object
+    val: object
+    test: object
+    classes: list
+    image_shape: tuple         # (C, H, W) of the stored images, before any resize
+    val_images: int
+    test_images: int
+
+
+def make_loaders(config, rank=0, world_size=1):
+    """The ``RunData`` of ``config``. With ``world_size`` > 1 the validation and test sets
+    are cut into contiguous shares and this process gets share ``rank`` (the training
+    batches are shared out by the trainer)."""
+    from ..data import DataLoader, Subset, random_split
+
+    train_set, test_set, full = load_datasets(config)
+    classes = list(train_set.classes)
+    val_count = validation_count(config, len(train_set), full)
+    val_set = None
+    if val_count > 0:
+        train_set, val_set = random_split(train_set, [len(train_set) - val_count, val_count],
+                                          seed=config.seed)
+    train_transform, eval_transform = make_transforms(config, train_set.images.shape[1:])
+    resident = config.backend == "cupy"
+
+    def evaluation(dataset):
+        if dataset is None:
+            return None
+        share = np.array_split(np.arange(len(dataset)), world_size)[rank]
+        part = dataset if world_size == 1 else Subset(dataset, share)
+        return DataLoader(part, 256, transform=eval_transform, device_resident=resident) if len(part) else None
+
+    train = DataLoader(train_set, config.batch_size, shuffle=True, drop_last=True,
+                       transform=train_transform, device_resident=resident)
+    return RunData(train, evaluation(val_set), evaluation(test_set), classes,
+                   tuple(train_set.images.shape[1:]), val_count, len(test_set))

@@ -1,0 +1,215 @@
+"""Extensions: each one concern of a run (progress bar, metrics log, report, plots,
+checkpoints, NaN guard, interruption), called by the ``Trainer`` at fixed points, in
+the manner of Chainer's trainer extensions or a Lightning callback list.
+
+Every hook is optional; the trainer calls them in the order the extensions are listed:
+
+    start(trainer)                 fit begins (the output folder is open)
+    epoch_start(trainer)           before an epoch's first step
+    step(trainer)                  after every update
+    epoch_finally(trainer)         an epoch's steps are over, normally or not
+    validated(trainer, val_loss)   the epoch is trained and validated, nothing saved yet
+    epoch_end(trainer, row)        the epoch is over; ``row`` is its line of metrics.jsonl
+    finished(trainer, result)      the test set is evaluated
+    finish(trainer)                fit ends, however it ends
+"""
+
+import math
+import signal
+import sys
+
+import numpy as np
+
+from .. import backend
+
+
+class Stopped(Exception):
+    """Training was stopped on request (Ctrl-C or SIGTERM) after saving a checkpoint."""
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+class Extension:
+    """The hooks an extension may define (each does nothing by default)."""
+
+    def start(self, trainer): pass
+    def epoch_start(self, trainer): pass
+    def step(self, trainer): pass
+    def epoch_finally(self, trainer): pass
+    def validated(self, trainer, val_loss): pass
+    def epoch_end(self, trainer, row): pass
+    def finished(self, trainer, result): pass
+    def finish(self, trainer): pass
+
+
+class NaNGuard(Extension):
+    """Stops a run whose loss, weights or validation loss turn NaN or infinite, before
+    anything is saved. The first bad step is tracked on the device and read only at the
+    trainer's sync points, so the GPU never waits in between."""
+
+    def epoch_start(self, trainer):
+        self.first_bad = backend.xp().full((), -1, np.int64)
+
+    def step(self, trainer):
+        xp = backend.xp()
+        self.first_bad = xp.where((self.first_bad < 0) & ~xp.isfinite(trainer.last_loss),
+                                  trainer.step_in_epoch - 1, self.first_bad)
+        if trainer.at_sync_point():
+            self.check(trainer)
+
+    def check(self, trainer):
+        """Raise ``TrainingDiverged`` if a step so far had a non-finite loss (on any process)."""
+        first = int(self.first_bad)  # reading it waits for the GPU
+        group = trainer.group
+        if group is not None and group.agree(first >= 0):
+            found = np.array([first if first >= 0 else np.iinfo(np.int64).max], np.int64)
+            group.all_reduce(found, op="min")
+            first = int(found[0])
+        if first >= 0:
+            diverged(trainer, f"the loss became NaN or infinite at epoch {trainer.epoch + 1}, step {first + 1}")
+
+    def validated(self, trainer, val_loss):
+        # The training loss is taken before each update, so the epoch's last update is checked here.
+        xp = backend.xp()
+        if not all(bool(xp.isfinite(p.data).all()) for p in trainer.model.parameters()):
+            diverged(trainer, f"the weights became NaN or infinite in the last step of epoch {trainer.epoch + 1}")
+        if val_loss is not None and not math.isfinite(val_loss):
+            diverged(trainer, f"the validation loss became NaN or infinite after epoch {trainer.epoch + 1}")
+
+
+def diverged(trainer, what):
+    last = trainer.out / "last.npz"
+    kept = (f"the last good checkpoint, {last} (after epoch {trainer.epoch}), is kept" if last.exists()
+            else "no checkpoint was written yet")
+    raise TrainingDiverged(f"{what}; {kept}. Try a lower learning rate, e.g. --lr {trainer.config.lr / 10:g}")
+
+
+class ProgressBar(Extension):
+    """A tqdm bar per epoch on stderr with loss, accuracy and images per second (needs tqdm)."""
+
+    def epoch_start(self, trainer):
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            self.bar = None
+            return
+        self.bar = tqdm(total=len(trainer.train_loader), initial=trainer.step_in_epoch,
+                        desc=f"epoch {trainer.epoch + 1}/{trainer.config.epochs}", unit="batch",
+                        leave=False, dynamic_ncols=True, file=sys.stderr, mininterval=0.5)
+
+    def step(self, trainer):
+        if self.bar is None:
+            return
+        if trainer.at_sync_point():
+            self.bar.set_postfix(trainer.totals.progress(), refresh=False)
+        self.bar.update(1)
+
+    def epoch_finally(self, trainer):
+        if self.bar is not None:
+            self.bar.close()
+
+
+class StepCallback(Extension):
+    """Calls ``function(trainer)`` after every step (``fit(on_step=...)``)."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def step(self, trainer):
+        self.function(trainer)
+
+
+class MetricsLog(Extension):
+    """``config.json`` at the start, one line of ``metrics.jsonl`` per epoch, the test result last."""
+
+    def start(self, trainer):
+        trainer.folder.write_config(trainer.run_info())
+        trainer.history = trainer.folder.repair_metrics(trainer.epoch)
+
+    def epoch_end(self, trainer, row):
+        trainer.folder.append_metrics(row)
+
+    def finished(self, trainer, result):
+        trainer.folder.append_metrics(result)
+
+
+class Checkpoints(Extension):
+    """``best.npz`` when the validation accuracy improved (every epoch without a validation
+    set), then ``last.npz``. In that order: ``last.npz`` records the best accuracy, so a
+    kill between the two leaves the previous ``last.npz`` and the resumed run writes both
+    again; a kill inside a write leaves the old file (writes are atomic)."""
+
+    def epoch_end(self, trainer, row):
+        val_acc = row["val_acc"]
+        improved = val_acc is not None and val_acc > trainer.best_val_acc
+        if improved:
+            trainer.best_val_acc = val_acc
+        if improved or val_acc is None:
+            trainer.save_checkpoint(trainer.out / "best.npz")
+        trainer.save_checkpoint(trainer.out / "last.npz")
+
+
+class PrintReport(Extension):
+    """One line per epoch, and the test result, through ``trainer.log``."""
+
+    def epoch_end(self, trainer, row):
+        val = (f"val loss {row['val_loss']:.4f} acc {row['val_acc']:.2%}" if row["val_loss"] is not None
+               else "no validation set")
+        trainer.log(f"epoch {row['epoch']}/{trainer.config.epochs}: train loss {row['train_loss']:.4f} "
+                    f"acc {row['train_acc']:.2%}, {val}, lr {row['lr']:.2e}, {row['seconds']:.1f} s "
+                    f"({row['images_per_second']:.0f} images/s)")
+
+    def finished(self, trainer, result):
+        trainer.log(f"test loss {result['test_loss']:.4f}, test accuracy {result['test_acc']:.2%} "
+                    f"({trainer.data.test_images} images)")
+
+
+class CurvesPlot(Extension):
+    """``curves.png``: loss and accuracy against epoch (needs matplotlib; skipped without)."""
+
+    def epoch_end(self, trainer, row):
+        trainer.plot()
+
+
+class Interruption(Extension):
+    """Ctrl-C (SIGINT) and SIGTERM (what schedulers and ``timeout`` send) ask for a clean
+    stop: after the current step the run saves ``last.npz`` and raises ``Stopped``; a
+    second signal interrupts at once. With several processes the stop is agreed, so every
+    process stops at the same step."""
+
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, saves=True):
+        self.saves, self.previous = saves, {}
+
+    def start(self, trainer):
+        def handler(signum, frame):
+            if trainer.stop_requested:
+                raise KeyboardInterrupt
+            trainer.request_stop()
+            trainer.log("\nstopping after this step (Ctrl-C again to quit at once)")
+        for number in self.signals:
+            try:
+                self.previous[number] = signal.signal(number, handler)
+            except ValueError:  # not the main thread: no signal handling
+                pass
+
+    def step(self, trainer):
+        if trainer.agreed_stop() and trainer.step_in_epoch < len(trainer.train_loader):
+            trainer.nan_guard.check(trainer)
+            trainer.partial = trainer.totals.state()
+            if self.saves:
+                trainer.save_checkpoint(trainer.out / "last.npz")
+            raise Stopped(f"stopped at epoch {trainer.epoch + 1}, step {trainer.step_in_epoch}; "
+                          f"saved {trainer.out / 'last.npz'}")
+
+    def epoch_end(self, trainer, row):
+        if trainer.agreed_stop() and trainer.epoch < trainer.config.epochs:
+            raise Stopped(f"stopped after epoch {trainer.epoch}; saved {trainer.out / 'last.npz'}")
+
+    def finish(self, trainer):
+        for number, previous in self.previous.items():
+            signal.signal(number, previous)
+        self.previous = {}

@@ -1,0 +1,55 @@
+"""The update step: the one place where a batch changes the weights."""
+
+import numpy as np
+
+from .. import functional as F
+
+
+class Updater:
+    """Forward, loss, ``zero_grad``, backward, the gradient all-reduce of a multi-process
+    run, the optimizer step and the schedule step, in that order (as Chainer's
+    ``StandardUpdater`` does). Gradient clipping or accumulation would go here too.
+
+    Args:
+        model, optimizer: what is trained, and how.
+        scheduler: stepped after every update (None: a constant learning rate).
+        group: a ``minin.distributed`` process group, or None for a one-process run (then
+            no collective runs). With a group every process computes the mean loss over
+            its share of the batch, and ``all_reduce_gradients`` averages the gradients,
+            so P processes make the update one process makes from the whole batch.
+    """
+
+    def __init__(self, model, optimizer, scheduler=None, group=None):
+        self.model, self.optimizer, self.scheduler, self.group = model, optimizer, scheduler, group
+
+    def update(self, images, labels):
+        """One step on a batch. Returns the mean loss and the number of correct predictions
+        as backend scalars (reading them would make the GPU wait)."""
+        logits = self.model(images)
+        loss = F.cross_entropy(logits, labels)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.apply_gradients()
+        return loss.data, (logits.data.argmax(axis=1) == labels.data).sum()
+
+    def apply_gradients(self):
+        """Gradients become an update: averaged over the processes (if any), then the
+        optimizer step and the schedule step."""
+        if self.group is not None:
+            self.group.all_reduce_gradients(list(self.model.parameters()))
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+
+
+def shard_order(order, batch_size, rank, world_size):
+    """This process's part of an epoch's ``order``: each global batch of ``batch_size`` cut
+    into ``world_size`` contiguous shares, share ``rank`` of each, in batch order.
+
+        >>> shard_order(np.arange(8), 4, rank=1, world_size=2)
+        array([2, 3, 6, 7])
+    """
+    share = batch_size // world_size
+    batches = len(order) // batch_size
+    cut = np.asarray(order)[:batches * batch_size].reshape(batches, batch_size)
+    return cut[:, rank * share:(rank + 1) * share].reshape(-1)
