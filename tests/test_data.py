@@ -239,6 +239,46 @@ def test_inconsistent_labels_are_reported(tmp_path):
         MNIST(root=tmp_path)
 
 
+def test_a_gzip_bomb_is_refused_after_reading_only_what_the_header_promises(tmp_path):
+    import tracemalloc
+    import zlib
+
+    make_mnist_files(tmp_path)
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    with open(path, "wb") as f:  # 6 labels promised, 128 MiB of zeros delivered (130 KB on disk)
+        f.write(deflate.compress(idx_bytes(np.zeros(6))))
+        zeros = bytes(1 << 20)
+        for _ in range(128):
+            f.write(deflate.compress(zeros))
+        f.write(deflate.flush())
+    tracemalloc.start()
+    try:
+        with pytest.raises(DatasetFormatError, match=r"shape \(6,\), which needs 14 bytes, but the file "
+                                                     r"holds more once decompressed"):
+            MNIST(root=tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+
+
+def test_a_cifar_batch_too_large_to_be_one_is_refused_unread(tmp_path):
+    members, _ = cifar_members()
+    write_members(tmp_path, members)
+    path = tmp_path / "cifar-10-batches-py" / "data_batch_2"
+    with open(path, "wb") as f:
+        f.truncate(65 << 20)  # sparse: no disk space used
+    with pytest.raises(DatasetFormatError, match="far more than a CIFAR batch holds"):
+        CIFAR10(root=tmp_path)
+
+
+def test_labels_made_with_mn_tensor_get_a_clear_error():
+    with pytest.raises(TypeError, match="labels must be integer class indices such as a NumPy int64 array, "
+                                        "got a minin Tensor"):
+        ArrayDataset(np.zeros((2, 1, 4, 4), np.uint8), mn.tensor([0.0, 1.0]))
+
+
 # ---------------------------------------------------------------------------- where files are found
 def test_lookup_order_root_then_env_then_cache_then_system(tmp_path, monkeypatch):
     cache = tmp_path / "home" / ".cache" / "minin" / "fashion-mnist"

@@ -38,6 +38,7 @@ except ImportError:  # the progress bar is optional
 _IDX_IMAGES = 0x00000803   # unsigned bytes, 3 dimensions
 _IDX_LABELS = 0x00000801   # unsigned bytes, 1 dimension
 _CHUNK = 1 << 20
+_MAX_CIFAR_BATCH = 64 << 20  # a CIFAR-10 batch is 10,000 × 3,072 bytes plus labels: 31 MB
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -58,6 +59,10 @@ class ArrayDataset:
     """Images and labels already in memory: (N, C, H, W) uint8 and (N,) integer labels."""
 
     def __init__(self, images, labels, classes=None, name="arrays"):
+        if hasattr(labels, "requires_grad"):  # a minin Tensor, made by mn.tensor (float32)
+            raise TypeError(f"{name}: labels must be integer class indices such as a NumPy int64 "
+                            f"array, got a minin Tensor of dtype {labels.dtype}; pass "
+                            "np.asarray(labels, dtype=np.int64)")
         images, labels = np.asarray(images), np.asarray(labels)
         if images.ndim != 4:
             raise ValueError(f"{name}: images must have shape (N, C, H, W), "
@@ -300,7 +305,7 @@ class CIFAR10(_FileDataset):
 
     def _read(self, source):
         if source.is_dir():
-            batches = [(source / b, (source / b).read_bytes()) for b in self._batches()]
+            batches = [(source / b, _read_bounded(source / b)) for b in self._batches()]
         else:
             batches = [(f"{source}:{name}", data) for name, data in
                        _tar_members(source, [f"{self.folder}/{b}" for b in self._batches()])]
@@ -321,25 +326,66 @@ class CIFAR10(_FileDataset):
 
 # ---------------------------------------------------------------------------- file formats
 def read_idx(path, magic):
-    """The array in a gzipped IDX file, after checking its magic number and size."""
+    """The array in a gzipped IDX file, after checking its magic number and size.
+
+    The file is decompressed in pieces of at most 1 MiB and reading stops as soon as the
+    data outgrow the size the header gives, so a small file that would inflate to
+    gigabytes (a gzip bomb) costs no more memory than the data it claims to hold.
+    """
     path = Path(path)
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        raise DatasetFormatError(f"{path}: not a gzip file (it starts with {raw[:4]!r}; "
-                                 "gzip files start with b'\\x1f\\x8b')")
+    size = path.stat().st_size
+    with open(path, "rb") as file:
+        lead = file.read(4)
+        if lead[:2] != b"\x1f\x8b":
+            raise DatasetFormatError(f"{path}: not a gzip file (it starts with {lead!r}; "
+                                     "gzip files start with b'\\x1f\\x8b')")
+        file.seek(0)
+        data, layout = bytearray(), None
+        for piece in _gunzip(file, path, size):
+            data += piece
+            layout = layout or _idx_layout(data, magic, path)
+            if layout is not None and len(data) > layout[2]:
+                raise DatasetFormatError(f"{path}: wrong size: the header says shape {layout[1]}, which "
+                                         f"needs {layout[2]} bytes, but the file holds more once "
+                                         f"decompressed (reading stopped after {len(data)} bytes)")
+    layout = layout or _idx_layout(data, magic, path, final=True)
+    header, shape, expected = layout
+    if len(data) != expected:
+        raise DatasetFormatError(f"{path}: wrong size: the header says shape {shape}, which "
+                                 f"needs {expected} bytes, but the file holds {len(data)} "
+                                 "once decompressed")
+    array = np.frombuffer(bytes(data), dtype=np.uint8, offset=header).reshape(shape)
+    return array.astype(np.int64) if len(shape) == 1 else array
+
+
+def _gunzip(file, path, size):
+    """The decompressed bytes of the single gzip stream in ``file``, in pieces of at most
+    ``_CHUNK`` bytes, read ``_CHUNK`` compressed bytes at a time."""
     inflate = zlib.decompressobj(wbits=31)
-    try:
-        data = inflate.decompress(raw)
-    except zlib.error as exc:
-        raise DatasetFormatError(f"{path}: the compressed data is corrupt ({exc})") from None
-    if not inflate.eof:
-        raise DatasetFormatError(f"{path}: the file is truncated (the gzip stream ends early "
-                                 f"after {len(raw)} bytes); delete it and get it again")
-    if inflate.unused_data:
-        raise DatasetFormatError(f"{path}: {len(inflate.unused_data)} bytes follow the end of the "
-                                 "gzip stream; an IDX file is one stream: delete it and get it again")
+    while not inflate.eof:
+        chunk = inflate.unconsumed_tail or file.read(_CHUNK)
+        if not chunk:
+            raise DatasetFormatError(f"{path}: the file is truncated (the gzip stream ends early "
+                                     f"after {size} bytes); delete it and get it again")
+        try:
+            piece = inflate.decompress(chunk, _CHUNK)
+        except zlib.error as exc:
+            raise DatasetFormatError(f"{path}: the compressed data is corrupt ({exc})") from None
+        if piece:
+            yield piece
+    extra = len(inflate.unused_data) + size - file.tell()
+    if extra:
+        raise DatasetFormatError(f"{path}: {extra} bytes follow the end of the gzip stream; an IDX "
+                                 "file is one stream: delete it and get it again")
+
+
+def _idx_layout(data, magic, path, final=False):
+    """(header bytes, shape, total bytes) from the start of an IDX file's ``data``, or None
+    while the header is incomplete (an error once the data are ``final``)."""
     if len(data) < 4:
-        raise DatasetFormatError(f"{path}: {len(data)} bytes is too short for an IDX header")
+        if final:
+            raise DatasetFormatError(f"{path}: {len(data)} bytes is too short for an IDX header")
+        return None
     found = int.from_bytes(data[:4], "big")
     if found != magic:
         raise DatasetFormatError(f"{path}: bad magic number 0x{found:08X}, expected 0x{magic:08X} "
@@ -347,15 +393,11 @@ def read_idx(path, magic):
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
     if len(data) < header:
-        raise DatasetFormatError(f"{path}: the file is truncated inside its header")
+        if final:
+            raise DatasetFormatError(f"{path}: the file is truncated inside its header")
+        return None
     shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    expected = header + math.prod(shape)  # Python ints: a forged header can't wrap around
-    if len(data) != expected:
-        raise DatasetFormatError(f"{path}: wrong size: the header says shape {shape}, which "
-                                 f"needs {expected} bytes, but the file holds {len(data)} "
-                                 "once decompressed")
-    array = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
-    return array.astype(np.int64) if ndim == 1 else array
+    return header, shape, header + math.prod(shape)  # Python ints: a forged header can't wrap around
 
 
 def _reconstruct_function():
@@ -438,6 +480,18 @@ def _read_cifar_batch(data, where):
     return images.reshape(-1, 3, 32, 32), labels
 
 
+def _check_batch_size(where, size):
+    if size > _MAX_CIFAR_BATCH:
+        raise DatasetFormatError(f"{where}: {size} bytes is far more than a CIFAR batch holds "
+                                 f"(about 31 MB); it is not a CIFAR batch")
+
+
+def _read_bounded(path):
+    """The bytes of one CIFAR batch file, refused unread if it is too large to be one."""
+    _check_batch_size(path, path.stat().st_size)
+    return path.read_bytes()
+
+
 def _tar_members(archive, names):
     """[(name, bytes)] of the members ``names`` of a .tar.gz, read in one pass."""
     found = {}
@@ -445,6 +499,7 @@ def _tar_members(archive, names):
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
                 if member.name in names and member.isfile():
+                    _check_batch_size(f"{archive}:{member.name}", member.size)
                     found[member.name] = tar.extractfile(member).read()
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise DatasetFormatError(f"{archive}: not a readable .tar.gz archive "
