@@ -36,7 +36,7 @@ import numpy as np
 from ..backend import get_array_module
 from . import conv, parallel
 
-# The transforms of Lavin & Gray (2016), section 4: F(2, 3) interpolates at 0, 1, -1 and
+# The transforms of Lavin & Gray (2016): F(2, 3) interpolates at 0, 1, -1 and
 # infinity, F(4, 3) at 0, ±1, ±2 and infinity. Each entry: (Aᵀ, G, Bᵀ), of shapes
 # (m, m+2), (m+2, 3), (m+2, m+2). tests/test_winograd.py checks that they compute a
 # correlation.
