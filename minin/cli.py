@@ -244,17 +244,34 @@ def _train(args, parser):
 
 
 def _fresh_folder(path):
-    """``path``, or ``path-2``, ``path-3``, … if it already holds a run or other files."""
+    """``path``, or ``path-2``, ``path-3``, … if it already holds a run or other files, or
+    another run is writing there."""
     from .training.folder import check_fresh
 
     candidate, k = path, 1
     while True:
         try:
             check_fresh(candidate)
-            return str(candidate)
+            if not _in_use(candidate):
+                return str(candidate)
         except ValueError:
-            k += 1
-            candidate = path.with_name(f"{path.name}-{k}")
+            pass
+        k += 1
+        candidate = path.with_name(f"{path.name}-{k}")
+
+
+def _in_use(folder):
+    from ._files import FolderLock, FolderLocked
+
+    if not (folder / FolderLock.name).exists():
+        return False
+    try:
+        FolderLock(folder).acquire().release()
+    except FolderLocked:
+        return True
+    except OSError:
+        pass
+    return False
 
 
 # ---------------------------------------------------------------------------- eval, confmap

@@ -412,3 +412,28 @@ def test_a_full_disk_while_saving_says_which_file_and_how_to_go_on(data_dir, tmp
     assert (f"could not write {out / 'best.npz'} (No space left on device); the previous checkpoint there is "
             f"intact: make room and continue with minin train --resume {out}") in err
     assert err.count("\n") == 1
+
+
+def test_a_step_that_cannot_fit_in_memory_is_refused_with_the_estimate(data_dir, tmp_path, capsys, monkeypatch):
+    import minin.training.model as model
+
+    monkeypatch.setattr(model, "available_memory", lambda backend_name: 40 * 2**20)
+    assert fast_train(data_dir, "--out", tmp_path / "run") == 2
+    err = capsys.readouterr().err
+    assert "a training step of model 'small' on batches of 32 1×28×28 images needs about" in err
+    assert "GiB are available: use a smaller --batch-size (at most about " in err and err.count("\n") == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_default_output_folder_skips_a_folder_another_run_is_writing(data_dir, tmp_path, monkeypatch, capsys):
+    from minin._files import FolderLock
+
+    monkeypatch.chdir(tmp_path)
+    busy = tmp_path / "runs" / "small-fashion-mnist"
+    busy.mkdir(parents=True)
+    lock = FolderLock(busy).acquire()
+    try:
+        assert run_cli("train", "--data-dir", data_dir, *FAST) == 0
+    finally:
+        lock.release()
+    assert "writing to runs/small-fashion-mnist-2" in capsys.readouterr().out
