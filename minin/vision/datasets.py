@@ -102,7 +102,8 @@ class VisionDataset(Dataset):
         batch = getattr(self.transform, "batch", None)
         if batch is None or not getattr(self.transform, "batchable", True):
             return None
-        return list(take_batch(self.images, self.labels, indices, batch, backend.current()))
+        return list(take_batch(self.images, self.labels, indices,
+                               lambda x: _in_chunks(batch, x), backend.current()))
 
     @property
     def data(self):
@@ -120,6 +121,25 @@ class VisionDataset(Dataset):
         if self.transform is not None:
             lines.append("    Transform: " + repr(self.transform).replace("\n", "\n    "))
         return "\n".join(lines)
+
+
+def _in_chunks(transform, x, chunk_bytes=1 << 21):
+    """``transform`` of the batch ``x``; on the CPU a few images at a time, into one output.
+
+    A transform that enlarges images (Resize(224) of 28x28 images: 64 times the pixels)
+    would otherwise make every intermediate array of the whole batch larger than the
+    CPU's caches, and run slower than going image by image. On the GPU the whole batch
+    is one launch per step, which is what pays there.
+    """
+    if backend.name_of(x) != "numpy" or len(x) < 2:
+        return transform(x)
+    first = transform(x[:1])
+    step = max(1, chunk_bytes // max(1, first.nbytes))
+    out = np.empty((len(x),) + first.shape[1:], first.dtype)
+    out[:1] = first
+    for start in range(1, len(x), step):
+        out[start:start + step] = transform(x[start:start + step])
+    return out
 
 
 class FashionMNIST(VisionDataset):
