@@ -81,7 +81,7 @@ def raw_gpu_times(n):
     """GPU time of each piece of one convolution layer's step (the d2l NiN's 5×5 layer)."""
     import cupy
     from cupyx.profiler import benchmark
-    from minin.kernels import activation, conv, cuda, pooling
+    from minin.kernels import activation, conv, pooling, pooling_cuda
 
     rng = np.random.default_rng(0)
     x = cupy.asarray(rng.standard_normal((96, 26, 26, n)), dtype=cupy.float32).transpose(3, 0, 1, 2)
@@ -103,8 +103,8 @@ def raw_gpu_times(n):
         "GEMM input grad wᵀ·g": lambda: w.T @ g,
         "col2im": lambda: conv.col2im(cols, (n, 96, 26, 26), (5, 5), (1, 1), (2, 2), (1, 1)),
         "bias grad (row sums)": lambda: g.sum(axis=1),
-        "max pool forward": lambda: cuda.max_pool2d(act, (3, 3), (2, 2), (0, 0), pooled.shape[2:]),
-        "max pool backward": lambda: cuda.max_pool2d_backward(pooled, argmax, act.shape, (3, 3), (2, 2), (0, 0)),
+        "max pool forward": lambda: pooling_cuda.max_pool2d(act, (3, 3), (2, 2), (0, 0), pooled.shape[2:]),
+        "max pool backward": lambda: pooling_cuda.max_pool2d_backward(pooled, argmax, act.shape, (3, 3), (2, 2), (0, 0)),
     }
     print(f"\nGPU time of the pieces of the 5×5 layer (batch {n}):")
     for name, piece in pieces.items():

@@ -64,7 +64,7 @@ def main(argv=None):
     for cls in set(all_functions()):
         for kind in ("forward", "backward"):
             if kind in vars(cls):
-                setattr(cls, kind, timed(f"{cls.__name__}.{kind}", vars(cls)[kind]))
+                setattr(cls, kind, timed(f"{cls.__name__.removesuffix('Function')}.{kind}", vars(cls)[kind]))
     kernels = collections.Counter()
     for module, name in CONV_KERNELS:
         setattr(module, name, timed_kernel(kernels, name, getattr(module, name), sync))

@@ -1,21 +1,43 @@
 """minin: a small deep-learning framework on NumPy and CuPy, built to teach NiN.
 
-    import minin as mn
-    import minin.functional as F
+    import minin as mn               # or, in a PyTorch program: import minin as torch
+    import minin.functional as F     # or: import minin.nn.functional as F
+
+The modules load in one direction, each needing only those above it: backend and
+device → tensor → function → ops → operators (which attaches Tensor's methods) →
+functional → nn → optim → models → training and the command line.
 """
 
 from . import _runtime  # noqa: F401  (before NumPy is imported: see its docstring)
 from . import backend
 from .backend import manual_seed
-from .tensor import Tensor, cat, tensor  # first: the ops that Tensor uses import Function
+from .device import device
+from .tensor import Tensor, tensor
 from .function import Function, enable_grad, is_grad_enabled, no_grad
-from .gradcheck import gradcheck
-from .serialization import CheckpointError, load, save
+from . import operators
+
+operators.install()
+
+from .operators import (add, amax, amin, argmax, argmin, cat, clone, div, exp, flatten, log,  # noqa: E402
+                        matmul, max, maximum, mean, min, minimum, mul, numel, permute, relu,
+                        reshape, squeeze, stack, sub, sum, transpose, unsqueeze)
+from .creation import (arange, empty, from_numpy, full, ones, ones_like, rand, randint,  # noqa: E402
+                       randn, zeros, zeros_like)
+from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8,  # noqa: E402
+                     int16, int32, int64, long, short, uint8)
+from . import cuda, functional, nn, optim, models  # noqa: E402
+from .gradcheck import gradcheck  # noqa: E402
+from .serialization import CheckpointError, load, save  # noqa: E402
+from .summary import Summary, summary  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["CheckpointError", "Function", "Summary", "Tensor", "backend", "cat", "enable_grad", "gradcheck",
-           "is_grad_enabled", "load", "manual_seed", "no_grad", "save", "summary", "tensor"]
-
-from . import functional, models, nn, optim  # noqa: E402
-from .summary import Summary, summary  # noqa: E402
+__all__ = [
+    "CheckpointError", "Function", "Summary", "Tensor", "add", "amax", "amin", "arange", "argmax",
+    "argmin", "backend", "bool", "cat", "clone", "cuda", "device", "div", "double", "empty",
+    "enable_grad", "exp", "flatten", "float", "float16", "float32", "float64", "from_numpy", "full",
+    "functional", "gradcheck", "half", "int", "int8", "int16", "int32", "int64", "is_grad_enabled",
+    "load", "log", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "models", "mul", "nn", "no_grad", "numel", "ones", "ones_like", "optim", "permute", "rand",
+    "randint", "randn", "relu", "reshape", "save", "short", "squeeze", "stack", "sub", "sum",
+    "summary", "tensor", "transpose", "uint8", "unsqueeze", "zeros", "zeros_like"]

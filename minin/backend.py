@@ -81,6 +81,25 @@ def name_of(array):
     return "numpy"
 
 
+def is_array(obj):
+    """Whether ``obj`` is a NumPy or CuPy array (not a Tensor, list or scalar)."""
+    return isinstance(obj, np.ndarray) or name_of(obj) == "cupy"
+
+
+def on_gpu(array):
+    """Whether ``array`` lives on the GPU: the one test a kernel uses to pick its version."""
+    return name_of(array) == "cupy"
+
+
+def scatter_add(out, index, values):
+    """``out[index] += values`` where ``index`` may repeat a position (each repeat adds)."""
+    if on_gpu(out):
+        import cupyx  # CuPy's home of scatter_add; only reached with the cupy backend loaded
+        cupyx.scatter_add(out, index, values)
+    else:
+        np.add.at(out, index, values)
+
+
 def get_array_module(array):
     """The numpy or cupy module that ``array`` belongs to."""
     return module("cupy") if name_of(array) == "cupy" else np

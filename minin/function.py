@@ -13,7 +13,7 @@ import numpy as np
 
 from . import backend
 from .kernels import parallel
-from .tensor import Tensor, _is_array
+from .tensor import Tensor
 
 _grad_enabled = True
 
@@ -76,7 +76,7 @@ class Function:
                                     for x in inputs)
         out = fn.forward(*[x.data if isinstance(x, Tensor) else x for x in inputs], **options)
         result = Tensor(out)
-        if any(fn.needs_input_grad):
+        if any(fn.needs_input_grad) and result.dtype.kind == "f":  # integers carry no gradient
             fn.parents = inputs
             result.requires_grad = True
             result._ctx = fn
@@ -91,7 +91,7 @@ def _check_same_backend(op_name, inputs):
     places = {}
     for position, x in enumerate(inputs):
         array = x.data if isinstance(x, Tensor) else x
-        if _is_array(array):
+        if backend.is_array(array):
             places.setdefault(backend.name_of(array), position)
     if len(places) > 1:
         where = ", ".join(f"input {pos} on '{name}'" for name, pos in places.items())
@@ -133,7 +133,7 @@ def run_backward(root, grad=None, retain_graph=False):
         grad = xp.ones_like(root.data)
     else:
         grad = grad.data if isinstance(grad, Tensor) else grad
-        if _is_array(grad):  # an array on another backend moves to the output's
+        if backend.is_array(grad):  # an array on another backend moves to the output's
             grad = backend.to_backend(grad, backend.name_of(root.data))
         grad = xp.asarray(grad, dtype=root.dtype)
         if grad.shape != root.shape:

@@ -12,11 +12,12 @@ import numpy as np
 
 from . import backend
 from .function import Function
-from .kernels import activation, conv, dropout as dropout_kernels, loss, pooling
+from .kernels import activation, conv, conv_simple, dropout as dropout_kernels, loss, pooling, winograd
+from . import operators
 from .ops import ReLU
 from .tensor import Tensor
 
-__all__ = ["avg_pool2d", "conv2d", "conv2d_relu", "cross_entropy", "dropout", "flatten",
+__all__ = ["avg_pool2d", "conv2d", "conv2d_relu", "conv2d_simple", "get_conv_algorithm", "set_conv_algorithm", "cross_entropy", "dropout", "flatten",
            "global_avg_pool2d", "linear", "log_softmax", "max_pool2d", "relu"]
 
 
@@ -25,7 +26,7 @@ __all__ = ["avg_pool2d", "conv2d", "conv2d_relu", "cross_entropy", "dropout", "f
 def _tensor(x, op, what):
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, np.ndarray) or backend.name_of(x) == "cupy":
+    if backend.is_array(x):
         return Tensor(x)
     raise TypeError(f"{op}: {what} must be a Tensor, got {type(x).__name__}")
 
@@ -62,11 +63,18 @@ def _check_float(x, op, what):
 
 # --------------------------------------------------------------------------- convolution
 
-class Conv2d(Function):
-    def forward(self, x, weight, bias, stride, padding, dilation, relu=False):
+class Conv2dFunction(Function):
+    """conv2d (with its ReLU when ``relu``) by im2col and one matrix product
+    (kernels/conv.py), or by Winograd's F(2×2, 3×3) (kernels/winograd.py)."""
+
+    def forward(self, x, weight, bias, stride, padding, dilation, relu=False, algorithm="im2col"):
         need_x, need_weight, _ = self.needs_input_grad
-        y, cols = conv.conv2d_forward(x, weight, bias, stride, padding, dilation, relu)
-        self.cols = cols if need_weight else None      # im2col of x, for the weight gradient
+        self.kernels = winograd if algorithm == "winograd" else conv
+        if algorithm == "winograd":
+            y, saved = winograd.conv2d_forward(x, weight, bias, padding, relu)
+        else:
+            y, saved = conv.conv2d_forward(x, weight, bias, stride, padding, dilation, relu)
+        self.saved = saved if need_weight else None    # what the weight gradient needs
         self.weight = weight if need_x else None
         self.out = y if relu else None                 # where it is positive, ReLU passes the gradient
         self.x_shape, self.weight_shape = x.shape, weight.shape
@@ -77,12 +85,52 @@ class Conv2d(Function):
         if self.out is not None:
             grad = activation.relu_backward(grad, self.out)
         need_x, need_weight, need_bias = self.needs_input_grad
-        return conv.conv2d_backward(grad, self.cols, self.weight, self.x_shape, self.weight_shape,
-                                    *self.options, need_x=need_x, need_weight=need_weight,
-                                    need_bias=need_bias)
+        stride, padding, dilation = self.options
+        needs = dict(need_x=need_x, need_weight=need_weight, need_bias=need_bias)
+        if self.kernels is winograd:
+            return winograd.conv2d_backward(grad, self.saved, self.weight, self.x_shape, padding, **needs)
+        return conv.conv2d_backward(grad, self.saved, self.weight, self.x_shape, self.weight_shape,
+                                    stride, padding, dilation, **needs)
 
 
-def _conv2d(x, weight, bias, stride, padding, dilation, relu, op):
+CONV_ALGORITHMS = ("auto", "im2col", "winograd")
+_conv_algorithm = "auto"
+
+
+def set_conv_algorithm(name):
+    """How convolutions run when their ``algorithm`` is None (the default): "auto" (Winograd
+    where kernels/winograd.py's measurements say it is faster, else im2col), "im2col" or
+    "winograd" (every 3×3 stride-1 layer). Returns the previous setting, to restore it."""
+    global _conv_algorithm
+    if name not in CONV_ALGORITHMS:
+        raise ValueError(f"conv algorithm must be one of {', '.join(CONV_ALGORITHMS)}, got {name!r}")
+    previous, _conv_algorithm = _conv_algorithm, name
+    return previous
+
+
+def get_conv_algorithm():
+    return _conv_algorithm
+
+
+def _choose_algorithm(algorithm, x, weight, stride, padding, dilation, op):
+    """"im2col" or "winograd" for this call; "winograd" only where it applies."""
+    algorithm = _conv_algorithm if algorithm is None else algorithm
+    if algorithm not in CONV_ALGORITHMS:
+        raise ValueError(f"{op}: algorithm must be one of {', '.join(CONV_ALGORITHMS)} or None, "
+                         f"got {algorithm!r}")
+    fits = weight.shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1)
+    if algorithm == "auto":  # measured on the CPU only; the GPU keeps im2col until measured there
+        return ("winograd" if fits and x.backend == "numpy"
+                and winograd.prefers_winograd(x.shape, weight.shape, stride, padding, dilation) else "im2col")
+    if algorithm == "winograd" and not fits:
+        raise ValueError(f"{op}: algorithm='winograd' needs a 3×3 kernel with stride 1 and dilation 1, "
+                         f"got a {weight.shape[2]}×{weight.shape[3]} kernel, stride {stride}, "
+                         f"dilation {dilation}")
+    return algorithm
+
+
+def _conv_arguments(x, weight, bias, stride, padding, dilation, op):
+    """The arguments of a convolution, checked and normalised (pairs), or a clear error."""
     x, weight = _tensor(x, op, "input"), _tensor(weight, op, "weight")
     _check_4d(x, op)
     if weight.ndim != 4:
@@ -102,24 +150,69 @@ def _conv2d(x, weight, bias, stride, padding, dilation, relu, op):
     if extent[0] > padded[0] or extent[1] > padded[1]:
         raise ValueError(f"{op}: the kernel ({kernel[0]}×{kernel[1]}, {extent[0]}×{extent[1]} "
                          f"with dilation) is larger than the padded input ({padded[0]}×{padded[1]})")
-    bias = _checked_bias(bias, op, weight.shape[0])
-    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, relu=relu)
+    return x, weight, _checked_bias(bias, op, weight.shape[0]), stride, padding, dilation
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+def _conv2d(x, weight, bias, stride, padding, dilation, relu, algorithm, op):
+    x, weight, bias, stride, padding, dilation = _conv_arguments(x, weight, bias, stride, padding,
+                                                                 dilation, op)
+    algorithm = _choose_algorithm(algorithm, x, weight, stride, padding, dilation, op)
+    return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                                relu=relu, algorithm=algorithm)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, algorithm=None):
     """2-D convolution (cross-correlation, as in PyTorch).
 
-    x (N, C, H, W), weight (O, C, kh, kw), bias (O,) or None → (N, O, Ho, Wo) with
-    Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1.
+    Arguments: x (N, C, H, W); weight (O, C, kh, kw); bias (O,) or None; stride, padding
+    and dilation, each an int or a pair; algorithm: "im2col", "winograd" (3×3, stride 1),
+    "auto", or None for the global setting (``set_conv_algorithm``, "auto" by default).
+
+    Shape: (N, O, Ho, Wo) with Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1,
+    and Wo likewise.
+
+    Example::
+
+        >>> F.conv2d(mn.zeros(2, 3, 28, 28), mn.zeros(8, 3, 5, 5), padding=2).shape
+        (2, 8, 28, 28)
     """
-    return _conv2d(x, weight, bias, stride, padding, dilation, False, "conv2d")
+    return _conv2d(x, weight, bias, stride, padding, dilation, False, algorithm, "conv2d")
 
 
-def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1):
+def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1, algorithm=None):
     """relu(conv2d(x, weight, bias, ...)) as one operation: on the GPU the bias and the
     ReLU are one pass over the output (cuDNN fuses them the same way), and the
     convolution's output before the ReLU is never kept. Same values and gradients."""
-    return _conv2d(x, weight, bias, stride, padding, dilation, True, "conv2d_relu")
+    return _conv2d(x, weight, bias, stride, padding, dilation, True, algorithm, "conv2d_relu")
+
+
+class Conv2dSimpleFunction(Function):
+    """The textbook convolution (kernels/conv_simple.py): NCHW im2col and one product."""
+
+    def forward(self, x, weight, bias, stride, padding):
+        self.x, self.weight, self.options = x, weight, (stride, padding)
+        return conv_simple.conv2d_simple(x, weight, bias, stride, padding)
+
+    def backward(self, grad):
+        grad_x, grad_weight, grad_bias = conv_simple.conv2d_simple_backward(grad, self.x, self.weight,
+                                                                            *self.options)
+        return grad_x, grad_weight, grad_bias if self.needs_input_grad[2] else None
+
+
+def conv2d_simple(x, weight, bias=None, stride=1, padding=0):
+    """``conv2d`` (without dilation) in a screen of textbook code, to read and step through:
+    im2col in NCHW order, then one matrix product. Same arguments, shapes, values and
+    gradients as ``conv2d``, which runs the same idea in minin's (C, H, W, N) order.
+
+    Example::
+
+        >>> x, w = mn.randn(2, 3, 5, 5), mn.randn(4, 3, 3, 3)
+        >>> F.conv2d_simple(x, w, padding=1).shape
+        (2, 4, 5, 5)
+    """
+    x, weight, bias, stride, padding, _ = _conv_arguments(x, weight, bias, stride, padding, 1,
+                                                          "conv2d_simple")
+    return Conv2dSimpleFunction.apply(x, weight, bias, stride=stride, padding=padding)
 
 
 # --------------------------------------------------------------------------- activations
@@ -152,7 +245,7 @@ def _pool_options(op, x, kernel_size, stride, padding, ceil_mode):
     return kernel, stride, padding
 
 
-class MaxPool2d(Function):
+class MaxPool2dFunction(Function):
     def forward(self, x, kernel, stride, padding, ceil_mode):
         out, self.argmax = pooling.max_pool2d_forward(x, kernel, stride, padding, ceil_mode)
         self.x_shape, self.options = x.shape, (kernel, stride, padding)
@@ -167,10 +260,10 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     x = _tensor(x, "max_pool2d", "input")
     _check_float(x, "max_pool2d", "input")
     kernel, stride, padding = _pool_options("max_pool2d", x, kernel_size, stride, padding, ceil_mode)
-    return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode))
+    return MaxPool2dFunction.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode))
 
 
-class AvgPool2d(Function):
+class AvgPool2dFunction(Function):
     def forward(self, x, kernel, stride, padding, ceil_mode, count_include_pad):
         out, self.divisor = pooling.avg_pool2d_forward(x, kernel, stride, padding, ceil_mode,
                                                        count_include_pad)
@@ -186,11 +279,11 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     x = _tensor(x, "avg_pool2d", "input")
     _check_float(x, "avg_pool2d", "input")
     kernel, stride, padding = _pool_options("avg_pool2d", x, kernel_size, stride, padding, ceil_mode)
-    return AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding,
+    return AvgPool2dFunction.apply(x, kernel=kernel, stride=stride, padding=padding,
                            ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
 
 
-class GlobalAvgPool2d(Function):
+class GlobalAvgPool2dFunction(Function):
     def forward(self, x):
         self.x_shape = x.shape
         return pooling.global_avg_pool2d_forward(x)
@@ -204,12 +297,12 @@ def global_avg_pool2d(x):
     x = _tensor(x, "global_avg_pool2d", "input")
     _check_4d(x, "global_avg_pool2d")
     _check_float(x, "global_avg_pool2d", "input")
-    return GlobalAvgPool2d.apply(x)
+    return GlobalAvgPool2dFunction.apply(x)
 
 
 # --------------------------------------------------------------------------- dropout
 
-class Dropout(Function):
+class DropoutFunction(Function):
     def forward(self, x, mask):
         self.mask = mask
         return dropout_kernels.dropout_forward(x, mask)
@@ -227,12 +320,12 @@ def dropout(x, p=0.5, training=True):
     if not training or p == 0:
         return x
     mask = dropout_kernels.dropout_mask(x.data, float(p), backend.generator(x.backend))
-    return Dropout.apply(x, mask)
+    return DropoutFunction.apply(x, mask)
 
 
 # --------------------------------------------------------------------------- dense layers
 
-class Linear(Function):
+class LinearFunction(Function):
     def forward(self, x, weight, bias):
         self.x, self.weight = x, weight
         y = x @ weight.T
@@ -262,20 +355,19 @@ def linear(x, weight, bias=None):
         raise ValueError(f"linear: input has {x.shape[-1] if x.ndim else 0} features but the "
                          f"weight expects {weight.shape[1]} (weight shape {tuple(weight.shape)})")
     bias = _checked_bias(bias, "linear", weight.shape[0])
-    return Linear.apply(x, weight, bias)
+    return LinearFunction.apply(x, weight, bias)
 
 
-def flatten(x, start_dim=1):
-    """Merge every axis from start_dim on into one: (N, C, H, W) → (N, C·H·W)."""
-    x = _tensor(x, "flatten", "input")
-    if not -x.ndim <= start_dim < max(x.ndim, 1):
-        raise ValueError(f"flatten: start_dim {start_dim} is out of range for {x.ndim} dimensions")
-    return x.reshape(x.shape[:start_dim % max(x.ndim, 1)] + (-1,))
+def flatten(x, start_dim=1, end_dim=-1):
+    """``nn.Flatten``'s operation: merge the axes start_dim … end_dim, keeping the batch
+    axis by default, (N, C, H, W) → (N, C·H·W). ``minin.flatten`` is ``torch.flatten``,
+    the same with start_dim=0."""
+    return operators.flatten(_tensor(x, "flatten", "input"), start_dim, end_dim)
 
 
 # --------------------------------------------------------------------------- losses
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     def forward(self, x, axis):
         self.axis = axis
         self.out = loss.log_softmax(x, axis)
@@ -293,10 +385,10 @@ def log_softmax(x, axis=-1):
         raise TypeError(f"log_softmax: axis must be an int, got {axis!r}")
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ValueError(f"log_softmax: axis {axis} is out of range for shape {tuple(x.shape)}")
-    return LogSoftmax.apply(x, axis=axis)
+    return LogSoftmaxFunction.apply(x, axis=axis)
 
 
-class CrossEntropy(Function):
+class CrossEntropyFunction(Function):
     def forward(self, logits, target, reduction):
         out, self.log_probs = loss.cross_entropy(logits, target, reduction)
         self.target, self.reduction = target, reduction
@@ -337,4 +429,4 @@ def cross_entropy(logits, target, reduction="mean"):
             bad = labels[(labels < 0) | (labels >= k)][0]
             raise ValueError(f"cross_entropy: label {bad} is outside [0, {k}) for {k} classes")
         labels = backend.to_backend(labels, logits.backend)
-    return CrossEntropy.apply(logits, labels, reduction=reduction)
+    return CrossEntropyFunction.apply(logits, labels, reduction=reduction)

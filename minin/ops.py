@@ -121,8 +121,7 @@ class MatMul(Function):
 
 
 def _keepdims_shape(shape, axis):
-    axes = range(len(shape)) if axis is None else np.atleast_1d(axis)
-    axes = {int(a) % len(shape) for a in axes} if len(shape) else set()
+    axes = set(_keepdims_shape_axes(shape, axis))
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -150,37 +149,64 @@ class Mean(Function):
 
 
 class Max(Function):
-    """Maximum over one axis (or all). Over an axis the gradient goes to the first
-    maximum, the element ``torch.max(dim)`` returns; over everything it is shared
-    equally between ties, as ``torch.max()`` does."""
+    """Maximum over some axes (or all). ``ties="first"`` (one axis) sends the gradient to
+    the first maximum, the element ``torch.max(dim)`` returns; ``ties="share"`` shares it
+    equally between equal maxima, as ``torch.max()`` and ``torch.amax`` do."""
 
-    def forward(self, a, axis=None, keepdims=False):
+    reduce, arg = "max", "argmax"
+
+    def forward(self, a, axis=None, keepdims=False, ties="share"):
         xp = get_array_module(a)
-        if axis is not None and not isinstance(axis, (int, np.integer)):
-            raise TypeError(f"max takes one axis (an int) or None, got {axis!r}")
         self.shape, self.axis = a.shape, axis
-        out = a.max(axis=axis, keepdims=True)
-        if axis is None:
+        out = getattr(a, self.reduce)(axis=axis, keepdims=True)
+        if ties == "share":
             self.mask = a == out
+            self.count = self.mask.sum(axis=axis, keepdims=True, dtype=a.dtype)  # no device read
         else:
-            first = xp.expand_dims(a.argmax(axis=axis), axis)
+            first = xp.expand_dims(getattr(a, self.arg)(axis=axis), axis)
             along = [1] * a.ndim
             along[axis] = a.shape[axis]
-            self.mask = xp.arange(a.shape[axis]).reshape(along) == first
+            self.mask, self.count = xp.arange(a.shape[axis]).reshape(along) == first, None
         return out if keepdims else out.reshape(_reduced_shape(a.shape, axis))
 
     def backward(self, grad):
         g = grad.reshape(_keepdims_shape(self.shape, self.axis))
-        if self.axis is None:
-            return self.mask * (g / self.mask.sum(dtype=g.dtype))  # ties share; no device read
+        if self.count is not None:
+            g = g / self.count
         return self.mask * g
 
 
+class Min(Max):
+    """Minimum, with the same rules for ties as :class:`Max`."""
+
+    reduce, arg = "min", "argmin"
+
+
+class Maximum(Function):
+    """Elementwise maximum of two tensors; where they are equal each gets half the
+    gradient, as in PyTorch."""
+
+    def forward(self, a, b):
+        xp = get_array_module(a if backend.is_array(a) else b)
+        self.a, self.b = a, b
+        return xp.maximum(a, b)
+
+    def backward(self, grad):
+        need_a, need_b = self.needs_input_grad
+        share_a = (self.a > self.b) + 0.5 * (self.a == self.b)
+        return (unbroadcast(grad * share_a, _shape(self.a)) if need_a else None,
+                unbroadcast(grad * (1 - share_a), _shape(self.b)) if need_b else None)
+
+
 def _reduced_shape(shape, axis):
+    axes = set(_keepdims_shape_axes(shape, axis))
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def _keepdims_shape_axes(shape, axis):
     if axis is None:
-        return ()
-    axis = axis % len(shape)
-    return shape[:axis] + shape[axis + 1:]
+        return range(len(shape))
+    return [int(a) % len(shape) for a in np.atleast_1d(axis)] if len(shape) else []
 
 
 class Exp(Function):
@@ -240,6 +266,16 @@ class ToBackend(Function):
         return backend.to_backend(grad, self.source)
 
 
+class Copy(Function):
+    """A copy of the data (``clone``); the gradient passes unchanged."""
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, grad):
+        return grad
+
+
 class Cast(Function):
     """``a.astype(dtype)``; the gradient goes back in a's dtype."""
 
@@ -263,12 +299,7 @@ class GetItem(Function):
         out = xp.zeros(self.shape, dtype=self.dtype)
         parts = self.index if isinstance(self.index, tuple) else (self.index,)
         if any(hasattr(p, "shape") or isinstance(p, list) for p in parts):
-            # an index may repeat: add, don't overwrite
-            if xp is np:
-                np.add.at(out, self.index, grad)
-            else:
-                import cupyx
-                cupyx.scatter_add(out, self.index, grad)
+            backend.scatter_add(out, self.index, grad)  # an index may repeat: add, don't overwrite
         else:
             out[self.index] = grad
         return out

@@ -34,10 +34,10 @@ class Summary:
         self.model, self.rows = model, rows
         self.input_shape, self.batch_size = input_shape, batch_size
         params = list(model.parameters())
-        self.total_params = sum(int(p.size) for p in params)
-        self.trainable_params = sum(int(p.size) for p in params if p.requires_grad)
+        self.total_params = sum(p.numel() for p in params)
+        self.trainable_params = sum(p.numel() for p in params if p.requires_grad)
         self.total_macs = rows[0].macs  # the model itself: every layer's MACs
-        self.weight_bytes = sum(int(p.size) * p.dtype.itemsize for p in params)
+        self.weight_bytes = sum(p.numel() * p.dtype.itemsize for p in params)
 
     def __str__(self):
         header = ("Layer (type)", "Output shape", "Params", "MACs (mult-adds)")
@@ -109,7 +109,7 @@ def summary(model, input_shape, batch_size=1):
         if id(module) not in records:
             continue
         label, depth = names[id(module)]
-        params = sum(int(p.size) for _, p in module.named_parameters())
+        params = sum(p.numel() for _, p in module.named_parameters())
         rows.append(Row(label, depth, type(module).__name__, records[id(module)][0], params,
                         total_macs(module)))
     return Summary(model, rows, input_shape, batch_size)

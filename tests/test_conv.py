@@ -57,6 +57,45 @@ def test_matches_the_explicit_loop_reference(n, c, o, h, w, kh, kw, sh, sw, ph, 
     np.testing.assert_allclose(ours.numpy(), reference.conv2d(x, wt, b, **options), atol=1e-12)
 
 
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 3), c=st.integers(1, 3), o=st.integers(1, 3), h=st.integers(1, 8),
+       w=st.integers(1, 8), kh=st.integers(1, 4), kw=st.integers(1, 4), sh=st.integers(1, 3),
+       sw=st.integers(1, 3), ph=st.integers(0, 2), pw=st.integers(0, 2), bias=st.booleans())
+def test_the_fast_path_equals_the_textbook_conv2d_simple(n, c, o, h, w, kh, kw, sh, sw, ph, pw, bias):
+    """conv2d (im2col in the (C, H, W, N) order) against conv2d_simple (NCHW im2col):
+    outputs and all three gradients."""
+    if kh > h + 2 * ph or kw > w + 2 * pw:
+        return  # the kernel does not fit: covered by the error tests
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c, kh, kw))]
+    arrays += [rng.standard_normal(o)] if bias else []
+    options = dict(stride=(sh, sw), padding=(ph, pw))
+    results = []
+    for op in (F.conv2d, F.conv2d_simple):
+        inputs = [leaf(a) for a in arrays]
+        y = op(*inputs, **options)
+        y.backward(np.cos(np.arange(y.numel())).reshape(y.shape))
+        results.append([y.numpy()] + [t.grad for t in inputs])
+    for fast, simple in zip(*results):
+        np.testing.assert_allclose(fast, simple, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=1), dict(stride=(2, 1), padding=(0, 2))],
+                         ids=str)
+def test_conv2d_simple_gradcheck_and_torch(options):
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    assert mn.gradcheck(lambda a, ww, bb: F.conv2d_simple(a, ww, bb, **options), [leaf(x), leaf(w), leaf(b)])
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda a, ww, bb: F.conv2d_simple(a, ww, bb, **options),
+                       lambda a, ww, bb: torch.nn.functional.conv2d(a, ww, bb, **options), [x, w, b])
+
+
+def test_conv2d_simple_checks_its_arguments_under_its_own_name():
+    with pytest.raises(ValueError, match="conv2d_simple: input has 3 channels"):
+        F.conv2d_simple(mn.zeros(1, 3, 5, 5), mn.zeros(2, 4, 3, 3))
+
+
 @pytest.mark.parametrize("options", CONFIGS + [dict(stride=4), dict(padding=2, dilation=3)], ids=str)
 @pytest.mark.parametrize("shapes", [((2, 3, 9, 8), (5, 3, 3, 3)), ((1, 4, 11, 11), (2, 4, 5, 2)),
                                     ((3, 2, 7, 7), (4, 2, 1, 1))], ids=str)
@@ -240,3 +279,59 @@ def test_conv2d_relu_without_bias_on_the_gpu(gpu):
         np.testing.assert_allclose(as_numpy(got), expected, rtol=1e-4, atol=1e-5)
     finally:
         mn.backend.use("numpy")
+
+
+# ------------------------------------------------------------------ choosing the algorithm
+
+@pytest.mark.parametrize("relu", [False, True])
+def test_winograd_through_conv2d_gives_im2cols_values_and_gradients(relu):
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal((3, 5, 7, 6)), rng.standard_normal((4, 5, 3, 3)), rng.standard_normal(4)]
+    op = F.conv2d_relu if relu else F.conv2d
+    results = []
+    for algorithm in ("im2col", "winograd"):
+        inputs = [leaf(a) for a in arrays]
+        y = op(*inputs, padding=1, algorithm=algorithm)
+        assert type(y._ctx).__name__ == "Conv2dFunction"
+        y.backward(np.sin(np.arange(y.numel())).reshape(y.shape))
+        results.append([y.numpy()] + [t.grad for t in inputs])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+    assert mn.gradcheck(lambda a, w, b: op(a, w, b, padding=2, algorithm="winograd"), [leaf(a) for a in arrays])
+
+
+def test_auto_follows_prefers_winograd_and_the_global_switch():
+    from minin.kernels import conv as conv_kernels, winograd
+
+    big, small = mn.zeros(64, 128, 6, 6), mn.zeros(2, 3, 6, 6)
+    w_big, w_small = mn.zeros(8, 128, 3, 3), mn.zeros(8, 3, 3, 3)
+    assert winograd.prefers_winograd(big.shape, w_big.shape, (1, 1), (1, 1), (1, 1))
+    x = big.requires_grad_()  # so that the output keeps its Function, which shows the choice
+    assert F.conv2d(x, w_big, padding=1)._ctx.kernels is winograd
+    assert F.conv2d(small.requires_grad_(), w_small, padding=1)._ctx.kernels is conv_kernels
+    previous = F.set_conv_algorithm("im2col")
+    try:
+        assert previous == "auto" and F.get_conv_algorithm() == "im2col"
+        assert F.conv2d(x, w_big, padding=1)._ctx.kernels is conv_kernels
+        assert F.conv2d(x, w_big, padding=1, algorithm="winograd")._ctx.kernels is winograd
+        F.set_conv_algorithm("winograd")
+        assert F.conv2d(small.requires_grad_(), w_small, padding=1)._ctx.kernels is winograd
+        with pytest.raises(ValueError, match="algorithm='winograd' needs a 3×3 kernel with stride 1"):
+            F.conv2d(small, w_small, stride=2)
+    finally:
+        F.set_conv_algorithm(previous)
+    with pytest.raises(ValueError, match="conv algorithm must be one of auto, im2col, winograd"):
+        F.set_conv_algorithm("fft")
+    with pytest.raises(ValueError, match="conv2d: algorithm must be one of"):
+        F.conv2d(small, w_small, algorithm="fft")
+
+
+def test_the_layer_takes_an_algorithm_and_keeps_it_when_fused():
+    layer = mn.nn.Conv2d(3, 4, 3, padding=1, algorithm="winograd")
+    assert "algorithm='winograd'" in repr(layer)
+    fused = mn.nn.fuse_conv_relu(mn.nn.Sequential(layer, mn.nn.ReLU()))
+    assert fused[0].algorithm == "winograd"
+    x = mn.randn(2, 3, 5, 5, requires_grad=True)
+    assert fused(x)._ctx.kernels.__name__.endswith("winograd")
+    with pytest.raises(ValueError, match="Conv2d: algorithm must be one of"):
+        mn.nn.Conv2d(3, 4, 3, algorithm="fast")

@@ -1,13 +1,13 @@
 """The CUDA kernels, checked on machines without a GPU.
 
 1. nvcc compiles every kernel for float and double (skipped where nvcc is absent).
-2. The same source, compiled as plain C++, runs on the CPU: a launch runs every
-   thread of the grid that minin.kernels.cuda asks for, one after another (the
+2. The same sources, compiled as plain C++, run on the CPU: a launch runs every
+   thread of the grid that minin's wrappers ask for, one after another (the
    kernels write disjoint outputs, so the order does not matter). The kernels'
    index arithmetic, their sharing out of rows and images between threads and
    their grid-stride loops are compared with the NumPy kernels on many
-   configurations. minin's own wrappers and cuda._launch pick the index type and
-   the grid and build the arguments; only the compiled module is replaced.
+   configurations. minin's own wrappers and cuda_runtime.launch pick the index type
+   and the grid and build the arguments; only the compiled module is replaced.
 """
 
 import ctypes
@@ -21,7 +21,13 @@ import pytest
 import minin as mn
 
 from helpers import in_kernel_layout, is_kernel_layout
-from minin.kernels import conv, cuda, pooling
+from minin.kernels import (activation_cuda, conv, conv_cuda, cuda_runtime, loss, loss_cuda, optim_cuda,
+                           pooling, pooling_cuda)
+
+# Every CUDA kernel source and elementwise kernel of minin/kernels/*_cuda.py.
+SOURCE = cuda_runtime.PRELUDE + conv_cuda.SOURCE + pooling_cuda.SOURCE + loss_cuda.SOURCE
+KERNELS = conv_cuda.KERNELS + pooling_cuda.KERNELS + loss_cuda.KERNELS
+ELEMENTWISE = {**activation_cuda.ELEMENTWISE, **optim_cuda.ELEMENTWISE}
 
 PRELUDE = """
 #include <algorithm>
@@ -63,7 +69,7 @@ def elementwise_source():
     wraps it: one thread per element i, every argument (scalars too, here) an array read
     at i, outputs read and then written back at i."""
     functions = []
-    for name, (inputs, outputs, body) in cuda.ELEMENTWISE.items():
+    for name, (inputs, outputs, body) in ELEMENTWISE.items():
         ins = [arg.split() for arg in inputs.split(",")]
         outs = [arg.split() for arg in outputs.split(",")]
         params = ", ".join([f"const {C_TYPES[t]}* {n}_" for t, n in ins] +
@@ -84,12 +90,12 @@ def test_nvcc_compiles_every_kernel(tmp_path, ctype, index):
     if nvcc is None:
         pytest.skip("nvcc is not installed")
     source = tmp_path / "kernels.cu"
-    source.write_text(f"typedef {ctype} T;\ntypedef {index} I;\n" + cuda.SOURCE + elementwise_source())
+    source.write_text(f"typedef {ctype} T;\ntypedef {index} I;\n" + SOURCE + elementwise_source())
     result = subprocess.run([nvcc, "-arch=sm_80", "-c", str(source), "-o", str(tmp_path / "k.o")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     symbols = subprocess.run(["nm", str(tmp_path / "k.o")], capture_output=True, text=True).stdout
-    for kernel in cuda.KERNELS + tuple(cuda.ELEMENTWISE):
+    for kernel in KERNELS + tuple(ELEMENTWISE):
         assert kernel in symbols
 
 
@@ -104,7 +110,7 @@ def cpu_kernels(tmp_path_factory):
     for dtype, ctype in (("float32", "float"), ("float64", "double")):
         for itype, index in (("int32", "int"), ("int64", "long long")):
             source = folder / f"kernels_{dtype}_{itype}.cpp"
-            kernels = cuda.SOURCE + elementwise_source()
+            kernels = SOURCE + elementwise_source()
             source.write_text(PRELUDE + f"typedef {ctype} T;\ntypedef {index} I;\n" + kernels
                               + grid_launchers(kernels))
             library = folder / f"kernels_{dtype}_{itype}.so"
@@ -115,7 +121,7 @@ def cpu_kernels(tmp_path_factory):
 
 class EmulatedModule:
     """Stands in for the compiled cupy.RawModule: calling one of its functions with
-    (grid, block, args), as cuda._launch does, runs that grid on the CPU."""
+    (grid, block, args), as cuda_runtime.launch does, runs that grid on the CPU."""
 
     def __init__(self, library):
         self.library = library
@@ -139,17 +145,18 @@ class EmulatedModule:
 
 @pytest.fixture(params=["32-bit", "64-bit", "two blocks"])
 def emulated(request, cpu_kernels, monkeypatch):
-    """The compiled CUDA module replaced by the kernels compiled for the CPU, so that
-    minin's own cuda._launch (index type, grid shape, arguments) runs them. The 64-bit
-    run pretends every array is too large for 32-bit indices; the two-block run caps
-    the grid, so that the grid-stride loops go round more than once. Returns _launch."""
+    """The compiled CUDA modules replaced by the kernels compiled for the CPU, so that
+    minin's own cuda_runtime.launch (index type, grid shape, arguments) runs them. The
+    64-bit run pretends every array is too large for 32-bit indices; the two-block run
+    caps the grid, so that the grid-stride loops go round more than once. Returns a
+    launcher for the elementwise pieces: (kernel, total, args, dtype)."""
     if request.param == "64-bit":
-        monkeypatch.setattr(cuda, "INDEX_LIMIT", 0)
+        monkeypatch.setattr(cuda_runtime, "INDEX_LIMIT", 0)
     if request.param == "two blocks":
-        monkeypatch.setattr(cuda, "MAX_BLOCKS", 2)
-    monkeypatch.setattr(cuda, "_compiled", lambda dtype, itype: EmulatedModule(
+        monkeypatch.setattr(cuda_runtime, "MAX_BLOCKS", 2)
+    monkeypatch.setattr(cuda_runtime, "_compiled", lambda source, dtype, itype: EmulatedModule(
         cpu_kernels[np.dtype(dtype).name, np.dtype(itype).name]))
-    return cuda._launch
+    return lambda kernel, total, args, dtype: cuda_runtime.launch(None, kernel, total, args, dtype)
 
 
 CONV_CASES = [
@@ -175,10 +182,10 @@ def _layouts(shape, dtype, seed=0):
 def test_im2col_and_col2im(emulated, shape, kernel, stride, padding, dilation, dtype):
     for x in _layouts(shape, dtype):
         expected = conv.im2col(x, kernel, stride, padding, dilation)
-        got = cuda.im2col(x, kernel, stride, padding, dilation)
+        got = conv_cuda.im2col(x, kernel, stride, padding, dilation)
         np.testing.assert_array_equal(got, expected)
     cols = np.random.default_rng(1).standard_normal(expected.shape).astype(dtype)
-    got = cuda.col2im(cols, shape, kernel, stride, padding, dilation)
+    got = conv_cuda.col2im(cols, shape, kernel, stride, padding, dilation)
     # the same additions in the same order as the NumPy kernel: the same sums, bit for bit
     np.testing.assert_array_equal(got, conv.col2im(cols, shape, kernel, stride, padding, dilation))
     assert is_kernel_layout(got)
@@ -206,11 +213,11 @@ def test_max_pool(emulated, shape, kernel, stride, padding, ceil_mode, dtype):
     expected, cpu_argmax = pooling.max_pool2d_forward(values, kernel, stride, padding, ceil_mode)
     expected_dx = pooling.max_pool2d_backward(grad, cpu_argmax, shape, kernel, stride, padding)
     for x in (values, in_kernel_layout(values)):
-        out, argmax = cuda.max_pool2d(x, kernel, stride, padding, (ho, wo))
+        out, argmax = pooling_cuda.max_pool2d(x, kernel, stride, padding, (ho, wo))
         np.testing.assert_array_equal(out, expected)
         assert is_kernel_layout(out)
         for g in (grad, in_kernel_layout(grad)):
-            dx = cuda.max_pool2d_backward(g, argmax, shape, kernel, stride, padding)
+            dx = pooling_cuda.max_pool2d_backward(g, argmax, shape, kernel, stride, padding)
             np.testing.assert_allclose(dx, expected_dx, rtol=1e-6, atol=1e-6)
 
 
@@ -222,9 +229,9 @@ def test_max_pool_routes_nan_and_minus_infinity_windows_as_numpy_does(emulated):
     ho, wo = (pooling.pool_output_size(shape[2 + a], kernel[a], stride[a], padding[a], False) for a in (0, 1))
     grad = np.random.default_rng(2).standard_normal((shape[0], shape[1], ho, wo)).astype(np.float32)
     expected, cpu_argmax = pooling.max_pool2d_forward(values, kernel, stride, padding, False)
-    out, argmax = cuda.max_pool2d(values, kernel, stride, padding, (ho, wo))
+    out, argmax = pooling_cuda.max_pool2d(values, kernel, stride, padding, (ho, wo))
     np.testing.assert_array_equal(out, expected)  # NaN where the NumPy kernel has NaN
-    np.testing.assert_allclose(cuda.max_pool2d_backward(grad, argmax, shape, kernel, stride, padding),
+    np.testing.assert_allclose(pooling_cuda.max_pool2d_backward(grad, argmax, shape, kernel, stride, padding),
                                pooling.max_pool2d_backward(grad, cpu_argmax, shape, kernel, stride, padding),
                                rtol=1e-6, atol=1e-6)  # the same routes; sums of overlaps in another order
 
@@ -238,23 +245,23 @@ def test_bias_relu(emulated, relu, dtype):
     expected = y + bias[:, None]
     if relu:
         expected = np.maximum(expected, 0)
-    cuda.bias_relu(y, np.stack([bias, bias], axis=1)[:, 0], relu)  # a strided bias
+    conv_cuda.bias_relu(y, np.stack([bias, bias], axis=1)[:, 0], relu)  # a strided bias
     np.testing.assert_array_equal(y, expected)
 
 
 def test_bias_relu_refuses_an_output_it_cannot_update_in_place(emulated):
     y = np.zeros((4, 6), np.float32)
     with pytest.raises(ValueError, match="C-contiguous"):
-        cuda.bias_relu(y.T, np.zeros(6, np.float32), True)
+        conv_cuda.bias_relu(y.T, np.zeros(6, np.float32), True)
 
 
 @pytest.mark.gpu
 def test_kernels_compile_once(gpu):
     x = gpu.asarray(np.random.rand(1, 2, 6, 6).astype(np.float32))
-    cuda.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
-    module = cuda._modules["float32", "int32"]
-    cuda.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
-    assert cuda._modules["float32", "int32"] is module
+    conv_cuda.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
+    module = cuda_runtime._modules[conv_cuda.SOURCE, "float32", "int32"]
+    conv_cuda.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1))
+    assert cuda_runtime._modules[conv_cuda.SOURCE, "float32", "int32"] is module
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -272,7 +279,7 @@ def test_relu_backward_on_the_gpu_keeps_the_layout(gpu):
     y = in_kernel_layout(np.maximum(np.random.default_rng(0).standard_normal((2, 3, 4, 5)), 0), gpu)
     grad = in_kernel_layout(np.random.default_rng(1).standard_normal((2, 3, 4, 5)), gpu)
     out = gpu.empty_like(y)
-    cuda.relu_backward(out, grad, y)
+    activation_cuda.relu_backward(out, grad, y)
     assert is_kernel_layout(out)
     np.testing.assert_array_equal(gpu.asnumpy(out), gpu.asnumpy(grad * (y > 0)))
 
@@ -315,21 +322,21 @@ def test_adam_piece_matches_the_optimizer(emulated):
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_cross_entropy_kernels(emulated, reduction, dtype):
-    from minin.kernels import loss
+def test_cross_entropy_kernels(emulated, reduction, dtype, monkeypatch):
     rng = np.random.default_rng(0)
     logits = (rng.standard_normal((7, 10)) * 50).astype(dtype)
     logits[0, 3] = 1000  # still finite
     target = rng.integers(0, 10, 7)
     expected, log_probs = loss.cross_entropy(logits, target, reduction)
-    got, probs = cuda.cross_entropy(logits.T.copy().T, target, reduction)  # a non-contiguous input
-    np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-12)
     grad = np.asarray(rng.standard_normal(np.shape(expected)), dtype=dtype)
-    np.testing.assert_allclose(cuda.cross_entropy_backward(grad, probs, target, reduction),
-                               loss.cross_entropy_backward(grad, log_probs, target, reduction),
+    expected_grad = loss.cross_entropy_backward(grad, log_probs, target, reduction)
+    monkeypatch.setattr(loss, "on_gpu", lambda array: True)  # loss.py's own dispatch, to the kernels
+    got, probs = loss.cross_entropy(logits.T.copy().T, target, reduction)  # a non-contiguous input
+    np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-12)
+    np.testing.assert_allclose(loss.cross_entropy_backward(grad, probs, target, reduction), expected_grad,
                                rtol=1e-5, atol=1e-6 if dtype == np.float32 else 1e-14)
 
 
 def test_cross_entropy_kernel_marks_bad_labels_with_nan(emulated):
-    losses, _ = cuda.cross_entropy(np.zeros((3, 4)), np.array([0, 4, -1]), "none")
+    losses, _ = loss_cuda.cross_entropy_rows(np.zeros((3, 4)), np.array([0, 4, -1]))
     assert np.isfinite(losses[0]) and np.isnan(losses[1]) and np.isnan(losses[2])

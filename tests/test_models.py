@@ -37,7 +37,7 @@ def test_d2l_shapes_after_every_stage_are_the_seeds():
 
 def test_parameter_counts():
     def count(model):
-        return sum(p.size for p in model.parameters())
+        return sum(p.numel() for p in model.parameters())
 
     assert count(nin("d2l")) == 1_992_166
     assert count(nin("cifar10")) == 966_986

@@ -34,7 +34,7 @@ def test_data_lives_on_the_current_backend(backend):
 
 def test_properties_and_conversions(backend):
     t = mn.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
-    assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6
+    assert t.shape == (2, 3) and t.ndim == 2 and t.numel() == 6 and t.size() == (2, 3)
     assert t.requires_grad and t.grad is None and t.is_leaf
     assert isinstance(t.numpy(), np.ndarray)
     assert t.numpy().tolist() == [[0, 1, 2], [3, 4, 5]]

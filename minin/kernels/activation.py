@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ..backend import get_array_module
-from . import parallel
+from ..backend import get_array_module, on_gpu
+from . import activation_cuda, parallel
 
 
 def relu(x):
@@ -19,11 +19,11 @@ def relu_backward(grad, out):
 
     Using the output rather than the input lets the input be freed after forward.
     """
-    xp = get_array_module(grad)
-    result = xp.empty_like(out)
-    if xp is np:
-        parallel.elementwise(lambda r, g, y: np.multiply(g, y > 0, out=r), result, grad, out)
-    else:
-        from . import cuda
-        parallel.elementwise(cuda.relu_backward, result, grad, out)
+    result = get_array_module(grad).empty_like(out)
+    kernel = activation_cuda.relu_backward if on_gpu(grad) else _relu_backward_cpu
+    parallel.elementwise(kernel, result, grad, out)
     return result
+
+
+def _relu_backward_cpu(result, grad, out):
+    np.multiply(grad, out > 0, out=result)

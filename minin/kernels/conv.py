@@ -2,56 +2,25 @@
 
 im2col copies every kh×kw patch of the input into a column of a matrix, so that
 a convolution with O filters becomes ``weight (O, C·kh·kw) @ cols (C·kh·kw, N·Ho·Wo)``:
-one large GEMM, which BLAS (or cuBLAS) runs near the machine's peak.
+one large GEMM, which BLAS (or cuBLAS) runs near the machine's peak. The arrays are in
+minin's (C, H, W, N) storage order (see ``layout.py``); ``conv_simple.py`` is the same
+idea in the textbook's NCHW order, a screen long, which these kernels are tested against.
 
-Memory layout. Arrays have PyTorch's logical shape (N, C, H, W), but the feature
-maps minin computes are stored in the order (C, H, W, N): channels outermost,
-the batch innermost (the layout of cuda-convnet, the code AlexNet was trained
-with). Two things follow:
-
-* a GEMM result with one row per output channel *is* such an array, so a
-  convolution's output needs no transpose, and a 1×1 convolution reads its input
-  as a (C, H·W·N) matrix without copying it: NiN's mlpconv layers are plain
-  matrix products;
-* every strided window that im2col, col2im and pooling take over (H, W) still
-  has the whole batch, N contiguous numbers, as its innermost axis, so NumPy
-  runs those loops over long contiguous rows instead of rows of 13 pixels.
-
-``kernel_layout`` gives the (C, H, W, N) view, copying only when an array
-arrives in another layout (an input batch, say); ``from_kernel_layout`` turns
-such a buffer back into the logical (N, C, H, W) view.
+Each public kernel picks its CPU version (below) or its GPU version (``conv_cuda.py``)
+in one line.
 """
 
 import numpy as np
 
-from ..backend import get_array_module
-from . import parallel
+from ..backend import get_array_module, on_gpu
+from . import conv_cuda, parallel
+from .layout import from_kernel_layout, kernel_layout, output_size, strided_window
 
-
-def output_size(size, kernel, stride, padding, dilation=1):
-    """Output length along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def kernel_layout(x):
-    """The (C, H, W, N) view of an (N, C, H, W) array, as a contiguous array
-    (free for minin's own feature maps, one copy for anything else)."""
-    return get_array_module(x).ascontiguousarray(x.transpose(1, 2, 3, 0))
-
-
-def from_kernel_layout(buffer):
-    """The logical (N, C, H, W) view of a (C, H, W, N) buffer."""
-    return buffer.transpose(3, 0, 1, 2)
 
 
 def is_pointwise(kernel, stride, padding):
     """A 1×1 kernel with stride 1 and no padding needs no im2col at all."""
     return kernel == (1, 1) and stride == (1, 1) and padding == (0, 0)
-
-
-def strided_window(start, count, step):
-    """The slice that picks ``count`` positions ``start, start+step, ...``."""
-    return slice(start, start + step * (count - 1) + 1, step)
 
 
 def _inside(count, offset, step, size):
@@ -80,10 +49,10 @@ def im2col(x, kernel, stride, padding, dilation):
     (i, j) for every output pixel: one strided copy per kernel offset, never a
     Python loop over pixels. Positions in the padding are zeros.
     """
-    xp = get_array_module(x)
-    if xp is not np:
-        from . import cuda
-        return cuda.im2col(x, kernel, stride, padding, dilation)
+    return (conv_cuda.im2col if on_gpu(x) else _im2col_cpu)(x, kernel, stride, padding, dilation)
+
+
+def _im2col_cpu(x, kernel, stride, padding, dilation):
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
@@ -109,10 +78,11 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     Every input pixel that appeared in several patches receives the sum of their
     gradients: kh·kw strided-slice additions, none of them landing in the padding.
     """
-    xp = get_array_module(cols)
-    if xp is not np:
-        from . import cuda
-        return cuda.col2im(cols, x_shape, kernel, stride, padding, dilation)
+    return (conv_cuda.col2im if on_gpu(cols) else _col2im_cpu)(cols, x_shape, kernel, stride, padding,
+                                                               dilation)
+
+
+def _col2im_cpu(cols, x_shape, kernel, stride, padding, dilation):
     n, c, h, w = x_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(w, kw, sw, pw, dw)
@@ -133,10 +103,9 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
 def bias_relu(y, bias, relu):
     """y (O, M) += bias[:, None], then max(y, 0) if ``relu``, in place: on the GPU in one
     kernel, on the CPU as two in-place passes over blocks of rows, one block per thread."""
+    if on_gpu(y) and bias is not None:
+        return conv_cuda.bias_relu(y, bias, relu)
     xp = get_array_module(y)
-    if xp is not np and bias is not None:
-        from . import cuda
-        return cuda.bias_relu(y, bias, relu)
 
     def apply(rows):
         if bias is not None:

@@ -1,8 +1,7 @@
 """log-softmax and cross-entropy, stable for any logits (log-sum-exp trick)."""
 
-import numpy as np
-
-from ..backend import get_array_module
+from ..backend import get_array_module, on_gpu
+from . import loss_cuda
 
 
 def log_softmax(x, axis=-1):
@@ -24,32 +23,26 @@ def cross_entropy(logits, target, reduction="mean"):
     Returns (loss, saved): ``saved`` is what ``cross_entropy_backward`` needs (the
     log-probabilities here; the probabilities from the GPU's fused kernel).
     """
-    xp = get_array_module(logits)
-    if xp is not np:
-        from . import cuda
-        return cuda.cross_entropy(logits, target, reduction)
-    log_probs = log_softmax(logits, axis=1)
-    picked = -xp.take_along_axis(log_probs, target[:, None], axis=1)[:, 0]
+    rows, saved = (loss_cuda.cross_entropy_rows if on_gpu(logits) else _cross_entropy_rows_cpu)(logits, target)
     if reduction == "mean":
-        return picked.mean(), log_probs
+        return rows.mean(), saved
     if reduction == "sum":
-        return picked.sum(), log_probs
-    return picked, log_probs
+        return rows.sum(), saved
+    return rows, saved
 
 
-def cross_entropy_backward(grad, log_probs, target, reduction="mean"):
+def _cross_entropy_rows_cpu(logits, target):
+    log_probs = log_softmax(logits, axis=1)
+    return -get_array_module(logits).take_along_axis(log_probs, target[:, None], axis=1)[:, 0], log_probs
+
+
+def cross_entropy_backward(grad, saved, target, reduction="mean"):
     """The fused gradient (softmax - one_hot(target)) · grad, divided by N for a mean."""
-    xp = get_array_module(log_probs)
-    if xp is not np:
-        from . import cuda
-        return cuda.cross_entropy_backward(grad, log_probs, target, reduction)
-    n = log_probs.shape[0]
-    result = xp.exp(log_probs)
-    result[xp.arange(n), target] -= 1
-    if reduction == "mean":
-        result *= grad / n
-    elif reduction == "sum":
-        result *= grad
-    else:
-        result *= grad[:, None]
+    scale = grad / saved.shape[0] if reduction == "mean" else grad  # one number, or one per row
+    if on_gpu(saved):
+        return loss_cuda.cross_entropy_backward(scale, saved, target)
+    xp = get_array_module(saved)
+    result = xp.exp(saved)
+    result[xp.arange(saved.shape[0]), target] -= 1
+    result *= scale[:, None] if reduction == "none" else scale
     return result

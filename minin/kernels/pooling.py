@@ -11,9 +11,9 @@ PyTorch picks, so the two passes also find PyTorch's argmax.
 
 import numpy as np
 
-from ..backend import get_array_module
-from . import parallel
-from .conv import from_kernel_layout, kernel_layout, strided_window
+from ..backend import get_array_module, on_gpu
+from . import parallel, pooling_cuda
+from .layout import from_kernel_layout, kernel_layout, strided_window
 
 
 def pool_output_size(size, kernel, stride, padding, ceil_mode):
@@ -117,13 +117,15 @@ def _route_along(grad, offset, axis, size, step, out):
 def max_pool2d_forward(x, kernel, stride, padding, ceil_mode):
     """Returns (out, argmax); argmax is whatever ``max_pool2d_backward`` needs to route
     each output's gradient to the first maximum of its window."""
-    xp = get_array_module(x)
     n, c, h, w = x.shape
     ho = pool_output_size(h, kernel[0], stride[0], padding[0], ceil_mode)
     wo = pool_output_size(w, kernel[1], stride[1], padding[1], ceil_mode)
-    if xp is not np:
-        from . import cuda
-        return cuda.max_pool2d(x, kernel, stride, padding, (ho, wo))
+    return (pooling_cuda.max_pool2d if on_gpu(x) else _max_pool2d_cpu)(x, kernel, stride, padding, (ho, wo))
+
+
+def _max_pool2d_cpu(x, kernel, stride, padding, out_hw):
+    n, c, h, w = x.shape
+    (ho, wo) = out_hw
     source = _padded(x, -np.inf, kernel, stride, padding, (ho, wo))
     hb = source.shape[1]
     row_max = np.empty((c, hb, wo, n), dtype=x.dtype)
@@ -143,10 +145,11 @@ def max_pool2d_forward(x, kernel, stride, padding, ceil_mode):
 
 def max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding):
     """Route each output's gradient to its window's maximum; overlapping windows add up."""
-    xp = get_array_module(grad)
-    if xp is not np:
-        from . import cuda
-        return cuda.max_pool2d_backward(grad, argmax, x_shape, kernel, stride, padding)
+    backward = pooling_cuda.max_pool2d_backward if on_gpu(grad) else _max_pool2d_backward_cpu
+    return backward(grad, argmax, x_shape, kernel, stride, padding)
+
+
+def _max_pool2d_backward_cpu(grad, argmax, x_shape, kernel, stride, padding):
     n, c, h, w = x_shape
     hb, wb = _buffer_size(x_shape, grad.shape[2:], kernel, stride, padding)
     row_offset, col_offset = argmax

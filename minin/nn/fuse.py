@@ -29,14 +29,15 @@ class Conv2dReLU(Conv2d):
     """
 
     def forward(self, x):
-        return F.conv2d_relu(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return F.conv2d_relu(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                             self.algorithm)
 
     @classmethod
     def from_conv(cls, conv):
         """A Conv2dReLU that shares ``conv``'s weight and bias (no copy)."""
         fused = cls.__new__(cls)
         Module.__init__(fused)
-        for name in ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation"):
+        for name in ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "algorithm"):
             setattr(fused, name, getattr(conv, name))
         fused.weight = conv.weight
         fused.register_parameter("bias", conv.bias)

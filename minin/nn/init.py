@@ -91,7 +91,7 @@ def _fan(tensor, mode):
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """He et al. (2015), uniform: U(-b, b) with b = gain·sqrt(3 / fan)."""
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor  # nothing to fill (and a fan of 0), as in PyTorch
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound)
@@ -99,7 +99,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """He et al. (2015), normal: N(0, std²) with std = gain / sqrt(fan)."""
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std)

@@ -24,7 +24,7 @@ class Conv2d(Module):
     """2-D convolution with weight (out, in, kh, kw) and PyTorch's default initialisation."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 bias=True):
+                 bias=True, algorithm=None):
         super().__init__()
         _check_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -33,6 +33,10 @@ class Conv2d(Module):
         self.stride = F.pair(stride, "Conv2d", "stride", 1)
         self.padding = F.pair(padding, "Conv2d", "padding", 0)
         self.dilation = F.pair(dilation, "Conv2d", "dilation", 1)
+        if algorithm is not None and algorithm not in F.CONV_ALGORITHMS:
+            raise ValueError(f"Conv2d: algorithm must be one of {', '.join(F.CONV_ALGORITHMS)} or None, "
+                             f"got {algorithm!r}")
+        self.algorithm = algorithm  # None: F.set_conv_algorithm's global choice
         self.weight = _new_weight(out_channels, in_channels, *self.kernel_size)
         self.register_parameter("bias", _new_weight(out_channels) if bias else None)
         self.reset_parameters()
@@ -46,7 +50,7 @@ class Conv2d(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.algorithm)
 
     def extra_repr(self):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -56,6 +60,8 @@ class Conv2d(Module):
             text += f", dilation={self.dilation}"
         if self.bias is None:
             text += ", bias=False"
+        if self.algorithm is not None:
+            text += f", algorithm={self.algorithm!r}"
         return text
 
 
@@ -141,15 +147,23 @@ class Dropout(Module):
 
 
 class Flatten(Module):
-    def __init__(self, start_dim=1):
+    """Merge the axes start_dim … end_dim into one; by default (N, C, H, W) → (N, C·H·W).
+
+    Example::
+
+        >>> Flatten()(mn.zeros(2, 3, 4, 5)).shape, Flatten(0, 1)(mn.zeros(2, 3, 4)).shape
+        ((2, 60), (6, 4))
+    """
+
+    def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
-        self.start_dim = start_dim
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        return F.flatten(x, self.start_dim)
+        return F.flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self):
-        return f"start_dim={self.start_dim}"
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Identity(Module):

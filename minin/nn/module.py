@@ -5,6 +5,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import backend
+from ..device import backend_of, device
 from ..tensor import Tensor
 
 
@@ -130,18 +131,42 @@ class Module:
     def eval(self):
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (PyTorch's default, ``set_to_none=True``)."""
         for p in self.parameters():
             p.grad = None
 
-    def to(self, name):
-        """Move every parameter to backend ``name`` ("numpy" or "cupy"), in place."""
-        backend.module(name)  # fails clearly if the backend is unavailable
-        for p in self.parameters():
-            p.data = backend.to_backend(p.data, name)
-            if p.grad is not None:
-                p.grad = backend.to_backend(p.grad, name)
+    def apply(self, fn):
+        """Call ``fn(module)`` on every sub-module and then on this one (children first,
+        as in PyTorch); typically to initialise weights. Returns ``self``."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
         return self
+
+    def to(self, *args, **kwargs):
+        """Move every parameter, in place, to a device or backend ("cpu", "cuda",
+        ``minin.device(...)``, "numpy", "cupy") and/or convert it to a floating dtype,
+        as PyTorch's ``Module.to``. Returns ``self``."""
+        where, dtype = _placement(args, kwargs)
+        name = backend_of(where) if where is not None else None  # a clear error without a GPU
+        for p in self.parameters():
+            for field in ("data", "grad"):
+                value = getattr(p, field)
+                if value is None:
+                    continue
+                if name is not None:
+                    value = backend.to_backend(value, name)
+                if dtype is not None:
+                    value = value.astype(dtype, copy=False)
+                setattr(p, field, value)
+        return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
 
     # ------------------------------------------------------------------ state
     def state_dict(self):
@@ -169,7 +194,7 @@ class Module:
                 continue
             value = state[name]
             value = value.data if isinstance(value, Tensor) else value
-            value = backend.asnumpy(value) if backend.name_of(value) == "cupy" else np.asarray(value)
+            value = backend.asnumpy(value)
             if value.shape != p.shape:
                 raise ValueError(f"load_state_dict: {name!r} has shape {value.shape} in the "
                                  f"state dict but {p.shape} in the model")
@@ -186,6 +211,25 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _placement(args, kwargs):
+    """(device, dtype) from the arguments of ``Module.to``."""
+    where, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"Module.to() got unexpected arguments {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, (str, device)):
+            where = arg
+        else:
+            try:
+                dtype = np.dtype(arg)
+            except TypeError:
+                raise TypeError(f"Module.to() takes a device or a dtype, got {arg!r}") from None
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise TypeError(f"Module.to() converts parameters to floating dtypes only, got {np.dtype(dtype)}")
+    return where, dtype
 
 
 class _HookHandle:

@@ -2,8 +2,9 @@
 
 import numpy as np
 
+from .. import backend
 from ..backend import get_array_module
-from ..kernels import cuda
+from ..kernels import optim_cuda
 from .optimizer import Optimizer
 
 
@@ -39,8 +40,8 @@ class Adam(Optimizer):
             state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
         state["step"] += 1
         step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        if xp is not np:  # one fused kernel on the GPU
-            cuda.adam(p.data, p.grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step)
+        if backend.on_gpu(p.data):  # one fused kernel on the GPU
+            optim_cuda.adam(p.data, p.grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step)
             return
 
         grad = p.grad

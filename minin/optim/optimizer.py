@@ -11,10 +11,6 @@ from ..function import enable_grad
 from ..tensor import Tensor
 
 
-def _is_array(value):
-    return isinstance(value, np.ndarray) or backend.name_of(value) == "cupy"
-
-
 class Optimizer:
     """Holds ``param_groups`` (dicts with ``params`` and every hyper-parameter) and
     ``state`` (a dict per parameter, keyed by the Parameter itself).
@@ -105,7 +101,7 @@ class Optimizer:
         for p, values in self.state.items():
             if values:
                 state[str(index[id(p)])] = {k: np.array(backend.asnumpy(v), copy=True)
-                                            if _is_array(v) else v for k, v in values.items()}
+                                            if backend.is_array(v) else v for k, v in values.items()}
         groups = [{**{k: v for k, v in group.items() if k != "params"},
                    "params": [index[id(p)] for p in group["params"]]}
                   for group in self.param_groups]
@@ -139,7 +135,7 @@ class Optimizer:
                                  "which no parameter group lists")
             state[p] = {}
             for name, value in values.items():
-                if _is_array(value):
+                if backend.is_array(value):
                     if value.shape != p.shape:
                         raise ValueError(f"load_state_dict: state {name!r} of parameter {key} has "
                                          f"shape {tuple(value.shape)} in the state dict but the "

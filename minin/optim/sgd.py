@@ -1,7 +1,7 @@
 """Stochastic gradient descent with momentum, exactly as torch.optim.SGD."""
 
 from .. import backend
-from ..kernels import cuda
+from ..kernels import optim_cuda
 from .optimizer import Optimizer
 
 
@@ -26,11 +26,11 @@ class SGD(Optimizer):
     def _update(self, p, state, group):
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
-        if momentum != 0 and backend.name_of(p.data) == "cupy":  # one fused kernel on the GPU
+        if momentum != 0 and backend.on_gpu(p.data):  # one fused kernel on the GPU
             first = "momentum_buffer" not in state
             if first:
                 state["momentum_buffer"] = backend.get_array_module(p.data).empty_like(p.data)
-            cuda.sgd_momentum(p.data, p.grad, state["momentum_buffer"], lr, momentum, dampening,
+            optim_cuda.sgd_momentum(p.data, p.grad, state["momentum_buffer"], lr, momentum, dampening,
                               weight_decay, group["nesterov"], first)
             return
         grad = p.grad

@@ -1,0 +1,110 @@
+"""New tensors, made as PyTorch makes them: ``zeros``, ``ones``, ``full``, ``rand``,
+``randn``, ``randint``, ``arange``, ``from_numpy`` and the ``*_like`` forms.
+
+Each takes ``dtype=``, ``device=`` ("cpu", "cuda", a ``minin.device``, or minin's backend
+names) and ``requires_grad=``; random ones draw from minin's seeded generator, so
+``minin.manual_seed`` fixes them.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import backend
+from .device import backend_of
+from .operators import _shape_args
+from .tensor import DEFAULT_DTYPE, Tensor
+
+def _new(array, requires_grad):
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _xp(device):
+    return backend.module(backend.current() if device is None else backend_of(device))
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros: ``minin.zeros(2, 3)`` or ``minin.zeros((2, 3))`` (float32 by default)."""
+    return _new(_xp(device).zeros(_shape_args(size, "zeros"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones (float32 by default)."""
+    return _new(_xp(device).ones(_shape_args(size, "ones"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor whose values are whatever the memory held (float32 by default)."""
+    return _new(_xp(device).empty(_shape_args(size, "empty"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value``; its dtype, as in PyTorch, follows the value
+    (int64 for an int, bool for a bool, float32 for a float) unless ``dtype`` is given."""
+    if dtype is None:
+        dtype = (np.bool_ if isinstance(fill_value, (np.bool_, type(True)))
+                 else np.int64 if isinstance(fill_value, numbers.Integral) else DEFAULT_DTYPE)
+    return _new(_xp(device).full(_shape_args((size,), "full"), fill_value, dtype=dtype), requires_grad)
+
+
+def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def ones_like(input, dtype=None, device=None, requires_grad=False):
+    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def _random(draw, size, dtype, device, requires_grad, op):
+    dtype = np.dtype(dtype or DEFAULT_DTYPE)
+    if dtype.kind != "f":
+        raise TypeError(f"{op} makes floating-point tensors, got dtype {dtype}")
+    name = backend.current() if device is None else backend_of(device)
+    array = draw(backend.generator(name), _shape_args(size, op), dtype)
+    return _new(array, requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    """Uniform random numbers in [0, 1) (float32 by default)."""
+    return _random(lambda g, shape, dtype: g.random(shape, dtype=dtype) if dtype.itemsize >= 4
+                   else g.random(shape, dtype=np.float32).astype(dtype),
+                   size, dtype, device, requires_grad, "rand")
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
+    """Standard normal random numbers (float32 by default)."""
+    return _random(lambda g, shape, dtype: g.standard_normal(shape, dtype=dtype) if dtype.itemsize >= 4
+                   else g.standard_normal(shape, dtype=np.float32).astype(dtype),
+                   size, dtype, device, requires_grad, "randn")
+
+
+def randint(low, high=None, size=None, dtype=None, device=None):
+    """Random integers in [low, high) (int64), as ``torch.randint(low, high, size)``;
+    ``randint(high, size)`` starts at 0."""
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint needs a size, e.g. minin.randint(0, 10, (3,))")
+    name = backend.current() if device is None else backend_of(device)
+    array = backend.generator(name).integers(low, high, _shape_args((size,), "randint"))
+    return Tensor(array.astype(dtype or np.int64, copy=False))
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """``start, start + step, …`` below ``end``; int64 when every argument is an int (as in
+    PyTorch), float32 otherwise. ``arange(n)`` is 0 … n-1."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = np.int64 if integral else DEFAULT_DTYPE
+    return _new(_xp(device).arange(start, end, step, dtype=dtype), requires_grad)
+
+
+def from_numpy(array):
+    """A CPU tensor that shares ``array``'s memory and dtype (no copy), as in PyTorch."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy takes a NumPy array, got {type(array).__name__}")
+    return Tensor(array)

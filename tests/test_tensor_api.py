@@ -1,0 +1,226 @@
+"""The PyTorch-named Tensor API: values, dtypes, shapes, gradients and errors against PyTorch."""
+
+import numpy as np
+import pytest
+
+import minin as mn
+from minin import nn
+from helpers import compare_with_torch
+
+
+def leaf(a):
+    return mn.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+
+
+def test_size_numel_and_dim_as_in_pytorch():
+    t = mn.zeros(2, 3, 4)
+    assert t.size() == (2, 3, 4) and t.size(0) == 2 and t.size(-1) == 4
+    assert t.numel() == 24 and mn.numel(t) == 24 and t.dim() == 3
+    with pytest.raises(IndexError, match="size: dim 3 is out of range for 3 dimensions"):
+        t.size(3)
+    with pytest.raises(TypeError, match="dim must be an int"):
+        t.size("0")
+
+
+def test_max_and_min_with_a_dim_give_values_and_indices():
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, 7.0, 7.0], [4.0, -2.0, 0.5]])
+    for name in ("max", "min"):
+        for dim, keepdim in ((1, False), (0, True), (-1, True)):
+            values, indices = getattr(mn.tensor(x), name)(dim, keepdim)
+            expected = getattr(torch.tensor(x), name)(dim, keepdim)
+            np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
+            np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
+            assert indices.dtype == np.int64 and values.shape == tuple(expected.values.shape)
+    result = mn.max(mn.tensor(x), dim=1)
+    assert result.values.tolist() == [7.0, 4.0] and result.indices.tolist() == [1, 0]
+
+
+def test_max_on_the_array_of_data_works_as_in_a_pytorch_accuracy_count():
+    """`_, predicted = torch.max(outputs.data, 1)`: in minin `.data` is the array."""
+    outputs = mn.tensor([[0.1, 0.9], [0.8, 0.2]])
+    _, predicted = mn.max(outputs.data, 1)
+    labels = mn.tensor(np.array([1, 1]))
+    assert (predicted == labels).sum().item() == 1 and labels.size(0) == 2
+
+
+def test_numpy_names_keep_numpy_answers():
+    x = mn.tensor([[1.0, 5.0], [3.0, 2.0]])
+    assert x.max(axis=1).tolist() == [5.0, 3.0]          # values only, as np.max
+    assert x.min(axis=(0, 1)).item() == 1.0
+    assert x.sum(axis=0, keepdims=True).shape == (1, 2)
+    with pytest.raises(TypeError, match="give dim .* or axis .*, not both"):
+        x.sum(dim=0, axis=0)
+
+
+@pytest.mark.parametrize("name, ours, theirs", [
+    ("max_dim", lambda a: a.max(1).values, lambda a: a.max(1).values),
+    ("min_dim_keepdim", lambda a: a.min(0, keepdim=True).values, lambda a: a.min(0, keepdim=True).values),
+    ("max_all", lambda a: a.max(), lambda a: a.max()),
+    ("min_all", lambda a: a.min(), lambda a: a.min()),
+    ("amax_dims", lambda a: a.amax(dim=(0, 1)), lambda a: a.amax(dim=(0, 1))),
+    ("amin_dim", lambda a: a.amin(1), lambda a: a.amin(1)),
+])
+def test_extremes_match_torch_gradients_included_at_ties(name, ours, theirs):
+    pytest.importorskip("torch")
+    x = np.array([[1.0, 7.0, 7.0], [4.0, 4.0, 0.5], [2.0, 2.0, 2.0]])
+    compare_with_torch(ours, theirs, [x])
+
+
+def test_elementwise_maximum_and_minimum_share_ties_as_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, 7.0, 7.0], [4.0, 4.0, 0.5], [2.0, 2.0, 2.0]])
+    y = x[::-1].copy()
+    compare_with_torch(lambda a, b: mn.maximum(a, b), lambda a, b: torch.maximum(a, b), [x, y])
+    compare_with_torch(lambda a, b: mn.minimum(a, b), lambda a, b: torch.minimum(a, b), [x, y])
+    compare_with_torch(lambda a, b: mn.max(a, b), lambda a, b: torch.max(a, b), [x, x.T.copy()])
+    compare_with_torch(lambda a, b: a.min(b), lambda a, b: a.min(b), [x, y])
+
+
+def test_new_differentiable_operations_pass_gradcheck():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    assert mn.gradcheck(lambda t: t.min(1).values, [leaf(a)])
+    assert mn.gradcheck(lambda t: t.amax(0), [leaf(a)])
+    assert mn.gradcheck(lambda s, t: mn.maximum(s, t), [leaf(a), leaf(b)])
+    assert mn.gradcheck(lambda t: t.clone() * 2, [leaf(a)])
+    assert mn.gradcheck(lambda t: t.unsqueeze(1).squeeze(1).permute(1, 0).view(12), [leaf(a)])
+    assert mn.gradcheck(lambda t: t.transpose(0, 1), [leaf(a)])
+    assert mn.gradcheck(lambda t: mn.stack([t, t * 2], dim=1), [leaf(a)])
+
+
+def test_shape_methods_follow_torch():
+    torch = pytest.importorskip("torch")
+    x = np.arange(24.0).reshape(2, 3, 4)
+    ours, theirs = mn.tensor(x), torch.tensor(x)
+    pairs = [
+        (ours.view(6, 4), theirs.view(6, 4)), (ours.view((4, 6)), theirs.view((4, 6))),
+        (ours.unsqueeze(0), theirs.unsqueeze(0)), (ours.unsqueeze(-1), theirs.unsqueeze(-1)),
+        (ours.unsqueeze(1).squeeze(), theirs.unsqueeze(1).squeeze()),
+        (ours[:1].squeeze(0), theirs[:1].squeeze(0)), (ours.squeeze(1), theirs.squeeze(1)),
+        (ours.permute(2, 0, 1), theirs.permute(2, 0, 1)), (ours.transpose(0, 2), theirs.transpose(0, 2)),
+        (ours.transpose(-1, 1), theirs.transpose(-1, 1)),
+        (ours.flatten(), theirs.flatten()), (ours.flatten(1), theirs.flatten(1)),
+        (ours.flatten(0, 1), theirs.flatten(0, 1)), (mn.flatten(ours, 1), torch.flatten(theirs, 1)),
+        (ours.contiguous(), theirs.contiguous()), (mn.cat([ours, ours], dim=2), torch.cat([theirs, theirs], 2)),
+        (mn.stack([ours, ours], 1), torch.stack([theirs, theirs], 1)),
+        (ours.sum(dim=(0, 2), keepdim=True), theirs.sum(dim=(0, 2), keepdim=True)),
+        (mn.mean(ours, 1), torch.mean(theirs, 1)), (mn.argmax(ours, 2), torch.argmax(theirs, 2)),
+        (ours.argmin(dim=1, keepdim=True), theirs.argmin(dim=1, keepdim=True)),
+        (mn.argmax(ours), torch.argmax(theirs)),
+    ]
+    for got, expected in pairs:
+        assert got.shape == tuple(expected.shape)
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+    assert nn.Flatten(0, 1)(ours).shape == tuple(torch.nn.Flatten(0, 1)(theirs).shape)
+    with pytest.raises(ValueError, match="flatten: start_dim 2 comes after end_dim 1"):
+        ours.flatten(2, 1)
+
+
+def test_one_element_tensors_become_python_numbers_and_indices():
+    label = mn.tensor([2], dtype=mn.int64)
+    classes = ("a", "b", "c")
+    assert classes[label] == "c" and classes[mn.from_numpy(np.array(1))] == "b"
+    assert float(mn.tensor([1.5])) == 1.5 and int(mn.tensor(2.7)) == 2
+    assert bool(mn.tensor([0.0])) is False
+    with pytest.raises(ValueError, match="the truth value of a tensor needs a tensor with one element"):
+        bool(mn.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="only integer tensors can be used as an index"):
+        classes[mn.tensor([1.0])]
+
+
+def test_creation_functions_follow_torch_dtypes_and_shapes():
+    torch = pytest.importorskip("torch")
+    pairs = [(mn.zeros(2, 3), torch.zeros(2, 3)), (mn.ones((2,)), torch.ones((2,))),
+             (mn.full((2, 2), 7), torch.full((2, 2), 7)), (mn.full((1,), 0.5), torch.full((1,), 0.5)),
+             (mn.arange(5), torch.arange(5)), (mn.arange(1, 2, 0.25), torch.arange(1, 2, 0.25)),
+             (mn.zeros(3, dtype=mn.float64), torch.zeros(3, dtype=torch.float64)),
+             (mn.zeros_like(mn.ones(2, 2)), torch.zeros_like(torch.ones(2, 2)))]
+    for ours, theirs in pairs:
+        assert ours.shape == tuple(theirs.shape)
+        assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for draw in (mn.rand, mn.randn):
+        t = draw(3, 4)
+        assert t.shape == (3, 4) and t.dtype == mn.float32
+    mn.manual_seed(1)
+    first = mn.randn(5).numpy()
+    mn.manual_seed(1)
+    np.testing.assert_array_equal(mn.randn(5).numpy(), first)
+    assert 0 <= mn.rand(100).numpy().min() and mn.rand(100).numpy().max() < 1
+    ints = mn.randint(0, 3, (50,))
+    assert ints.dtype == mn.int64 and set(ints.tolist()) <= {0, 1, 2}
+    array = np.arange(3)
+    shared = mn.from_numpy(array)
+    array[0] = 9
+    assert shared.tolist() == [9, 1, 2] and shared.dtype == np.int64
+    assert mn.zeros(2, requires_grad=True).requires_grad
+    with pytest.raises(TypeError, match="rand makes floating-point tensors"):
+        mn.rand(2, dtype=mn.int64)
+    with pytest.raises(TypeError, match="zeros: sizes must be ints"):
+        mn.zeros(2.5)
+
+
+def test_dtypes_devices_and_to():
+    t = mn.tensor([1.0, 2.0], requires_grad=True)
+    assert t.dtype == mn.float32 and mn.long == np.int64 and mn.double == np.float64
+    assert t.device == mn.device("cpu") and t.device == "cpu" and str(mn.device("cuda:1")) == "cuda:1"
+    assert mn.device("numpy") == mn.device("cpu") and mn.device("cuda", 0).index == 0
+    assert t.to("cpu") is t and t.cpu() is t and t.to(mn.float32) is t
+    d = t.to(mn.float64)
+    assert d.dtype == np.float64 and d.requires_grad
+    d.sum().backward()
+    assert t.grad.dtype == np.float32 and t.grad.tolist() == [1.0, 1.0]
+    assert t.long().dtype == np.int64 and not t.long().requires_grad and t.type() == "minin.FloatTensor"
+    assert t.type(mn.float64).dtype == np.float64 and t.to(mn.zeros(1, dtype=mn.float64)).dtype == np.float64
+    for bad, error, message in [("gpu", ValueError, "unknown device 'gpu'"), ("cuda:x", ValueError, "bad device"),
+                                (3, TypeError, "device takes a string")]:
+        with pytest.raises(error, match=message):
+            mn.device(bad)
+    if not mn.cuda.is_available():
+        assert mn.cuda.device_count() == 0
+        with pytest.raises(mn.backend.BackendError, match="CuPy"):
+            t.to("cuda")
+        with pytest.raises(mn.backend.BackendError, match="CuPy"):
+            nn.Linear(2, 2).to(mn.device("cuda"))
+
+
+def test_module_apply_to_and_zero_grad_as_in_pytorch():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+    seen = []
+
+    def init_weights(m):
+        seen.append(type(m).__name__)
+        if type(m) in (nn.Linear, nn.Conv2d):
+            nn.init.xavier_uniform_(m.weight)
+
+    assert net.apply(init_weights) is net
+    assert seen == ["Conv2d", "ReLU", "Flatten", "Linear", "Sequential"]  # children first
+    assert net.to(mn.device("cpu")) is net and net.to("cpu", mn.float64) is net
+    assert all(p.dtype == np.float64 for p in net.parameters())
+    net(mn.randn(2, 1, 6, 6, dtype=mn.float64)).sum().backward()
+    net.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in net.parameters())
+    with pytest.raises(TypeError, match="floating dtypes only"):
+        net.to(mn.int64)
+
+
+def test_an_integer_tensor_cannot_be_made_to_require_grad_later():
+    a = mn.tensor([1, 2], dtype=np.int64)
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients, got dtype int64"):
+        a.requires_grad = True
+    with pytest.raises(TypeError, match="only floating-point tensors"):
+        a.requires_grad_()
+    b = mn.tensor([1.0, 2.0]).requires_grad_()
+    (b * 0.5).sum().backward()
+    assert b.grad.tolist() == [0.5, 0.5]
+
+
+@pytest.mark.parametrize("array", [np.array(["a", "b"]), np.array([1 + 2j]), np.array([object()]),
+                                   np.array(["2024-01-01"], dtype="datetime64[D]"),
+                                   np.array([1], dtype="timedelta64[s]")], ids=str)
+def test_arrays_that_are_not_real_numbers_are_refused_like_lists(array):
+    with pytest.raises(TypeError, match="cannot make a tensor from an array .*expected numbers"):
+        mn.tensor(array)
+    with pytest.raises(TypeError, match="cannot make a tensor"):
+        mn.Tensor(array)
