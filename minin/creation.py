@@ -4,6 +4,13 @@
 Each takes ``dtype=``, ``device=`` ("cpu", "cuda", a ``minin.device``, or minin's backend
 names) and ``requires_grad=``; random ones draw from minin's seeded generator, so
 ``minin.manual_seed`` fixes them.
+
+Example::
+
+    >>> mn.zeros(2, 3).shape, mn.arange(4), mn.full((2,), 7)
+    ((2, 3), tensor([0, 1, 2, 3], dtype=int64), tensor([7, 7], dtype=int64))
+    >>> mn.rand(2, 2, dtype=mn.float64).dtype
+    dtype('float64')
 """
 
 import numbers

@@ -182,7 +182,15 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, algorithm=None
 def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1, algorithm=None):
     """relu(conv2d(x, weight, bias, ...)) as one operation: on the GPU the bias and the
     ReLU are one pass over the output (cuDNN fuses them the same way), and the
-    convolution's output before the ReLU is never kept. Same values and gradients."""
+    convolution's output before the ReLU is never kept. Arguments, shapes, values and
+    gradients as ``conv2d`` followed by ``relu``.
+
+    Example::
+
+        >>> w = mn.ones(2, 1, 3, 3)
+        >>> F.conv2d_relu(-mn.ones(1, 1, 4, 4), w).tolist()   # every sum is -9, so 0
+        [[[[0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]]]
+    """
     return _conv2d(x, weight, bias, stride, padding, dilation, True, algorithm, "conv2d_relu")
 
 
@@ -218,7 +226,13 @@ def conv2d_simple(x, weight, bias=None, stride=1, padding=0):
 # --------------------------------------------------------------------------- activations
 
 def relu(x):
-    """max(x, 0)."""
+    """max(x, 0) elementwise; the gradient passes where the output is positive.
+
+    Example::
+
+        >>> F.relu(mn.tensor([-2.0, 0.0, 3.0]))
+        tensor([0., 0., 3.])
+    """
     return ReLU.apply(_tensor(x, "relu", "input"))
 
 
@@ -256,7 +270,20 @@ class MaxPool2dFunction(Function):
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
-    """Maximum over kernel_size windows; stride defaults to kernel_size, padding counts as -inf."""
+    """The maximum of each kernel_size window, as ``torch.nn.functional.max_pool2d``.
+
+    Arguments: x (N, C, H, W); kernel_size, stride (default: kernel_size) and padding, each
+    an int or a pair; padding counts as -inf and is at most half the kernel; ceil_mode
+    rounds the output size up.
+
+    Shape: (N, C, Ho, Wo), Ho = floor((H + 2·padding - kh) / stride) + 1 (ceil with
+    ceil_mode, the last window starting inside the input or its left padding).
+
+    Example::
+
+        >>> F.max_pool2d(mn.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
+        [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
     x = _tensor(x, "max_pool2d", "input")
     _check_float(x, "max_pool2d", "input")
     kernel, stride, padding = _pool_options("max_pool2d", x, kernel_size, stride, padding, ceil_mode)
@@ -275,7 +302,16 @@ class AvgPool2dFunction(Function):
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """Mean over kernel_size windows, divided as PyTorch divides (see count_include_pad)."""
+    """The mean of each kernel_size window, as ``torch.nn.functional.avg_pool2d``.
+
+    Arguments and shape as ``max_pool2d``, except that padding counts as zeros;
+    count_include_pad divides by the whole window (True) or by its part inside the input.
+
+    Example::
+
+        >>> F.avg_pool2d(mn.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
+        [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
     x = _tensor(x, "avg_pool2d", "input")
     _check_float(x, "avg_pool2d", "input")
     kernel, stride, padding = _pool_options("avg_pool2d", x, kernel_size, stride, padding, ceil_mode)
@@ -293,7 +329,13 @@ class GlobalAvgPool2dFunction(Function):
 
 
 def global_avg_pool2d(x):
-    """(N, C, H, W) → (N, C): the mean of each feature map (no parameters)."""
+    """The mean of each feature map: (N, C, H, W) → (N, C), no parameters.
+
+    Example::
+
+        >>> F.global_avg_pool2d(mn.arange(8.0).reshape(1, 2, 2, 2)).tolist()
+        [[1.5, 5.5]]
+    """
     x = _tensor(x, "global_avg_pool2d", "input")
     _check_4d(x, "global_avg_pool2d")
     _check_float(x, "global_avg_pool2d", "input")
@@ -312,8 +354,16 @@ class DropoutFunction(Function):
 
 
 def dropout(x, p=0.5, training=True):
-    """Inverted dropout: while training, zero each element with probability p and scale
-    the rest by 1/(1-p); otherwise return x unchanged."""
+    """Inverted dropout: while ``training``, zero each element with probability p and
+    scale the rest by 1/(1-p), so the expected value is unchanged; otherwise return x.
+    Any shape; the mask is drawn from minin's seeded generator.
+
+    Example::
+
+        >>> y = F.dropout(mn.ones(1000), p=0.5)
+        >>> sorted(set(y.tolist())), 400 < int((y > 0).sum()) < 600
+        ([0.0, 2.0], True)
+    """
     x = _tensor(x, "dropout", "input")
     if not isinstance(p, numbers.Real) or not 0 <= p < 1:
         raise ValueError(f"dropout: p must be in [0, 1), got {p!r}")
@@ -344,7 +394,14 @@ class LinearFunction(Function):
 
 
 def linear(x, weight, bias=None):
-    """x @ weight.T + bias, with weight (out_features, in_features) as in PyTorch."""
+    """x @ weight.T + bias: (*, in_features) → (*, out_features), with weight
+    (out_features, in_features) and bias (out_features,) or None, as in PyTorch.
+
+    Example::
+
+        >>> F.linear(mn.ones(2, 3), mn.ones(4, 3), mn.zeros(4)).tolist()
+        [[3.0, 3.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0]]
+    """
     x, weight = _tensor(x, "linear", "input"), _tensor(weight, "linear", "weight")
     if weight.ndim != 2:
         raise ValueError(f"linear expects a 2-D weight (out, in), got shape {tuple(weight.shape)}")
@@ -378,7 +435,14 @@ class LogSoftmaxFunction(Function):
 
 
 def log_softmax(x, axis=-1):
-    """log(softmax(x)) along ``axis``, without overflow for large |x|."""
+    """log(softmax(x)) along ``axis`` (any shape), computed as (x - max) - log(sum(exp(x - max)))
+    so that large |x| cannot overflow.
+
+    Example::
+
+        >>> F.log_softmax(mn.tensor([[0.0, 1000.0]])).tolist()
+        [[-1000.0, 0.0]]
+    """
     x = _tensor(x, "log_softmax", "input")
     _check_float(x, "log_softmax", "input")
     if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
@@ -401,9 +465,17 @@ class CrossEntropyFunction(Function):
 def cross_entropy(logits, target, reduction="mean"):
     """Softmax cross-entropy of (N, K) logits against N integer class labels.
 
-    ``reduction`` is "mean" (default), "sum" or "none". On NumPy every label is
-    checked to lie in [0, K); on CuPy that check would cost a device sync per
-    step, so an out-of-range label shows up as a NaN loss instead.
+    Arguments: logits (N, K) floats; target (N,) integer labels in [0, K) (a NumPy or
+    CuPy integer array, or an integer tensor); reduction "mean" (default), "sum" or "none".
+    Returns a 0-d tensor, or (N,) with "none". On NumPy every label is checked to lie in
+    [0, K); on CuPy that check would cost a device sync per step, so an out-of-range
+    label shows up as a NaN loss instead. (``minin.nn.functional.cross_entropy`` adds
+    PyTorch's weight, ignore_index and label_smoothing.)
+
+    Example::
+
+        >>> round(F.cross_entropy(mn.zeros(2, 10), np.array([3, 7])).item(), 4)   # ln 10
+        2.3026
     """
     logits = _tensor(logits, "cross_entropy", "logits")
     _check_float(logits, "cross_entropy", "logits")

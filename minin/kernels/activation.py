@@ -14,16 +14,16 @@ def relu(x):
     return out
 
 
-def relu_backward(grad, out):
-    """The gradient of relu from its *output*: it passes where the output is positive.
+def relu_backward(grad, y):
+    """The gradient of relu from its *output* y: it passes where y is positive.
 
     Using the output rather than the input lets the input be freed after forward.
     """
-    result = get_array_module(grad).empty_like(out)
+    result = get_array_module(grad).empty_like(y)
     kernel = activation_cuda.relu_backward if on_gpu(grad) else _relu_backward_cpu
-    parallel.elementwise(kernel, result, grad, out)
+    parallel.elementwise(kernel, result, grad, y)  # kernel(result, grad, y), block by block
     return result
 
 
-def _relu_backward_cpu(result, grad, out):
-    np.multiply(grad, out > 0, out=result)
+def _relu_backward_cpu(result, grad, y):
+    np.multiply(grad, y > 0, out=result)

@@ -7,6 +7,6 @@ RELU_BACKWARD = ("T grad, T y", "T dx", "dx = y > (T)0 ? grad : (T)0")
 ELEMENTWISE = {"relu_backward": RELU_BACKWARD}
 
 
-def relu_backward(out, grad, y):
-    """out = grad where relu's output y is positive, else 0: one pass."""
-    rt.elementwise("relu_backward", RELU_BACKWARD)(grad, y, out)
+def relu_backward(result, grad, y):
+    """result = grad where relu's output y is positive, else 0: one pass."""
+    rt.elementwise("relu_backward", RELU_BACKWARD)(grad, y, result)

@@ -43,7 +43,16 @@ def col2im_nchw(cols, x_shape, kernel, stride, padding):
 
 def conv2d_simple(x, weight, bias, stride, padding):
     """(N, C, H, W) * (O, C, kh, kw) → (N, O, Ho, Wo): patches (N·Ho·Wo, C·kh·kw) times
-    filters (C·kh·kw, O), plus the bias, reshaped back to NCHW."""
+    filters (C·kh·kw, O), plus the bias, reshaped back to NCHW. stride and padding are
+    pairs; Ho = floor((H + 2·padding - kh) / stride) + 1.
+
+    Example::
+
+        >>> x, w = np.ones((1, 1, 4, 4)), np.ones((2, 1, 3, 3))
+        >>> conv2d_simple(x, w, None, (1, 1), (0, 0))[0, 0]
+        array([[9., 9.],
+               [9., 9.]])
+    """
     o = weight.shape[0]
     n, _, h, w = x.shape
     ho, wo = (output_size(size, k, s, p) for size, k, s, p in zip((h, w), weight.shape[2:], stride, padding))

@@ -21,7 +21,27 @@ def _check_sizes(layer, **sizes):
 
 
 class Conv2d(Module):
-    """2-D convolution with weight (out, in, kh, kw) and PyTorch's default initialisation."""
+    """2-D convolution (cross-correlation), as ``torch.nn.Conv2d``.
+
+    Args:
+        in_channels, out_channels: C and O.
+        kernel_size, stride, padding, dilation: an int or a pair (for height and width);
+            padding adds zeros on both sides.
+        bias: whether to learn an (O,) bias.
+        algorithm: "im2col", "winograd" (3×3, stride 1 only), "auto", or None for the
+            global choice (``F.set_conv_algorithm``).
+
+    Shape:
+        (N, C, H, W) → (N, O, Ho, Wo), with
+        Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1, and Wo likewise.
+
+    Weight (O, C, kh, kw) and bias (O,) start as PyTorch's do (``reset_parameters``).
+
+    Example::
+
+        >>> Conv2d(1, 64, kernel_size=5, padding=2)(mn.zeros(8, 1, 28, 28)).shape
+        (8, 64, 28, 28)
+    """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  bias=True, algorithm=None):
@@ -66,7 +86,20 @@ class Conv2d(Module):
 
 
 class Linear(Module):
-    """y = x @ weight.T + bias, weight (out_features, in_features)."""
+    """A fully connected layer, y = x @ weight.T + bias, as ``torch.nn.Linear``.
+
+    Args:
+        in_features, out_features: the sizes of each input and output vector.
+        bias: whether to learn an (out_features,) bias.
+
+    Shape:
+        (*, in_features) → (*, out_features); weight is (out_features, in_features).
+
+    Example::
+
+        >>> Linear(20, 10)(mn.zeros(4, 20)).shape
+        (4, 10)
+    """
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
@@ -90,11 +123,36 @@ class Linear(Module):
 
 
 class ReLU(Module):
+    """max(x, 0) elementwise; any shape, the output's shape is the input's.
+
+    Example::
+
+        >>> ReLU()(mn.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
+
     def forward(self, x):
         return F.relu(x)
 
 
 class MaxPool2d(Module):
+    """The maximum over each kernel_size window of every feature map, as ``torch.nn.MaxPool2d``.
+
+    Args:
+        kernel_size: an int or a pair. stride: default kernel_size. padding: -inf on
+            both sides, at most half the kernel. ceil_mode: round the output size up
+            (the last window must still start inside the input or the left padding).
+
+    Shape:
+        (N, C, H, W) → (N, C, Ho, Wo), with Ho = floor((H + 2·padding - kh) / stride) + 1
+        (ceil instead of floor with ceil_mode), and Wo likewise.
+
+    Example::
+
+        >>> MaxPool2d(3, stride=2)(mn.zeros(1, 4, 13, 13)).shape
+        (1, 4, 6, 6)
+    """
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
         super().__init__()
         self.kernel_size, self.stride, self.padding, self.ceil_mode = kernel_size, stride, padding, ceil_mode
@@ -110,6 +168,22 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
+    """The mean over each kernel_size window, as ``torch.nn.AvgPool2d``.
+
+    Args:
+        kernel_size, stride, padding, ceil_mode: as ``MaxPool2d`` (padding counts zeros).
+        count_include_pad: divide by the whole window (True) or only by its part inside
+            the input (False).
+
+    Shape:
+        (N, C, H, W) → (N, C, Ho, Wo), with Ho as for ``MaxPool2d``.
+
+    Example::
+
+        >>> AvgPool2d(3, stride=2, ceil_mode=True)(mn.zeros(1, 4, 16, 16)).shape
+        (1, 4, 8, 8)
+    """
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
@@ -126,13 +200,38 @@ class AvgPool2d(Module):
 
 
 class GlobalAvgPool2d(Module):
-    """(N, C, H, W) → (N, C): NiN's replacement for fully connected layers."""
+    """The mean of each feature map: NiN's replacement for fully connected layers.
+    (PyTorch writes it ``nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())``.)
+
+    Shape:
+        (N, C, H, W) → (N, C).
+
+    Example::
+
+        >>> GlobalAvgPool2d()(mn.ones(2, 10, 6, 6)).shape
+        (2, 10)
+    """
 
     def forward(self, x):
         return F.global_avg_pool2d(x)
 
 
 class Dropout(Module):
+    """Inverted dropout, as ``torch.nn.Dropout``: while training, each element is zeroed
+    with probability p and the others are scaled by 1/(1 - p); in eval mode, nothing.
+
+    Args:
+        p: the probability of dropping an element, in [0, 1).
+
+    Shape:
+        any; the output's shape is the input's.
+
+    Example::
+
+        >>> Dropout(0.5).eval()(mn.ones(3))
+        tensor([1., 1., 1.])
+    """
+
     def __init__(self, p=0.5):
         super().__init__()
         if not isinstance(p, numbers.Real) or not 0 <= p < 1:
@@ -147,7 +246,13 @@ class Dropout(Module):
 
 
 class Flatten(Module):
-    """Merge the axes start_dim … end_dim into one; by default (N, C, H, W) → (N, C·H·W).
+    """Merge the axes start_dim … end_dim into one, as ``torch.nn.Flatten``.
+
+    Args:
+        start_dim, end_dim: the first and last axis merged (1 and -1: all but the batch).
+
+    Shape:
+        (N, C, H, W) → (N, C·H·W) by default.
 
     Example::
 
@@ -167,6 +272,14 @@ class Flatten(Module):
 
 
 class Identity(Module):
+    """Returns its input unchanged (a placeholder where a layer is switched off).
+
+    Example::
+
+        >>> Identity()(mn.tensor([1.0]))
+        tensor([1.])
+    """
+
     def forward(self, x):
         return x
 

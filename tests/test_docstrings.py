@@ -1,0 +1,21 @@
+"""The examples in the docstrings of minin's core modules run and print what they say."""
+
+import doctest
+import importlib
+
+import numpy as np
+import pytest
+
+import minin as mn
+
+MODULES = ["minin.nn.layers", "minin.nn.fuse", "minin.functional", "minin.operators", "minin.tensor",
+           "minin.creation", "minin.device", "minin.kernels.conv_simple", "minin.kernels.winograd"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, extraglobs={"mn": mn, "F": mn.functional, "np": np, "nn": mn.nn},
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+    assert result.attempted > 0, f"{name} has no examples"
