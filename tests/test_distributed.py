@@ -273,3 +273,62 @@ def test_the_benchmark_runs_on_one_and_two_processes(tmp_path):
     assert (one["world_size"], one["threads"], many["world_size"], many["threads"]) == (1, 2, 2, 1)
     assert result["minin"]["ratio"] == pytest.approx(many["images_per_second"] / one["images_per_second"])
     assert many["gradient_bytes"] == 4 * 783_306 and many["parameters"] == 24
+
+
+# ---------------------------------------------------------------------------- the trainer and `minin train`
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    from helpers import write_fashion_like
+    return write_fashion_like(tmp_path_factory.mktemp("fashion"))
+
+
+def run_minin_train(count, *argv):
+    environ = dict(os.environ, OPENBLAS_NUM_THREADS="1", MININ_NUM_THREADS="1")
+    command = mpiexec_command(count) + [sys.executable, "-m", "minin", "train", *map(str, argv)]
+    return subprocess.run(command, capture_output=True, text=True, env=environ, timeout=2 * TIMEOUT)
+
+
+@pytest.mark.slow
+@needs_mpi
+def test_minin_train_on_two_processes_writes_one_set_of_outputs(data_dir, tmp_path):
+    out = tmp_path / "run"
+    done = run_minin_train(2, "--data-dir", data_dir, "--subset", 320, "--val-split", 64, "--epochs", 1,
+                           "--batch-size", 32, "--no-progress", "--no-download", "--out", out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("epoch 1/1: train loss") == 1 and done.stdout.count("test accuracy") == 1
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r.get("epoch") for r in rows] == [1, None] and "test_acc" in rows[1]
+    assert {"config.json", "last.npz", "best.npz"} <= {p.name for p in out.iterdir()}
+    state = mn.load(out / "last.npz")
+    assert state["kind"] == "minin-train" and state["epoch"] == 1
+    assert json.loads((out / "config.json").read_text())["batch_size"] == 32  # the global batch
+
+
+@pytest.mark.slow
+@needs_mpi
+def test_minin_train_refuses_a_batch_the_processes_cannot_share(data_dir, tmp_path):
+    done = run_minin_train(2, "--data-dir", data_dir, "--epochs", 1, "--batch-size", 3, "--val-split", 64,
+                           "--no-progress", "--no-download", "--out", tmp_path / "run")
+    assert done.returncode == 2
+    assert "--batch-size 3 must be a multiple of the 2 processes" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "run" / "last.npz").exists()
+
+
+@pytest.mark.slow
+@needs_mpi
+@pytest.mark.xfail(reason="the trainer shuffles a one-process run with the loader's generator but a run "
+                          "with a process group from (seed, epoch) (Trainer._new_order in "
+                          "minin/training/loop.py), so their batches differ", strict=False)
+def test_a_two_process_run_resumed_on_one_process_equals_a_one_process_run(data_dir, tmp_path):
+    """Epoch 1 on 2 processes, saved, epoch 2 on 1 process, against 2 epochs on 1 process:
+    the same weights up to float32 rounding (augmentation off, dropout at p = 0, SGD)."""
+    alone, split = tmp_path / "alone", tmp_path / "split"
+    for count, out, epochs, *resume in ((None, alone, 2), (2, split, 1), (None, split, 2, "resume")):
+        done = run_workers(count, "train_run.py", data_dir, out, epochs, *resume)
+        assert done.returncode == 0, done.stdout + done.stderr
+    one, two = mn.load(alone / "last.npz"), mn.load(split / "last.npz")
+    assert one["epoch"] == two["epoch"] == 2
+    for name, weights in one["model"].items():
+        np.testing.assert_allclose(two["model"][name], weights, rtol=1e-4, atol=2e-5, err_msg=name)
