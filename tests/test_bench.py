@@ -50,3 +50,19 @@ def test_kernel_table_has_every_layer():
     assert any(line.startswith("conv 3×3 64→128") for line in lines)
     assert any(line.startswith("max pool 3/2, 64×28×28") for line in lines)
     assert lines[-1].startswith("sum")
+
+
+def test_epoch_runs_both_loops_on_a_few_batches(tmp_path):
+    pytest.importorskip("torch")
+    from minin.data import FashionMNIST
+    try:
+        FashionMNIST(train=False, download=False)
+    except FileNotFoundError:
+        pytest.skip("Fashion-MNIST is not installed")
+    path = tmp_path / "epoch.json"
+    text = run_script("epoch.py", "--subset", "320", "--val-split", "64", "--batch-size", "64",
+                      "--rounds", "1", "--json", str(path))
+    assert "minin / PyTorch: training" in text
+    result = json.loads(path.read_text())
+    assert result["epoch_ratio"] == pytest.approx(result["minin"]["epoch_seconds"]
+                                                  / result["torch"]["epoch_seconds"])
