@@ -288,9 +288,6 @@ def _run_programs(framework, base):
 def runs(tmp_path_factory):
     """Both runs of every program: {name: (torch's record, minin's record, folder)}."""
     pytest.importorskip("torch")
-    if not hasattr(minin, "device"):
-        pytest.skip("minin's PyTorch Tensor API (minin.device, Tensor.size(), ...) is not in "
-                    "this checkout yet")
     base = tmp_path_factory.mktemp("programs")
     files = fashion_files()
     for name in PROGRAM_NAMES:
