@@ -187,3 +187,14 @@ def test_loss_modules_take_tensor_labels_and_refuse_bad_options():
     with pytest.raises(ValueError, match="label_smoothing must lie in"):
         nn.CrossEntropyLoss(label_smoothing=-0.1)
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss(reduction='mean')"
+
+
+@pytest.mark.parametrize("name", ["minin.nn.functional", "minin.nn.loss",
+                                  "minin.nn.adaptive_pooling"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(name),
+                             extraglobs={"mn": mn, "np": np, "F": F, "nn": nn},
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

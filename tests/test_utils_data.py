@@ -203,3 +203,15 @@ def test_loader_batches_match_torch_on_a_fixed_order():
         np.testing.assert_array_equal(x.numpy(), tx.numpy())
         np.testing.assert_array_equal(y.numpy(), ty.numpy())
         assert y.dtype == np.int64 and ty.dtype == torch.int64
+
+
+@pytest.mark.parametrize("name", ["minin.utils.data.collate", "minin.utils.data.dataset",
+                                  "minin.utils.data.dataloader"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+    names = dict(mn=mn, np=np, DataLoader=DataLoader, TensorDataset=TensorDataset,
+                 default_collate=default_collate, random_split=random_split)
+    result = doctest.testmod(importlib.import_module(name), extraglobs=names,
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

@@ -2,6 +2,7 @@
 per batch, and make_grid. Every data set file here is written into tmp_path."""
 
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -209,3 +210,20 @@ def test_make_grid_tiles_as_torchvision():
     assert scaled.min() == 0.0 and scaled.max() == 1.0
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         utils.make_grid(np.zeros((1, 1, 1, 2, 2)))
+
+
+@pytest.mark.parametrize("name", ["minin.vision.transforms", "minin.vision.utils",
+                                  "minin.vision.datasets"])
+def test_docstring_examples(name, tmp_path, monkeypatch):
+    import doctest
+    import importlib
+    if name.endswith("datasets"):   # its example reads the real test split
+        if not Path("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz").is_file():
+            pytest.skip("needs Debian's dataset-fashion-mnist files")
+        monkeypatch.setattr(data_datasets.FashionMNIST, "system_dirs",
+                            ("/usr/share/datasets/fashion-mnist",))
+    names = dict(mn=mn, np=np, transforms=transforms, datasets=datasets, utils=utils,
+                 make_grid=utils.make_grid, root=str(tmp_path / "dataset"))
+    result = doctest.testmod(importlib.import_module(name), extraglobs=names,
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

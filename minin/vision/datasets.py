@@ -148,7 +148,7 @@ class FashionMNIST(VisionDataset):
     Files: ``root/FashionMNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``.
     Example::
 
-        >>> ds = datasets.FashionMNIST("dataset/", train=False, download=True)
+        >>> ds = datasets.FashionMNIST(root, train=False, download=True)   # copies or downloads
         >>> image, target = ds[0]
         >>> image.shape, image.dtype, target, ds.classes[target]
         ((28, 28), dtype('uint8'), 9, 'Ankle boot')
