@@ -211,3 +211,12 @@ def test_a_process_other_than_rank_0_trains_its_share_and_writes_nothing(data_di
 def test_the_batch_must_split_evenly_over_the_processes(data_dir, tmp_path):
     with pytest.raises(ValueError, match="--batch-size 32 must be a multiple of the 3 processes"):
         Trainer(config(data_dir, tmp_path / "run"), group=OneOfMany(0, 3)).setup()
+
+
+def test_fit_again_after_a_stop_continues_the_run(data_dir, tmp_path):
+    quiet = dict(progress=False, log=lambda *a: None)
+    trainer = Trainer(config(data_dir, tmp_path / "run", epochs=1), **quiet)
+    with pytest.raises(Stopped):
+        trainer.fit(on_step=lambda t: t.step_in_epoch == 4 and t.request_stop())
+    trainer.stop_requested = False
+    assert trainer.fit()["test_acc"] is not None and mn.load(tmp_path / "run" / "last.npz")["epoch"] == 1

@@ -111,7 +111,7 @@ class Trainer:
         self.extra_extensions = list(extensions)
         self.epoch, self.step_in_epoch, self.order, self.partial = 0, 0, None, None
         self.best_val_acc, self.history, self.stop_requested = -1.0, [], False
-        self.folder, self.model = None, None
+        self.folder, self.model, self._opened = None, None, False
 
     # ------------------------------------------------------------------ setup
     def setup(self):
@@ -206,6 +206,7 @@ class Trainer:
 
     def train_epoch(self, extensions=None):
         """The remaining steps of the current epoch; returns its training figures."""
+        self.setup()
         extensions = self.make_extensions() if extensions is None else extensions
         if self.order is None:
             self.order = self._new_order()
@@ -286,7 +287,9 @@ class Trainer:
         error = None
         if self.rank == 0:
             try:
-                self.folder = RunFolder(self.out).open(fresh=not self.resume)
+                # A fresh run checks that the folder is free; fit() again on a stopped run continues it.
+                self.folder = RunFolder(self.out).open(fresh=not (self.resume or self._opened))
+                self._opened = True
             except ValueError as exc:
                 error = exc
         if self.group is not None:
