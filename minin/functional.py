@@ -161,7 +161,7 @@ def _conv2d(x, weight, bias, stride, padding, dilation, relu, algorithm, op):
                                 relu=relu, algorithm=algorithm)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, algorithm=None):
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, *, algorithm=None):
     """2-D convolution (cross-correlation, as in PyTorch).
 
     Arguments: x (N, C, H, W); weight (O, C, kh, kw); bias (O,) or None; stride, padding
@@ -179,7 +179,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, algorithm=None
     return _conv2d(x, weight, bias, stride, padding, dilation, False, algorithm, "conv2d")
 
 
-def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1, algorithm=None):
+def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1, *, algorithm=None):
     """relu(conv2d(x, weight, bias, ...)) as one operation: on the GPU the bias and the
     ReLU are one pass over the output (cuDNN fuses them the same way), and the
     convolution's output before the ReLU is never kept. Arguments, shapes, values and
@@ -269,12 +269,12 @@ class MaxPool2dFunction(Function):
         return pooling.max_pool2d_backward(grad, self.argmax, self.x_shape, *self.options)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """The maximum of each kernel_size window, as ``torch.nn.functional.max_pool2d``.
 
     Arguments: x (N, C, H, W); kernel_size, stride (default: kernel_size) and padding, each
-    an int or a pair; padding counts as -inf and is at most half the kernel; ceil_mode
-    rounds the output size up.
+    an int or a pair; padding counts as -inf and is at most half the kernel; dilation
+    (PyTorch's fifth argument) must be 1; ceil_mode rounds the output size up.
 
     Shape: (N, C, Ho, Wo), Ho = floor((H + 2·padding - kh) / stride) + 1 (ceil with
     ceil_mode, the last window starting inside the input or its left padding).
@@ -286,6 +286,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     """
     x = _tensor(x, "max_pool2d", "input")
     _check_float(x, "max_pool2d", "input")
+    if dilation != 1 and dilation != (1, 1):
+        raise ValueError(f"max_pool2d: only dilation 1 is supported, got {dilation!r}")
     kernel, stride, padding = _pool_options("max_pool2d", x, kernel_size, stride, padding, ceil_mode)
     return MaxPool2dFunction.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode))
 
@@ -434,9 +436,12 @@ class LogSoftmaxFunction(Function):
         return loss.log_softmax_backward(grad, self.out, self.axis)
 
 
-def log_softmax(x, axis=-1):
-    """log(softmax(x)) along ``axis`` (any shape), computed as (x - max) - log(sum(exp(x - max)))
-    so that large |x| cannot overflow.
+_LAST = object()
+
+
+def log_softmax(x, dim=_LAST, *, axis=_LAST):
+    """log(softmax(x)) along ``dim`` (NumPy: ``axis``; the last axis by default), any shape,
+    computed as (x - max) - log(sum(exp(x - max))) so that large |x| cannot overflow.
 
     Example::
 
@@ -445,6 +450,9 @@ def log_softmax(x, axis=-1):
     """
     x = _tensor(x, "log_softmax", "input")
     _check_float(x, "log_softmax", "input")
+    if dim is not _LAST and axis is not _LAST:
+        raise TypeError("log_softmax: give dim (PyTorch's name) or axis (NumPy's), not both")
+    axis = -1 if dim is _LAST and axis is _LAST else (axis if dim is _LAST else dim)
     if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
         raise TypeError(f"log_softmax: axis must be an int, got {axis!r}")
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:

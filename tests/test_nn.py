@@ -130,7 +130,7 @@ def test_repr_looks_like_pytorch():
         "  (1): ReLU()\n"
         "  (2): MaxPool2d(kernel_size=3, stride=2, padding=0, ceil_mode=False)\n"
         "  (3): Dropout(p=0.3)\n"
-        "  (4): Flatten(start_dim=1)\n"
+        "  (4): Flatten(start_dim=1, end_dim=-1)\n"
         "  (5): Linear(in_features=8, out_features=2, bias=True)\n"
         ")")
 

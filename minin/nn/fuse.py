@@ -30,7 +30,7 @@ class Conv2dReLU(Conv2d):
 
     def forward(self, x):
         return F.conv2d_relu(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                             self.algorithm)
+                             algorithm=self.algorithm)
 
     @classmethod
     def from_conv(cls, conv):

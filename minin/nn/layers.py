@@ -70,7 +70,8 @@ class Conv2d(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.algorithm)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        algorithm=self.algorithm)
 
     def extra_repr(self):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -140,8 +141,9 @@ class MaxPool2d(Module):
 
     Args:
         kernel_size: an int or a pair. stride: default kernel_size. padding: -inf on
-            both sides, at most half the kernel. ceil_mode: round the output size up
-            (the last window must still start inside the input or the left padding).
+            both sides, at most half the kernel. dilation and return_indices: PyTorch's,
+            only 1 and False. ceil_mode: round the output size up (the last window must
+            still start inside the input or the left padding).
 
     Shape:
         (N, C, H, W) → (N, C, Ho, Wo), with Ho = floor((H + 2·padding - kh) / stride) + 1
@@ -153,13 +155,17 @@ class MaxPool2d(Module):
         (1, 4, 6, 6)
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
         super().__init__()
+        if dilation not in (1, (1, 1)) or return_indices:
+            raise ValueError("MaxPool2d: only dilation=1 and return_indices=False are supported, got "
+                             f"dilation={dilation!r}, return_indices={return_indices!r}")
         self.kernel_size, self.stride, self.padding, self.ceil_mode = kernel_size, stride, padding, ceil_mode
         F.pool_params("MaxPool2d", kernel_size, stride, padding)
 
     def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode)
 
     def extra_repr(self):
         stride = self.kernel_size if self.stride is None else self.stride
