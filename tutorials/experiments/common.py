@@ -65,12 +65,14 @@ def resize_matrix(n_in, n_out):
     return a
 
 
-def load(kind, n_train, n_val, n_test, split_seed=0, size=28):
-    """Normalised float32 images (N, 1, size, size) and int64 labels for train, val and test.
+def load(kind, n_train, n_val, n_test, split_seed=0, size=28, normalise=True):
+    """Float32 images (N, 1, size, size) and int64 labels for train, val and test.
 
     Fashion-MNIST: ``n_train`` training and ``n_val`` validation images drawn without overlap
     from the 60,000 by ``split_seed`` (the same for every run of a table), the first ``n_test``
-    test images. ``size`` other than 28 resizes bilinearly (the article resizes to 224).
+    test images. ``normalise`` subtracts the pixel mean and divides by the standard deviation;
+    without it the pixels stay in [0, 1], as ``ToTensor()`` leaves them in the article's and
+    d2l's code. ``size`` other than 28 resizes bilinearly (the article resizes to 224).
     """
     if kind == "synthetic":
         parts = [synthetic(n, size, seed) for n, seed in ((n_train, 1), (n_val, 2), (n_test, 3))]
@@ -83,7 +85,9 @@ def load(kind, n_train, n_val, n_test, split_seed=0, size=28):
              "test": (test, np.arange(n_test))}
     out = {}
     for part, (dataset, rows) in picks.items():
-        images = (dataset.images[rows].astype(np.float32) / 255 - MEAN) / STD
+        images = dataset.images[rows].astype(np.float32) / 255
+        if normalise:
+            images = (images - MEAN) / STD
         if size != 28:
             a = resize_matrix(28, size)
             images = np.einsum("ij,nckj,lk->ncil", a, images, a, optimize=True).astype(np.float32)

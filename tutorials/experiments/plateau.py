@@ -3,8 +3,8 @@
     python tutorials/experiments/plateau.py              # the full grid, about an hour on 2 cores
 
 The article trains the d2l NiN (``nin("d2l")``) with PyTorch's default initialisation,
-Adam at a constant 2e-3, no normalisation layers and no augmentation, on Fashion-MNIST
-resized to 224×224, on a GPU. This script runs that recipe on the CPU at a reduced
+Adam at a constant 2e-3, no normalisation (pixels in [0, 1], no normalisation layers) and no
+augmentation, on Fashion-MNIST resized to 224×224, on a GPU. This script runs that recipe on the CPU at a reduced
 resolution (``--size``; the network is the same, its maps smaller) and compares it with
 two others on the same images and seeds:
 
@@ -55,7 +55,8 @@ def main(argv=None):
     from minin.models import nin
 
     run = common.Run(args, "plateau", GRID)
-    data = common.load(args.data, args.steps * args.batch, 0, args.test, size=args.size)
+    # pixels in [0, 1], not normalised: the article's (and d2l's) ToTensor() and nothing else
+    data = common.load(args.data, args.steps * args.batch, 0, args.test, size=args.size, normalise=False)
     data.pop("val")
     shape = mn.summary(nin("d2l"), (1, args.size, args.size))
     maps = [r for r in shape.rows if r.name == "7"][0].output_shape[2:]
