@@ -275,6 +275,20 @@ def test_the_benchmark_runs_on_one_and_two_processes(tmp_path):
     assert many["gradient_bytes"] == 4 * 783_306 and many["parameters"] == 24
 
 
+@pytest.mark.gpu
+@needs_mpi
+def test_collectives_on_gpu_arrays(gpu):
+    """A world of one process: what can be checked on a machine with one GPU (the NCCL calls,
+    pointers, dtypes and streams, or the host-copy path), not the traffic between GPUs."""
+    done = run_workers(None, "gpu.py")
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["device"] == 0 and got["engine"] in ("_Nccl", "bool")
+    assert got["sum"] == [0, 1, 2, 3, 4, 5] and got["max"] == [0, 1, 2] and got["broadcast"] == [7, 7, 7]
+    assert got["column"] == np.arange(12).reshape(3, 4).tolist()
+    assert got["grad_none"] and got["grads_kept"] and got["grads_on_gpu"] and got["weights_kept"]
+
+
 # ---------------------------------------------------------------------------- the trainer and `minin train`
 
 @pytest.fixture(scope="module")
