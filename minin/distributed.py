@@ -18,7 +18,10 @@ The communication is done by an existing, proven engine: MPI through mpi4py (the
 ``mpi`` extra installs it with Open MPI) for NumPy arrays, and NCCL through CuPy for
 arrays on a GPU, with MPI on host copies where NCCL is missing. The gradients of a
 step travel in one packed buffer (or a few buckets of a set size), not one message
-per parameter: each message costs a fixed latency, and a NiN has two dozen of them.
+per parameter: over a network, or per NCCL call, each message costs tens of
+microseconds of latency, and a NiN has two dozen parameters. (Between processes on
+one machine a message costs microseconds, and packing gains nothing measurable:
+see docs/benchmarks.md.)
 
 A failure on one rank must not leave the others waiting in a collective forever:
 an uncaught exception prints its traceback, prefixed with the rank, and aborts the
