@@ -33,7 +33,7 @@ CE_OPTIONS = [dict(), dict(reduction="sum"), dict(reduction="none"),
 
 def test_nn_functional_has_everything_minin_functional_has():
     extended = ("cross_entropy", "mse_loss", "softmax", "adaptive_avg_pool2d",
-                "adaptive_max_pool2d")
+                "adaptive_max_pool2d", "relu", "dropout", "max_pool2d")
     for name in minin.functional.__all__:
         assert name in F.__all__
         if name not in extended:
@@ -158,6 +158,19 @@ def test_adaptive_pools_refuse_uneven_sizes():
         F.adaptive_avg_pool2d(mn.tensor(randn(5, 5)), 1)
     with pytest.raises(NotImplementedError, match="return_indices"):
         nn.AdaptiveMaxPool2d(1, return_indices=True)
+
+
+def test_pytorch_signatures_of_relu_dropout_and_max_pool2d():
+    torch = pytest.importorskip("torch")
+    x = randn(2, 3, 6, 6)
+    compare_with_torch(lambda t: F.relu(t, inplace=True), torch.relu, [x])
+    compare_with_torch(lambda t: F.max_pool2d(t, 3, 2, 1, 1, True),
+                       lambda t: torch.nn.functional.max_pool2d(t, 3, 2, 1, 1, True), [x])
+    assert mn.gradcheck(lambda t: F.max_pool2d(t, 2, None, 0, 1, False), [leaf(x)])
+    kept = F.dropout(mn.tensor(x), 0.5, False, True)
+    np.testing.assert_array_equal(as_numpy(kept), x)
+    with pytest.raises(NotImplementedError, match="return_indices"):
+        F.max_pool2d(mn.tensor(x), 2, return_indices=True)
 
 
 # ------------------------------------------------------------------ loss modules

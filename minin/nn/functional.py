@@ -1,7 +1,8 @@
 """``import minin.nn.functional as F``: every operation of ``minin.functional``, plus the
 ones PyTorch programs call under ``torch.nn.functional``'s names: ``cross_entropy`` with
 all of PyTorch's options, ``mse_loss``, ``softmax``, ``adaptive_avg_pool2d`` and
-``adaptive_max_pool2d``.
+``adaptive_max_pool2d``; ``relu``, ``dropout`` and ``max_pool2d`` take PyTorch's arguments
+(``inplace=``, ``return_indices=``) in PyTorch's order.
 
 Each is built from minin's differentiable operations, so its gradient comes from
 autograd; the common cases go to minin's own kernels (``cross_entropy`` with default
@@ -39,6 +40,44 @@ def _labels(target, op):
         raise TypeError(f"{op}: target must hold integer class labels, got "
                         f"{getattr(labels, 'dtype', type(labels).__name__)}")
     return labels
+
+
+# --------------------------------------------------------------------------- PyTorch's signatures
+
+def relu(input, inplace=False):
+    """max(x, 0), with PyTorch's signature.
+
+    ``inplace=True`` is accepted so that ``x = F.relu(x, inplace=True)`` runs; the
+    result is a new Tensor either way (autograd keeps the input's graph intact).
+    Example::
+
+        >>> F.relu(mn.tensor([-1.0, 2.0]), inplace=True).tolist()
+        [0.0, 2.0]
+    """
+    return _F.relu(input)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout, with PyTorch's signature (``inplace`` as in ``relu``)."""
+    return _F.dropout(input, p, training)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """``minin.functional.max_pool2d`` with PyTorch's ``return_indices`` argument, which
+    only takes False here (the window offsets stay inside the backward's saved state).
+
+    Shapes: (N, C, H, W) → (N, C, Ho, Wo), Ho = floor((H + 2·padding - kernel) / stride) + 1
+    (ceil with ceil_mode).
+    Example::
+
+        >>> F.max_pool2d(mn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).shape
+        (1, 1, 2, 2)
+    """
+    if return_indices:
+        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
+    return _F.max_pool2d(input, kernel_size, stride, padding, dilation=dilation,
+                         ceil_mode=ceil_mode)
 
 
 # --------------------------------------------------------------------------- softmax
