@@ -135,8 +135,12 @@ def test_to_tensor_layouts_and_dtypes():
     floats = np.full((2, 2), 7.0)
     kept = transforms.ToTensor()(floats)
     assert kept.dtype == np.float64 and kept.tolist() == [[[7.0, 7.0], [7.0, 7.0]]]
-    with pytest.raises(TypeError, match="already one"):
-        transforms.ToTensor()(mn.tensor(floats))
+    chw = np.arange(2 * 5 * 6, dtype=np.uint8).reshape(2 * 1, 5, 6)[:1]   # minin's (C, H, W)
+    np.testing.assert_allclose(transforms.ToTensor()(chw).numpy(), chw / 255, rtol=1e-6)
+    as_tensor = transforms.ToTensor()(mn.Tensor(chw))
+    assert as_tensor.dtype == np.float32 and as_tensor.shape == (1, 5, 6)
+    with pytest.raises(ValueError, match=r"\(C, H, W\)"):
+        transforms.ToTensor()(np.zeros((2, 2, 2, 2)))
 
 
 @pytest.mark.parametrize("size", [(40, 33), 20, (11, 7)])

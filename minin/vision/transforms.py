@@ -94,11 +94,15 @@ class Compose:
 
 
 class ToTensor:
-    """An image array (H, W) or (H, W, C) → a Tensor (C, H, W); uint8 becomes float32 in
-    [0, 1], other dtypes are kept, as torchvision's ``ToTensor``.
+    """An image → a Tensor (C, H, W); uint8 becomes float32 in [0, 1], other dtypes are
+    kept, as torchvision's ``ToTensor``.
 
-    Shapes: (H, W) → (1, H, W); (H, W, C) → (C, H, W). On a batch: (N, C, H, W) uint8 →
-    float32 / 255.
+    Takes what data sets give: an array (H, W) or (H, W, C) as a PIL image holds it, or a
+    (C, H, W) image as minin's array data sets hold it (a Tensor, or an array whose first
+    axis has 1 or 3 channels and whose last axis is too long to be channels).
+
+    Shapes: (H, W) → (1, H, W); (H, W, C) → (C, H, W); (C, H, W) stays. On a batch:
+    (N, C, H, W) uint8 → float32 / 255.
     Example::
 
         >>> transforms.ToTensor()(np.full((2, 2), 255, np.uint8)).tolist()
@@ -107,22 +111,30 @@ class ToTensor:
 
     def __call__(self, pic):
         if isinstance(pic, Tensor):
-            raise TypeError("ToTensor expects an image array (H, W) or (H, W, C) (or a PIL "
-                            "image), got a Tensor; it is already one")
+            if pic.ndim != 3:
+                raise ValueError(f"ToTensor expects a Tensor image (C, H, W), got shape "
+                                 f"{tuple(pic.shape)}")
+            return Tensor(self.batch(pic.data[None])[0])
         array = np.asarray(pic)
         if array.ndim == 2:
             array = array[:, :, None]
         if array.ndim != 3:
-            raise ValueError(f"ToTensor expects an image array (H, W) or (H, W, C), "
+            raise ValueError(f"ToTensor expects an image array (H, W), (H, W, C) or (C, H, W), "
                              f"got shape {array.shape}")
-        chw = np.ascontiguousarray(array.transpose(2, 0, 1))
-        return Tensor(backend.to_backend(self.batch(chw[None])[0], backend.current()))
+        chw = array if _is_chw(array.shape) else array.transpose(2, 0, 1)
+        return Tensor(backend.to_backend(self.batch(np.ascontiguousarray(chw)[None])[0],
+                                         backend.current()))
 
     def batch(self, x):
         return _batch.ToFloat()(x) if x.dtype == np.uint8 else x
 
     def __repr__(self):
         return "ToTensor()"
+
+
+def _is_chw(shape):
+    """Whether a 3-D image array is (C, H, W) rather than (H, W, C)."""
+    return shape[0] in (1, 3) and shape[2] > 4
 
 
 class Resize(_PerSample):
