@@ -122,7 +122,7 @@ def train_command_lines(draw):
     return argv
 
 
-@generated(15)
+@generated(12)
 @given(argv=train_command_lines())
 def test_generated_train_command_lines(world, tmp_path_factory, capsys, argv):
     CASES["train command lines"] = CASES.get("train command lines", 0) + 1
@@ -152,7 +152,7 @@ def test_generated_train_command_lines(world, tmp_path_factory, capsys, argv):
 SUMMARY_SIZES = st.sampled_from([1, 3, 5, 28, 32, 100000])
 
 
-@generated(20)
+@generated(12)
 @given(model=st.sampled_from(["small", "cifar10"]), shape=st.tuples(SUMMARY_SIZES, SUMMARY_SIZES, SUMMARY_SIZES),
        batch=st.sampled_from([1, 2, 100000]))
 def test_generated_summary_shapes(capsys, model, shape, batch):
@@ -220,7 +220,7 @@ CORRUPTIONS = {
 }
 
 
-@generated(30)
+@generated(24)
 @given(kind=st.sampled_from(sorted(CORRUPTIONS)), position=st.integers(0, 10**6), bit=st.integers(0, 7),
        command=st.sampled_from(["eval", "confmap", "resume"]))
 def test_corrupted_checkpoints(world, tmp_path_factory, capsys, kind, position, bit, command):
@@ -265,7 +265,7 @@ DATA_CORRUPTIONS = {
 }
 
 
-@generated(20)
+@generated(12)
 @given(kind=st.sampled_from(sorted(DATA_CORRUPTIONS)), which=st.sampled_from(["train-images", "train-labels",
                                                                               "t10k-images", "t10k-labels"]),
        position=st.integers(0, 10**6), bit=st.integers(0, 7))
@@ -320,11 +320,15 @@ def _minin(*argv, killer=None):
                            cwd=Path(__file__).parent)
 
 
+def _in_process(*argv):
+    """`minin ARGV` in this process (only the killed runs need a process of their own)."""
+    return cli.main([str(a) for a in argv])
+
+
 @pytest.fixture(scope="module")
 def uninterrupted(world):
     out = world / "straight"
-    result = _minin("train", "--data-dir", world / "data", "--out", out, *KILL_RUN)
-    assert result.returncode == 0, result.stderr
+    assert _in_process("train", "--data-dir", world / "data", "--out", out, *KILL_RUN) == 0
     return {name: mn.load(out / name) for name in ("last.npz", "best.npz")}
 
 
@@ -335,8 +339,7 @@ def _finished(out):
 
 def _finish_and_compare(out, expected):
     if not _finished(out):
-        result = _minin("train", "--resume", out, "--no-progress")
-        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+        assert _in_process("train", "--resume", out, "--no-progress") == 0
     for name, state in expected.items():
         got = mn.load(out / name)
         assert got["epoch"] == state["epoch"], name
@@ -348,7 +351,7 @@ def _finish_and_compare(out, expected):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target, count", [("best.npz", 2), ("last.npz", 2)])
+@pytest.mark.parametrize("target, count", [("best.npz", 2)])  # finding: best.npz was lost for good
 def test_sigkill_inside_a_file_write_then_resume_is_bitwise_equal(world, uninterrupted, tmp_path, target, count):
     out = tmp_path / "run"
     killed = _minin("train", "--data-dir", world / "data", "--out", out, *KILL_RUN, killer=[target, count])
@@ -360,8 +363,7 @@ def _continue(world, out, expected):
     """Resume a stopped run (or start it again if it stopped before its first checkpoint),
     then compare its checkpoints with the uninterrupted run's."""
     if not (out / "last.npz").exists():
-        result = _minin("train", "--data-dir", world / "data", "--out", out, *KILL_RUN)
-        assert result.returncode == 0, result.stderr
+        assert _in_process("train", "--data-dir", world / "data", "--out", out, *KILL_RUN) == 0
     _finish_and_compare(out, expected)
 
 
