@@ -81,3 +81,19 @@ def test_helpers():
     assert load_script("mlpconv_ablation").parse_cell("3x1") == (3, 1)
     with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
         common.make_optimizer(nin("small"), "rmsprop", 0.1)
+
+
+def test_the_nin_diagrams_are_drawn_from_summary(tmp_path):
+    pytest.importorskip("matplotlib")
+    spec = importlib.util.spec_from_file_location(
+        "make_nin_figures", EXPERIMENTS.parent / "figures" / "make_nin_figures.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rows, table = script.stages("small")
+    assert [r[0].split("\n")[0] for r in rows] == ["input", "mlpconv", "max pool", "mlpconv", "max pool",
+                                                  "mlpconv", "max pool", "dropout", "mlpconv", "global avg"]
+    assert sum(r[2] for r in rows) == table.total_params and sum(r[3] for r in rows) == table.total_macs
+    assert rows[1][1] == (1, 64, 28, 28) and script.short(87_619_968) == "87.6 M"
+    assert script.main(["--variant", "small", "--out-dir", str(tmp_path)]) == 0
+    assert (tmp_path / "nin_pipeline.png").stat().st_size > 10_000
+    assert (tmp_path / "linear_conv_vs_mlpconv.png").stat().st_size > 10_000
