@@ -22,12 +22,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402  (imports minin before NumPy)
 import minin as mn  # noqa: E402
-from minin.kernels import activation, conv  # noqa: E402
+from minin.kernels import activation, conv, winograd  # noqa: E402
 from step import MininStep  # noqa: E402
 
 
-# The kernels a Conv2d calls (see minin/functional.py and minin/kernels/conv.py).
-CONV_KERNELS = [(conv, "im2col"), (conv, "bias_relu"), (activation, "relu_backward"), (conv, "col2im")]
+# The kernels a Conv2d calls (see minin/functional.py, minin/kernels/conv.py and, for the
+# layers that run Winograd, minin/kernels/winograd.py).
+CONV_KERNELS = [(conv, "im2col"), (conv, "bias_relu"), (activation, "relu_backward"), (conv, "col2im"),
+                (winograd, "input_tiles"), (winograd, "output_tiles"), (winograd, "output_tiles_adjoint")]
 
 
 def all_functions(cls=mn.Function):
