@@ -22,6 +22,15 @@ from .device import backend_of
 from .operators import _shape_args
 from .tensor import DEFAULT_DTYPE, Tensor
 
+def _size(shape, size, op):
+    """The shape from ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{op}: give the sizes or size=, not both")
+        shape = (size,)
+    return _shape_args(shape, op)
+
+
 def _new(array, requires_grad):
     return Tensor(array, requires_grad=requires_grad)
 
@@ -30,19 +39,19 @@ def _xp(device):
     return backend.module(backend.current() if device is None else backend_of(device))
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros: ``minin.zeros(2, 3)`` or ``minin.zeros((2, 3))`` (float32 by default)."""
-    return _new(_xp(device).zeros(_shape_args(size, "zeros"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _new(_xp(device).zeros(_size(shape, size, "zeros"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """A tensor of ones (float32 by default)."""
-    return _new(_xp(device).ones(_shape_args(size, "ones"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _new(_xp(device).ones(_size(shape, size, "ones"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """A tensor whose values are whatever the memory held (float32 by default)."""
-    return _new(_xp(device).empty(_shape_args(size, "empty"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _new(_xp(device).empty(_size(shape, size, "empty"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -69,22 +78,22 @@ def _random(draw, size, dtype, device, requires_grad, op):
     if dtype.kind != "f":
         raise TypeError(f"{op} makes floating-point tensors, got dtype {dtype}")
     name = backend.current() if device is None else backend_of(device)
-    array = draw(backend.generator(name), _shape_args(size, op), dtype)
+    array = draw(backend.generator(name), size, dtype)
     return _new(array, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def rand(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """Uniform random numbers in [0, 1) (float32 by default)."""
     return _random(lambda g, shape, dtype: g.random(shape, dtype=dtype) if dtype.itemsize >= 4
                    else g.random(shape, dtype=np.float32).astype(dtype),
-                   size, dtype, device, requires_grad, "rand")
+                   _size(shape, size, "rand"), dtype, device, requires_grad, "rand")
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def randn(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """Standard normal random numbers (float32 by default)."""
     return _random(lambda g, shape, dtype: g.standard_normal(shape, dtype=dtype) if dtype.itemsize >= 4
                    else g.standard_normal(shape, dtype=np.float32).astype(dtype),
-                   size, dtype, device, requires_grad, "randn")
+                   _size(shape, size, "randn"), dtype, device, requires_grad, "randn")
 
 
 def randint(low, high=None, size=None, dtype=None, device=None):

@@ -159,6 +159,9 @@ def test_creation_functions_follow_torch_dtypes_and_shapes():
         mn.rand(2, dtype=mn.int64)
     with pytest.raises(TypeError, match="zeros: sizes must be ints"):
         mn.zeros(2.5)
+    assert mn.rand(size=(1, 1, 28, 28)).shape == (1, 1, 28, 28) and mn.zeros(size=[2]).shape == (2,)
+    with pytest.raises(TypeError, match="randn: give the sizes or size=, not both"):
+        mn.randn(2, size=(2,))
 
 
 def test_dtypes_devices_and_to():
@@ -183,6 +186,15 @@ def test_dtypes_devices_and_to():
             t.to("cuda")
         with pytest.raises(mn.backend.BackendError, match="CuPy"):
             nn.Linear(2, 2).to(mn.device("cuda"))
+
+
+def test_pytorch_layer_arguments_that_change_nothing_here_are_accepted():
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)" and repr(nn.ReLU()) == "ReLU()"
+    x = mn.tensor([-1.0, 2.0])
+    assert nn.ReLU(inplace=True)(x).tolist() == [0.0, 2.0] and x.tolist() == [-1.0, 2.0]
+    assert nn.Dropout(0.2, inplace=True).eval()(x) is x
+    import minin
+    assert minin.utils.data.DataLoader is not None  # torch.utils.data after `import minin as torch`
 
 
 def test_module_apply_to_and_zero_grad_as_in_pytorch():

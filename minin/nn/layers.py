@@ -126,14 +126,24 @@ class Linear(Module):
 class ReLU(Module):
     """max(x, 0) elementwise; any shape, the output's shape is the input's.
 
+    ``inplace`` is accepted for PyTorch programs; minin always writes a new array (the same
+    values; autograd keeps the output, not the input, so nothing is saved by overwriting).
+
     Example::
 
         >>> ReLU()(mn.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
 
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = bool(inplace)
+
     def forward(self, x):
         return F.relu(x)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class MaxPool2d(Module):
@@ -228,6 +238,7 @@ class Dropout(Module):
 
     Args:
         p: the probability of dropping an element, in [0, 1).
+        inplace: accepted for PyTorch programs; minin writes a new array.
 
     Shape:
         any; the output's shape is the input's.
@@ -238,8 +249,9 @@ class Dropout(Module):
         tensor([1., 1., 1.])
     """
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
+        self.inplace = bool(inplace)
         if not isinstance(p, numbers.Real) or not 0 <= p < 1:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
         self.p = p
