@@ -194,10 +194,20 @@ def _read(source, path):
             arrays = {k: data[k] for k in data.files if k != _MANIFEST}
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):  # NumPy's advice to allow pickles is not ours to pass on
+            raise CheckpointError(f"{path} holds pickled Python objects, which minin never loads "
+                                  "(they could run code); it was not written by minin.save") from None
+        raise CheckpointError(f"cannot read checkpoint {path}: the file is truncated or not an "
+                              f".npz file (ValueError: {exc})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
         raise CheckpointError(f"cannot read checkpoint {path}: the file is truncated or not an "
                               f".npz file ({type(exc).__name__}: {exc})") from None
-    if manifest.get("format") != _FORMAT:
-        raise CheckpointError(f"{path} has checkpoint format {manifest.get('format')!r}; "
-                              f"this minin reads format {_FORMAT}")
-    return _decode(manifest["root"], arrays)
+    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+        raise CheckpointError(f"{path} has checkpoint format {found!r}; this minin reads format {_FORMAT}")
+    try:
+        return _decode(manifest["root"], arrays)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"{path} is damaged: its index names what the file does not hold "
+                              f"({type(exc).__name__}: {exc})") from None

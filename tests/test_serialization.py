@@ -152,3 +152,31 @@ class _Exploit:
 
     def __reduce__(self):
         return (open, (self.path, "w"))
+
+
+def _forged(path, manifest, **arrays):
+    import json as _json
+    np.savez(path, __minin__=np.array(_json.dumps(manifest)), **arrays)
+    return path
+
+
+@pytest.mark.parametrize("manifest", [
+    {"format": 1, "root": {"__array__": "missing"}},
+    {"format": 1},
+    {"format": 1, "root": {"__dict__": 5}},
+    ["not", "a", "dict"],
+], ids=["missing array", "no root", "bad dict", "list"])
+def test_a_forged_index_is_a_checkpoint_error_not_a_raw_one(tmp_path, manifest):
+    path = _forged(tmp_path / "forged.npz", manifest)
+    with pytest.raises(mn.CheckpointError) as info:
+        mn.load(path)
+    assert "allow_pickle" not in str(info.value)
+
+
+def test_pickled_objects_inside_an_npz_are_refused_without_numpys_advice(tmp_path):
+    path = tmp_path / "objects.npz"
+    np.savez(path, __minin__=np.array('{"format": 1, "root": {"__array__": "a"}}'),
+             a=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(mn.CheckpointError, match="pickled Python objects, which minin never loads") as info:
+        mn.load(path)
+    assert "allow_pickle" not in str(info.value)
