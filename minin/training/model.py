@@ -12,7 +12,8 @@ from ..tensor import Tensor
 def build_model(variant, num_classes, in_channels, backend_name, switches=None):
     """``nin(variant)``, built on NumPy from minin's seeded generator and then moved to
     ``backend_name`` (the same initial weights on every backend), with each convolution
-    followed by a ReLU fused into one layer (``nn.fuse_conv_relu``) where minin has it.
+    followed by a ReLU fused into one layer (``nn.fuse_conv_relu``: the same parameters and
+    state_dict names, one pass fewer over each output on the GPU).
 
     ``switches`` (head, mlp_depth, mlp_kernel, init) go to ``nin`` only when given, so a
     model without them is built exactly as before they existed.
@@ -24,9 +25,7 @@ def build_model(variant, num_classes, in_channels, backend_name, switches=None):
                                                **(switches or {}))
     finally:
         backend.use(previous)
-    if hasattr(nn, "fuse_conv_relu"):
-        model = nn.fuse_conv_relu(model)
-    return model.to(backend_name)
+    return nn.fuse_conv_relu(model).to(backend_name)
 
 
 def make_optimizer(config, model):
