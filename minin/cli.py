@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import backend, registry
+from . import backend, distributed, registry
 from .training.config import (DATASETS, HEADS, INITS, MLP_DEPTHS, MLP_KERNELS, MODELS, OPTIMIZERS,
                               SCHEDULES, TrainConfig)
 
@@ -155,12 +155,8 @@ _RESUMABLE = {"epochs", "backend", "data_dir", "no_download", "no_progress", "re
 
 
 def _process_group():
-    """The process group of a run started by mpiexec (None for one process, or without
-    ``minin.distributed``)."""
-    try:
-        from . import distributed
-    except ImportError:
-        return None
+    """The process group of a run started by mpiexec (None for one process); mpi4py itself
+    is imported only then."""
     try:
         return distributed.init_from_environment()
     except distributed.DistributedError as exc:
@@ -224,7 +220,7 @@ def _train(args, parser):
     trainer = Trainer(config, progress=not args.no_progress, resume=bool(args.resume), group=group)
     try:
         trainer.setup()
-    except (ValueError, CheckpointError) as exc:  # settings that don't fit the data or the model
+    except (ValueError, CheckpointError, distributed.DistributedError) as exc:  # settings that don't fit
         raise CommandError(str(exc), 2) from None
     try:
         if args.resume:

@@ -122,6 +122,8 @@ class Trainer:
         if world > 1 and (c.batch_size % world or world > c.batch_size):
             raise ValueError(f"--batch-size {c.batch_size} must be a multiple of the {world} processes "
                              "(each trains on an equal share of every batch)")
+        if self.group is not None and c.backend == "cupy":
+            self.group.select_gpu()  # GPU local_rank, before anything is put on a GPU
         apply_settings(c)
         self.data = make_loaders(c, self.rank, world)
         self.train_loader, self.val_loader, self.test_loader = self.data.train, self.data.val, self.data.test
