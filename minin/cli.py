@@ -368,8 +368,11 @@ def _confmap(args):
                                                    replace=False)
     images = loader.transform(test_set.images[pick])
     with no_grad():
-        maps = class_maps(model, Tensor(images))
-        probabilities = F.log_softmax(F.global_avg_pool2d(maps)).exp()
+        try:
+            maps = class_maps(model, Tensor(images))
+        except ValueError as exc:  # a model whose head is not a global pool has no class maps
+            raise CommandError(f"{args.checkpoint}: {exc}", 2) from None
+        probabilities = F.log_softmax(model(Tensor(images))).exp()  # the model's own head
     data = registry.DATASETS[config.dataset]
     try:
         plot_class_maps(images, maps.numpy(), probabilities.numpy(), test_set.labels[pick],

@@ -325,6 +325,20 @@ def test_confmap_says_the_file_it_writes_and_checks_the_format_first(data_dir, t
 
 
 # ---------------------------------------------------------------------------- model switches
+def test_confmap_of_other_heads_uses_the_models_own_scores_or_says_why_not(data_dir, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    for head, status in (("gmp", 0), ("fc", 2)):
+        out = tmp_path / head
+        assert fast_train(data_dir, "--out", out, "--head", head) == 0
+        capsys.readouterr()
+        assert run_cli("confmap", "--checkpoint", out / "last.npz", "--out", tmp_path / f"{head}.png",
+                       "--count", 2, "--data-dir", data_dir, "--no-download") == status
+        err = capsys.readouterr().err
+        if status:
+            assert "class_maps needs a model with a GlobalAvgPool2d or GlobalMaxPool2d" in err
+            assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
 def test_model_switches_are_recorded_and_rebuilt(data_dir, tmp_path, capsys):
     out = tmp_path / "run"
     assert fast_train(data_dir, "--out", out, "--head", "gmp", "--mlp-depth", 1, "--mlp-kernel", 3,
