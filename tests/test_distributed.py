@@ -332,9 +332,6 @@ def test_minin_train_refuses_a_batch_the_processes_cannot_share(data_dir, tmp_pa
 
 @pytest.mark.slow
 @needs_mpi
-@pytest.mark.xfail(reason="the trainer shuffles a one-process run with the loader's generator but a run "
-                          "with a process group from (seed, epoch) (Trainer._new_order in "
-                          "minin/training/loop.py), so their batches differ", strict=False)
 def test_a_two_process_run_resumed_on_one_process_equals_a_one_process_run(data_dir, tmp_path):
     """Epoch 1 on 2 processes, saved, epoch 2 on 1 process, against 2 epochs on 1 process:
     the same weights up to float32 rounding (augmentation off, dropout at p = 0, SGD)."""

@@ -201,9 +201,8 @@ class Trainer:
         return itertools.islice(share.batches(mine, self.step_in_epoch), len(self.train_loader) - self.step_in_epoch)
 
     def _new_order(self):
-        if self.group is None:
-            return self.train_loader.epoch_order()
-        # The same order on every process, from (seed, epoch) alone: any number of processes resumes it.
+        # From (seed, epoch) alone: the same order on every process and every backend, so a
+        # run saved by any number of processes resumes on any other number.
         return np.random.default_rng([self.config.seed, self.epoch]).permutation(len(self.train_loader.dataset))
 
     def train_epoch(self, extensions=None):
