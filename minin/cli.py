@@ -434,7 +434,9 @@ def main(argv=None):
 
 
 def _error(message, status):
-    print(f"minin: error: {message}", file=sys.stderr)
+    # Under mpiexec every process meets the same bad argument: one line, from rank 0, is enough.
+    if distributed.rank_from_environment() == 0:
+        print(f"minin: error: {message}", file=sys.stderr)
     return status
 
 

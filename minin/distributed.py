@@ -43,6 +43,7 @@ from . import backend
 # The variables an MPI launcher sets to the number of processes it started: Open MPI,
 # MPICH and Intel MPI (Hydra's PMI), MVAPICH2.
 SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
+RANK_VARIABLES = ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK")
 
 _OPS = ("sum", "max", "min")
 _group = None  # the group init_from_environment made, if any
@@ -60,6 +61,16 @@ def world_size_from_environment(environ=None):
         if environ.get(name, "").strip().isdigit():
             return int(environ[name])
     return 1
+
+
+def rank_from_environment(environ=None):
+    """This process's rank as the MPI launcher set it (``RANK_VARIABLES``); 0 without one.
+    Known before MPI starts, so a command line can let only rank 0 report a bad argument."""
+    environ = os.environ if environ is None else environ
+    for name in RANK_VARIABLES:
+        if environ.get(name, "").strip().isdigit():
+            return int(environ[name])
+    return 0
 
 
 def init_from_environment():

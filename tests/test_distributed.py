@@ -343,3 +343,14 @@ def test_a_two_process_run_resumed_on_one_process_equals_a_one_process_run(data_
     assert one["epoch"] == two["epoch"] == 2
     for name, weights in one["model"].items():
         np.testing.assert_allclose(two["model"][name], weights, rtol=1e-4, atol=2e-5, err_msg=name)
+
+
+def test_only_rank_0_reports_a_command_line_error(monkeypatch, capsys, tmp_path):
+    from minin import cli, distributed
+
+    assert distributed.rank_from_environment({"OMPI_COMM_WORLD_RANK": "3"}) == 3
+    assert distributed.rank_from_environment({"PMI_RANK": "1"}) == 1 and distributed.rank_from_environment({}) == 0
+    for rank, lines in (("1", 0), ("0", 1)):
+        monkeypatch.setenv("OMPI_COMM_WORLD_RANK", rank)
+        assert cli.main(["summary", "--model", "small", "--input-shape", "1", "2", "2"]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == lines
