@@ -73,6 +73,8 @@ def add_step_arguments(parser, steps):
     parser.add_argument("--steps", type=int, default=steps)
     parser.add_argument("--tf32", action="store_true",
                         help="allow TF32 matrix products on the GPU (both frameworks)")
+    parser.add_argument("--conv-algorithm", choices=["auto", "im2col", "winograd"], default="auto",
+                        help="how minin runs its convolutions (F.set_conv_algorithm; default auto)")
 
 
 def median_seconds(samples):

@@ -37,6 +37,7 @@ class MininStep:
 
         self.mn, self.F = mn, F
         mn.backend.use(args.backend)
+        F.set_conv_algorithm(args.conv_algorithm)
         self.model, input_shape = common.build(args.model)
         self.model.to(args.backend)
         self.optimizer = mn.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
@@ -117,7 +118,8 @@ def probe_memory(args):
 
 def measure_memory(args, framework):
     command = [sys.executable, os.path.abspath(__file__), "--probe", framework, "--backend", args.backend,
-               "--model", args.model, "--batch-size", str(args.batch_size), "--warmup", str(args.warmup)]
+               "--model", args.model, "--batch-size", str(args.batch_size), "--warmup", str(args.warmup),
+               "--conv-algorithm", args.conv_algorithm]
     if args.tf32:
         command.append("--tf32")
     out = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
