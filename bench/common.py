@@ -1,6 +1,5 @@
 """What the benchmark scripts share: the models, their PyTorch twins, timing and memory."""
 
-import os
 import statistics
 import time
 

@@ -4,7 +4,6 @@ Every dataset file used here is written by the test into tmp_path, except the re
 Fashion-MNIST files of Debian's dataset-fashion-mnist package, whose tests skip without them.
 """
 
-import gzip
 import hashlib
 import http.client
 import io

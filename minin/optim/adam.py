@@ -1,6 +1,5 @@
 """Adam, exactly as torch.optim.Adam (not AMSGrad, weight decay as L2 on the gradient)."""
 
-import numpy as np
 
 from .. import backend
 from ..backend import get_array_module
