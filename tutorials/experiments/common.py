@@ -42,6 +42,17 @@ def parser(description, grid):
     return p
 
 
+def arguments(doc, grid, quick, argv=None):
+    """An experiment's command line (``parser``); with --quick, the ``quick`` grid on
+    synthetic data instead of Fashion-MNIST (what the tests run)."""
+    args = parser(doc.split("\n")[0], grid).parse_args(argv)
+    if args.quick:
+        for key, value in quick.items():
+            setattr(args, key, value)
+        args.data = "synthetic"
+    return args
+
+
 def synthetic(count, size, seed):
     """Ten classes, each a bright square at its own place plus noise: learnable in a few steps."""
     rng = np.random.default_rng(seed)

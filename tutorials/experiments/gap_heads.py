@@ -25,11 +25,7 @@ PAPER_CIFAR10_ERROR = {"fc": 11.59, "fc-dropout": 10.88, "gap": 10.41}  # Lin et
 
 
 def main(argv=None):
-    args = common.parser(__doc__.split("\n")[0], GRID).parse_args(argv)
-    if args.quick:
-        for k, v in QUICK.items():
-            setattr(args, k, v)
-        args.data = "synthetic"
+    args = common.arguments(__doc__, GRID, QUICK, argv)
     import minin as mn
     from minin.models import nin
 

@@ -27,11 +27,7 @@ def parse_cell(cell):
 
 
 def main(argv=None):
-    args = common.parser(__doc__.split("\n")[0], GRID).parse_args(argv)
-    if args.quick:
-        for k, v in QUICK.items():
-            setattr(args, k, v)
-        args.data = "synthetic"
+    args = common.arguments(__doc__, GRID, QUICK, argv)
     import minin as mn
     from minin.models import nin
 

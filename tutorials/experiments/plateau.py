@@ -46,11 +46,7 @@ def left_at(losses, level=2.2, window=10):
 
 
 def main(argv=None):
-    args = common.parser(__doc__.split("\n")[0], GRID).parse_args(argv)
-    if args.quick:
-        for k, v in QUICK.items():
-            setattr(args, k, v)
-        args.data = "synthetic"
+    args = common.arguments(__doc__, GRID, QUICK, argv)
     import minin as mn
     from minin.models import nin
 
