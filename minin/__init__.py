@@ -25,7 +25,7 @@ from .creation import (arange, empty, from_numpy, full, ones, ones_like, rand, r
                        randn, zeros, zeros_like)
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8,  # noqa: E402
                      int16, int32, int64, long, short, uint8)
-from . import cuda, functional, nn, optim, models, utils  # noqa: E402
+from . import cuda, functional, nn, optim, models  # noqa: E402
 from .gradcheck import gradcheck  # noqa: E402
 from .serialization import CheckpointError, load, save  # noqa: E402
 from .summary import Summary, summary  # noqa: E402
@@ -40,4 +40,14 @@ __all__ = [
     "load", "log", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",
     "models", "mul", "nn", "no_grad", "numel", "ones", "ones_like", "optim", "permute", "rand",
     "randint", "randn", "relu", "reshape", "save", "short", "squeeze", "stack", "sub", "sum",
-    "summary", "tensor", "transpose", "uint8", "unsqueeze", "utils", "zeros", "zeros_like"]
+    "summary", "tensor", "transpose", "uint8", "unsqueeze", "utils", "vision", "zeros", "zeros_like"]
+
+
+def __getattr__(name):
+    """``minin.utils`` and ``minin.vision`` load on first use (as ``torch.utils.data`` after
+    ``import minin as torch``): they bring the data-set readers, which ``import minin`` alone
+    does not need."""
+    if name in ("utils", "vision"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'minin' has no attribute {name!r}")
