@@ -82,17 +82,21 @@ def _random(draw, size, dtype, device, requires_grad, op):
     return _new(array, requires_grad)
 
 
+def _floats(generator, method, shape, dtype):
+    """Draw in float32 or float64 (what NumPy's and CuPy's generators make), then cast."""
+    drawn = np.float64 if dtype == np.float64 else np.float32
+    return getattr(generator, method)(shape, dtype=drawn).astype(dtype, copy=False)
+
+
 def rand(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """Uniform random numbers in [0, 1) (float32 by default)."""
-    return _random(lambda g, shape, dtype: g.random(shape, dtype=dtype) if dtype.itemsize >= 4
-                   else g.random(shape, dtype=np.float32).astype(dtype),
+    return _random(lambda g, shape, dtype: _floats(g, "random", shape, dtype),
                    _size(shape, size, "rand"), dtype, device, requires_grad, "rand")
 
 
 def randn(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """Standard normal random numbers (float32 by default)."""
-    return _random(lambda g, shape, dtype: g.standard_normal(shape, dtype=dtype) if dtype.itemsize >= 4
-                   else g.standard_normal(shape, dtype=np.float32).astype(dtype),
+    return _random(lambda g, shape, dtype: _floats(g, "standard_normal", shape, dtype),
                    _size(shape, size, "randn"), dtype, device, requires_grad, "randn")
 
 

@@ -147,7 +147,7 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def _extreme(function, arg, op, input, dim, keepdim, axis, keepdims):
     input = _as_tensor(input, op)
-    if isinstance(dim, (Tensor, np.ndarray)) or (dim is not None and backend.is_array(dim)):
+    if isinstance(dim, Tensor) or backend.is_array(dim):
         return (maximum if op == "max" else minimum)(input, dim)  # torch.max(a, b)
     if dim is None and axis is None:
         return function.apply(input, axis=None, keepdims=False, ties="share")

@@ -121,7 +121,7 @@ class MatMul(Function):
 
 
 def _keepdims_shape(shape, axis):
-    axes = set(_keepdims_shape_axes(shape, axis))
+    axes = set(_reduced_axes(shape, axis))
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -159,20 +159,20 @@ class Max(Function):
         xp = get_array_module(a)
         self.shape, self.axis = a.shape, axis
         out = getattr(a, self.reduce)(axis=axis, keepdims=True)
-        if ties == "share":
+        self.share = ties == "share"
+        if self.share:
             self.mask = a == out
-            self.count = self.mask.sum(axis=axis, keepdims=True, dtype=a.dtype)  # no device read
         else:
             first = xp.expand_dims(getattr(a, self.arg)(axis=axis), axis)
             along = [1] * a.ndim
             along[axis] = a.shape[axis]
-            self.mask, self.count = xp.arange(a.shape[axis]).reshape(along) == first, None
+            self.mask = xp.arange(a.shape[axis]).reshape(along) == first
         return out if keepdims else out.reshape(_reduced_shape(a.shape, axis))
 
     def backward(self, grad):
         g = grad.reshape(_keepdims_shape(self.shape, self.axis))
-        if self.count is not None:
-            g = g / self.count
+        if self.share:  # each of k equal maxima gets 1/k (counted on the device: no read)
+            g = g / self.mask.sum(axis=self.axis, keepdims=True, dtype=g.dtype)
         return self.mask * g
 
 
@@ -199,11 +199,11 @@ class Maximum(Function):
 
 
 def _reduced_shape(shape, axis):
-    axes = set(_keepdims_shape_axes(shape, axis))
+    axes = set(_reduced_axes(shape, axis))
     return tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
-def _keepdims_shape_axes(shape, axis):
+def _reduced_axes(shape, axis):
     if axis is None:
         return range(len(shape))
     return [int(a) % len(shape) for a in np.atleast_1d(axis)] if len(shape) else []

@@ -192,6 +192,16 @@ class Recorder:
     def __init__(self):
         self.weights, self.losses = None, []
 
+    def record_losses(self, monkeypatch, loss_class):
+        """Keep every value ``loss_class`` (either framework's CrossEntropyLoss) computes."""
+        forward = loss_class.forward
+
+        def recording_forward(loss, input, target):
+            value = forward(loss, input, target)
+            self.losses.append(value.item())
+            return value
+        monkeypatch.setattr(loss_class, "forward", recording_forward)
+
 
 def shared_orders(seed=0):
     """Random orders drawn from one NumPy stream, the same in both runs."""
@@ -215,13 +225,7 @@ def run_with_torch(torch, program, monkeypatch):
         record.weights = [p.detach().numpy().copy() for p in params]
         optimizer_init(self, params, *args, **kwargs)
     monkeypatch.setattr(torch.optim.Optimizer, "__init__", recording_init)
-    forward = torch.nn.CrossEntropyLoss.forward
-
-    def recording_forward(self, input, target):
-        loss = forward(self, input, target)
-        record.losses.append(loss.item())
-        return loss
-    monkeypatch.setattr(torch.nn.CrossEntropyLoss, "forward", recording_forward)
+    record.record_losses(monkeypatch, torch.nn.CrossEntropyLoss)
     torch.manual_seed(0)
     runpy.run_path(str(program), run_name="__main__")
     monkeypatch.undo()
@@ -242,13 +246,7 @@ def run_with_minin(source, weights, monkeypatch, tmp_path):
             p.data[...] = w
         optimizer_init(self, params, *args, **kwargs)
     monkeypatch.setattr(minin.optim.Optimizer, "__init__", loading_init)
-    forward = minin.nn.CrossEntropyLoss.forward
-
-    def recording_forward(self, input, target):
-        loss = forward(self, input, target)
-        record.losses.append(loss.item())
-        return loss
-    monkeypatch.setattr(minin.nn.CrossEntropyLoss, "forward", recording_forward)
+    record.record_losses(monkeypatch, minin.nn.CrossEntropyLoss)
     program = tmp_path / "program_on_minin.py"
     program.write_text(source)
     minin.manual_seed(0)

@@ -236,3 +236,16 @@ def test_arrays_that_are_not_real_numbers_are_refused_like_lists(array):
         mn.tensor(array)
     with pytest.raises(TypeError, match="cannot make a tensor"):
         mn.Tensor(array)
+
+
+@pytest.mark.gpu
+def test_cuda_devices_move_tensors_and_modules(gpu):
+    assert mn.cuda.is_available() and mn.cuda.device_count() >= 1
+    t = mn.tensor([1.0, -2.0], requires_grad=True)
+    g = t.to(mn.device("cuda"))
+    assert g.device == mn.device("cuda", mn.cuda.current_device()) and g.backend == "cupy"
+    g.relu().sum().backward()
+    assert t.grad.tolist() == [1.0, 0.0]  # the gradient came back to the CPU tensor
+    layer = nn.Linear(2, 1).to("cuda")
+    assert all(p.backend == "cupy" for p in layer.parameters()) and layer.cpu() is layer
+    assert mn.zeros(2, device="cuda").backend == "cupy"
