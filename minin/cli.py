@@ -125,6 +125,8 @@ def _add_train(commands):
     add("--optimizer", choices=OPTIMIZERS, help=f"default {defaults.optimizer}")
     add("--momentum", type=non_negative_float, help=f"SGD momentum, default {defaults.momentum}")
     add("--weight-decay", type=non_negative_float, help=f"default {defaults.weight_decay:g}")
+    add("--label-smoothing", type=non_negative_float, metavar="EPS",
+        help=f"spread EPS of each target over all classes, in [0, 1); default {defaults.label_smoothing:g}")
     add("--schedule", choices=SCHEDULES, help=f"learning-rate schedule, default {defaults.schedule}")
     add("--augment", action=argparse.BooleanOptionalAction,
         help="random crops (and flips, except for MNIST); default on")

@@ -220,3 +220,31 @@ def test_fit_again_after_a_stop_continues_the_run(data_dir, tmp_path):
         trainer.fit(on_step=lambda t: t.step_in_epoch == 4 and t.request_stop())
     trainer.stop_requested = False
     assert trainer.fit()["test_acc"] is not None and mn.load(tmp_path / "run" / "last.npz")["epoch"] == 1
+
+
+def test_the_updater_trains_on_the_label_smoothed_loss():
+    from minin.nn import functional as NF
+    from minin.training import Updater
+
+    mn.manual_seed(0)
+    model = mn.nn.Linear(6, 4)
+    x, y = mn.randn(8, 6) * 3, np.arange(8) % 4
+    expected = NF.cross_entropy(model(x), y, label_smoothing=0.2).item()
+    plain = NF.cross_entropy(model(x), y).item()
+    updater = Updater(model, mn.optim.SGD(model.parameters(), lr=0.1), label_smoothing=0.2)
+    loss, _ = updater.update(x, mn.tensor(y, dtype=mn.int64))
+    assert float(loss) == pytest.approx(expected, rel=1e-5) and expected != pytest.approx(plain)
+
+
+@pytest.mark.parametrize("eps", [-0.1, 1.0, 2.5, float("nan")])
+def test_label_smoothing_outside_0_to_1_is_refused(eps):
+    with pytest.raises(ValueError, match=r"label_smoothing must lie in \[0, 1\)"):
+        TrainConfig(label_smoothing=eps)
+
+
+def test_a_run_saved_before_label_smoothing_resumes_without_it():
+    import dataclasses
+
+    saved = {k: v for k, v in dataclasses.asdict(TrainConfig()).items() if k != "label_smoothing"}
+    assert TrainConfig.from_dict(saved).label_smoothing == 0.0
+    assert TrainConfig().label_smoothing == 0.1

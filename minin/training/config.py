@@ -38,6 +38,7 @@ class TrainConfig:
     optimizer: str = "adam"
     momentum: float = 0.9
     weight_decay: float = 0.0
+    label_smoothing: float = 0.1   # ε of the cross-entropy's targets (1 - ε on the label, ε / C spread)
     schedule: str = "onecycle"
     augment: bool = True
     val_split: int = None      # images held out for validation; None: 10,000 of the full set, or that share of a subset
@@ -73,6 +74,8 @@ class TrainConfig:
         for name in ("momentum", "weight_decay"):
             if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)!r}")
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError(f"label_smoothing must lie in [0, 1), got {self.label_smoothing!r}")
         if not str(self.out):
             raise ValueError("out must name a folder, got an empty path")
 
@@ -85,6 +88,8 @@ class TrainConfig:
             # Written before --val-split counted images after --subset: its default was
             # 10,000 of the full set, scaled down to the subset, which None now means.
             saved["val_split"] = None
+        # Runs saved before label smoothing was an option trained without it.
+        saved.setdefault("label_smoothing", 0.0)
         return cls(**{k: v for k, v in saved.items() if k in fields})
 
     @property

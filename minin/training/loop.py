@@ -133,7 +133,8 @@ class Trainer:
         check_model_fits(c, self.model, self.data.image_shape)
         self.optimizer = make_optimizer(c, self.model)
         self.scheduler = make_scheduler(c, self.optimizer, len(self.train_loader))
-        self.updater = Updater(self.model, self.optimizer, self.scheduler, self.group)
+        self.updater = Updater(self.model, self.optimizer, self.scheduler, self.group,
+                               c.label_smoothing)
         if self.resume:
             path = self.out / "last.npz"
             state = load_checkpoint(path)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import functional as F
+from ..nn import functional as F
 
 
 class Updater:
@@ -13,20 +13,22 @@ class Updater:
     Args:
         model, optimizer: what is trained, and how.
         scheduler: stepped after every update (None: a constant learning rate).
+        label_smoothing: ε of ``F.cross_entropy`` (0: the plain loss).
         group: a ``minin.distributed`` process group, or None for a one-process run (then
             no collective runs). With a group every process computes the mean loss over
             its share of the batch, and ``all_reduce_gradients`` averages the gradients,
             so P processes make the update one process makes from the whole batch.
     """
 
-    def __init__(self, model, optimizer, scheduler=None, group=None):
+    def __init__(self, model, optimizer, scheduler=None, group=None, label_smoothing=0.0):
         self.model, self.optimizer, self.scheduler, self.group = model, optimizer, scheduler, group
+        self.label_smoothing = label_smoothing
 
     def update(self, images, labels):
         """One step on a batch. Returns the mean loss and the number of correct predictions
         as backend scalars (reading them would make the GPU wait)."""
         logits = self.model(images)
-        loss = F.cross_entropy(logits, labels)
+        loss = F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
         self.optimizer.zero_grad()
         loss.backward()
         self.apply_gradients()
