@@ -4,10 +4,10 @@
 
 minin runs its Trainer as ``minin train`` does (data loading, augmentation, the step,
 the progress bar, validation, checkpoints and the metrics log; the final test pass is
-not counted). PyTorch runs the same
-recipe written plainly, as a PyTorch user would: the same small NiN from the same
-weights, Adam with a one-cycle schedule, batches of 128, random crops (padding 3) and
-flips drawn per image with NumPy, normalisation, then a validation pass. Both see the
+not counted). PyTorch runs the same recipe written plainly, as a PyTorch user would: the
+same small NiN from the same weights, Adam with a one-cycle schedule, the same label
+smoothing, batches of 128, random crops (padding 3) and flips drawn per image with NumPy,
+normalisation, then a validation pass. Both see the
 same images. The two runs alternate (minin, PyTorch, minin, ...) so a noisy machine
 slows both alike; the figures are the medians, in images per second of training and of
 the whole epoch (training + validation), and the ratio minin / PyTorch of epoch times.
@@ -92,7 +92,7 @@ def run_torch(args, data):
     steps = len(train_x) // args.batch_size
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=args.epochs * steps)
-    loss_fn = tnn.CrossEntropyLoss()
+    loss_fn = tnn.CrossEntropyLoss(label_smoothing=trainer.config.label_smoothing)  # minin train's default
     (mean,), (std,) = STATISTICS["fashion-mnist"]
     rng = np.random.default_rng(0)
 
