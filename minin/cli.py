@@ -74,6 +74,13 @@ def non_negative_float(text):
     return value
 
 
+def fraction(text):
+    value = _number(float, text, "a number in [0, 1)")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text}")
+    return value
+
+
 def path(text):
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be empty (an unset shell variable?)")
@@ -125,7 +132,7 @@ def _add_train(commands):
     add("--optimizer", choices=OPTIMIZERS, help=f"default {defaults.optimizer}")
     add("--momentum", type=non_negative_float, help=f"SGD momentum, default {defaults.momentum}")
     add("--weight-decay", type=non_negative_float, help=f"default {defaults.weight_decay:g}")
-    add("--label-smoothing", type=non_negative_float, metavar="EPS",
+    add("--label-smoothing", type=fraction, metavar="EPS",
         help=f"spread EPS of each target over all classes, in [0, 1); default {defaults.label_smoothing:g}")
     add("--schedule", choices=SCHEDULES, help=f"learning-rate schedule, default {defaults.schedule}")
     add("--augment", action=argparse.BooleanOptionalAction,
@@ -192,7 +199,10 @@ def _train_config(args, parser):
     options = {k: v for k, v in given.items() if k in fields}
     if args.no_download:
         options["download"] = False
-    config = TrainConfig(**options)
+    try:
+        config = TrainConfig(**options)
+    except ValueError as exc:  # the types above should catch everything; this is the backstop
+        parser.error(str(exc))
     if args.out is None:
         config.out = _fresh_folder(Path("runs") / f"{config.model}-{config.dataset}")
     try:

@@ -59,9 +59,10 @@ def test_zero_valued_options_are_kept(data_dir, tmp_path):
     out = tmp_path / "run"
     assert run_cli("train", "--data-dir", data_dir, "--out", out, "--epochs", 1, "--batch-size", 32,
                    "--optimizer", "sgd", "--momentum", 0, "--val-split", 0, "--weight-decay", 0,
-                   "--seed", 0, "--no-progress", "--no-download") == 0
+                   "--label-smoothing", 0, "--seed", 0, "--no-progress", "--no-download") == 0
     settings = json.loads((out / "config.json").read_text())
     assert settings["momentum"] == 0 and settings["val_split"] == 0 and settings["val_images"] == 0
+    assert settings["label_smoothing"] == 0
     assert mn.load(out / "last.npz")["optimizer"]["param_groups"][0]["momentum"] == 0
 
 
@@ -374,6 +375,7 @@ def _incomplete_checkpoint(path):
     (["train", "--data-dir", "EMPTY", "--subset", "10"], 2, "files hold 0 training and 0 test images"),
     (["train", "--lr", "inf"], 2, "argument --lr: must be positive and finite, got inf"),
     (["train", "--weight-decay", "inf"], 2, "argument --weight-decay: must not be negative, and finite"),
+    (["train", "--label-smoothing", "1"], 2, "argument --label-smoothing: must lie in [0, 1), got 1"),
     (["train", "--epochs", "x"], 2, "argument --epochs: must be a positive integer, got 'x'"),
     (["train", "--resize", "100000"], 2, "use a smaller --resize"),
     (["train", "--batch-size", "10000000", "--subset", "400"], 2, "fewer than one batch of 10000000"),

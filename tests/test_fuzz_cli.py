@@ -94,6 +94,7 @@ TRAIN_OPTIONS = {
     "--lr": _values(0, -1, "inf", "nan", "1e-3", "1e30", "x"),
     "--momentum": _values(-1, 0, "0.9", "inf"),
     "--weight-decay": _values(-1, 0, "1e-4", "inf", "nan"),
+    "--label-smoothing": _values(-0.1, 0, "0.1", 1, "nan", "x"),
     "--val-split": _values(-1, 0, 16, 100, 10**9, "x"),
     "--subset": _values(0, -5, 48, 96, 10**12, ""),
     "--resize": _values(0, 5, 28, 100000),
