@@ -21,6 +21,7 @@ operators.install()
 from .operators import (add, amax, amin, argmax, argmin, cat, clone, div, exp, flatten, log,  # noqa: E402
                         matmul, max, maximum, mean, min, minimum, mul, numel, permute, relu,
                         reshape, squeeze, stack, sub, sum, transpose, unsqueeze)
+from .promotion import promote_types, result_type  # noqa: E402
 from .creation import (arange, empty, from_numpy, full, ones, ones_like, rand, randint,  # noqa: E402
                        randn, zeros, zeros_like)
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8,  # noqa: E402

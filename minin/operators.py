@@ -20,9 +20,10 @@ from collections import namedtuple
 import numpy as np
 
 from . import backend, ops
+from .promotion import result_type
 from .device import backend_of, device as _device
 from .function import run_backward
-from .tensor import Tensor, _checked_dim, _convert
+from .tensor import DEFAULT_DTYPE, Tensor, _checked_dim, _convert
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "What max(dim) and min(dim) return, as torch.return_types.max: (values, indices)."
@@ -81,20 +82,40 @@ def _shape_args(shape, op):
 
 # --------------------------------------------------------------------------- arithmetic
 
+def _cast(x, dtype):
+    if isinstance(x, Tensor):
+        return x if x.dtype == dtype else ops.Cast.apply(x, dtype=dtype)  # the gradient flows back
+    if backend.is_array(x):
+        return x if x.dtype == dtype else x.astype(dtype)
+    return x  # a Python number takes the array's dtype, in NumPy as in PyTorch
+
+
+def _arithmetic(function, a, b):
+    """``function`` on a and b cast to PyTorch's ``result_type``: ints and 0-d tensors never
+    widen a float tensor; true division of integers gives the default float."""
+    try:
+        dtype = result_type(a, b)
+    except TypeError:  # not a number: the Function's own checks say what is wrong
+        return function.apply(a, b)
+    if function is ops.Div and dtype.kind != "f":
+        dtype = DEFAULT_DTYPE
+    return function.apply(_cast(a, dtype), _cast(b, dtype))
+
+
 def add(input, other):
-    return ops.Add.apply(input, _operand(other))
+    return _arithmetic(ops.Add, input, _operand(other))
 
 
 def sub(input, other):
-    return ops.Sub.apply(input, _operand(other))
+    return _arithmetic(ops.Sub, input, _operand(other))
 
 
 def mul(input, other):
-    return ops.Mul.apply(input, _operand(other))
+    return _arithmetic(ops.Mul, input, _operand(other))
 
 
 def div(input, other):
-    return ops.Div.apply(input, _operand(other))
+    return _arithmetic(ops.Div, input, _operand(other))
 
 
 def matmul(input, other):
@@ -123,7 +144,7 @@ def relu(input):
 
 def maximum(input, other):
     """Elementwise maximum (``torch.maximum``); ties share the gradient."""
-    return ops.Maximum.apply(_as_tensor(input, "maximum"), _operand(other))
+    return _arithmetic(ops.Maximum, _as_tensor(input, "maximum"), _operand(other))
 
 
 def minimum(input, other):
@@ -398,13 +419,13 @@ def _comparison(name):
 def install():
     """Attach the operators and methods to Tensor (run once, by ``minin/__init__.py``)."""
     def reflected(function):  # other + self, other - self, ...: other comes first
-        return lambda self, other: function.apply(_operand(other), self)
+        return lambda self, other: _arithmetic(function, _operand(other), self)
 
     methods = {
         "__add__": add, "__radd__": reflected(ops.Add), "__sub__": sub, "__rsub__": reflected(ops.Sub),
         "__mul__": mul, "__rmul__": reflected(ops.Mul), "__truediv__": div,
         "__rtruediv__": reflected(ops.Div), "__neg__": lambda self: ops.Neg.apply(self),
-        "__pow__": _pow, "__matmul__": matmul, "__rmatmul__": reflected(ops.MatMul),
+        "__pow__": _pow, "__matmul__": matmul, "__rmatmul__": lambda self, other: ops.MatMul.apply(_operand(other), self),
         "__getitem__": _getitem,
         **{name: _comparison(name) for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")},
         "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,

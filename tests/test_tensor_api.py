@@ -1,5 +1,7 @@
 """The PyTorch-named Tensor API: values, dtypes, shapes, gradients and errors against PyTorch."""
 
+import operator
+
 import numpy as np
 import pytest
 
@@ -249,3 +251,59 @@ def test_cuda_devices_move_tensors_and_modules(gpu):
     layer = nn.Linear(2, 1).to("cuda")
     assert all(p.backend == "cupy" for p in layer.parameters()) and layer.cpu() is layer
     assert mn.zeros(2, device="cuda").backend == "cupy"
+
+
+# ------------------------------------------------------------------ type promotion
+PROMOTION_DTYPES = ["float32", "float64", "float16", "int64", "int32", "uint8", "bool"]
+
+
+def _operand(kind, dtype, module):
+    """A 1-d tensor, a 0-d tensor or a Python number of ``dtype`` in ``module`` (minin or torch)."""
+    if kind == "number":
+        return {"bool": True}.get(dtype, 2.5 if dtype.startswith("float") else 3)
+    shape = (3,) if kind == "1-d" else ()
+    values = np.ones(shape, dtype=dtype)
+    if module is mn:
+        return mn.Tensor(values)
+    import torch
+    return torch.from_numpy(values)
+
+
+KINDS = [("1-d", "1-d"), ("1-d", "0-d"), ("0-d", "1-d"), ("0-d", "0-d"), ("1-d", "number"), ("number", "0-d")]
+PROMOTION_CASES = [(a, b, kinds) for a in PROMOTION_DTYPES for b in PROMOTION_DTYPES for kinds in KINDS
+                   # a Python number is a bool, an int or a float
+                   if "number" not in kinds or (a if kinds[0] == "number" else b) in ("float32", "int64", "bool")]
+
+
+@pytest.mark.parametrize("first, second, kinds", PROMOTION_CASES)
+def test_arithmetic_promotes_dtypes_as_pytorch_does(first, second, kinds):
+    torch = pytest.importorskip("torch")
+    ours = [_operand(k, d, mn) for k, d in zip(kinds, (first, second))]
+    theirs = [_operand(k, d, torch) for k, d in zip(kinds, (first, second))]
+    expected = str(torch.result_type(*theirs)).replace("torch.", "")
+    assert str(mn.result_type(*ours)) == expected
+    for op in (operator.add, operator.sub, operator.mul, operator.truediv):
+        try:
+            want = str(op(*theirs).dtype).replace("torch.", "")
+        except (RuntimeError, TypeError):
+            continue  # PyTorch refuses this one (subtracting bools)
+        assert str(op(*ours).dtype) == want, op.__name__
+
+
+def test_a_float32_tensor_stays_float32_against_integers_and_0d_tensors_and_the_gradient_keeps_dtypes():
+    x = mn.ones(3, requires_grad=True)
+    w = mn.tensor(2.0, dtype=mn.float64, requires_grad=True)
+    y = x * w + mn.tensor(1, dtype=mn.int64) - np.float64(0.5)
+    assert y.dtype == mn.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float64 and float(w.grad) == 3.0
+    accuracy = (mn.tensor([1, 2, 3], dtype=mn.int64) == mn.tensor([1, 0, 3], dtype=mn.int64)).sum() / 3
+    assert accuracy.dtype == mn.float32 and accuracy.item() == pytest.approx(2 / 3)
+
+
+def test_promote_types_uses_pytorch_table():
+    torch = pytest.importorskip("torch")
+    for a in PROMOTION_DTYPES:
+        for b in PROMOTION_DTYPES:
+            expected = str(torch.promote_types(getattr(torch, a), getattr(torch, b))).replace("torch.", "")
+            assert str(mn.promote_types(a, b)) == expected, (a, b)
