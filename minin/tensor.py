@@ -18,9 +18,9 @@ DEFAULT_DTYPE = np.float32
 
 
 def _convert(data, dtype, copy):
-    """Turn ``data`` into an array on the current backend, with minin's dtype rules:
-    integers, booleans and Python floats become float32, float arrays keep their
-    dtype; anything that is not real numbers (strings, complex numbers, dates,
+    """Turn ``data`` into an array on the current backend, with PyTorch's dtype rules:
+    Python floats become float32, Python ints int64 and bools bool, and arrays keep
+    their dtype; anything that is not real numbers (strings, complex numbers, dates,
     objects) is refused, whether it comes as a list or as an array."""
     if isinstance(data, Tensor):
         data = data.data
@@ -38,8 +38,6 @@ def _convert(data, dtype, copy):
         copy = False
     _check_real(data.dtype, what)
     array = backend.to_backend(data, backend.current())
-    if dtype is None and not np.issubdtype(array.dtype, np.floating):
-        dtype = DEFAULT_DTYPE
     if dtype is not None:
         array = array.astype(dtype, copy=copy)
     elif copy:
@@ -218,8 +216,11 @@ def _checked_dim(dim, ndim, op, name="dim"):
 def tensor(data, requires_grad=False, dtype=None, device=None):
     """A new leaf tensor holding a copy of ``data``, on ``device`` (default: the current backend).
 
-    Python numbers, lists, integer and boolean arrays become float32 unless ``dtype``
-    says otherwise; float arrays keep their dtype (gradient checks use float64).
+    As ``torch.tensor``: Python floats become float32, Python ints int64 and bools bool,
+    unless ``dtype`` says otherwise; arrays keep their dtype (gradient checks use float64).
+
+        >>> mn.tensor([1.5, 2]).dtype, mn.tensor([0, 2]).dtype, mn.tensor(np.arange(3, dtype=np.uint8)).dtype
+        (dtype('float32'), dtype('int64'), dtype('uint8'))
     """
     result = Tensor(_convert(data, dtype, copy=True), requires_grad=requires_grad)
     if device is not None:

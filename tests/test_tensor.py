@@ -4,12 +4,20 @@ import pytest
 import minin as mn
 
 
-def test_python_data_becomes_float32(backend):
-    assert mn.tensor([1, 2, 3]).dtype == np.float32
-    assert mn.tensor([1.5, 2.5]).dtype == np.float32
-    assert mn.tensor(3).dtype == np.float32
-    assert mn.tensor(np.arange(4)).dtype == np.float32
-    assert mn.tensor(np.array([True, False])).dtype == np.float32
+def test_python_data_gets_the_dtypes_torch_tensor_gives(backend):
+    # Python floats are float32 (PyTorch's default dtype), ints int64, bools bool.
+    assert mn.tensor([1.5, 2.5]).dtype == np.float32 and mn.tensor([1, 2.5]).dtype == np.float32
+    assert mn.tensor([1, 2, 3]).dtype == np.int64 and mn.tensor(3).dtype == np.int64
+    assert mn.tensor([True, False]).dtype == np.bool_
+    assert mn.tensor(np.arange(4, dtype=np.int32)).dtype == np.int32
+    assert mn.tensor(np.array([True, False])).dtype == np.bool_
+
+
+@pytest.mark.parametrize("data", [[1, 2, 3], [1.5, 2], 3, 2.5, True, [[True], [False]],
+                                  np.arange(3, dtype=np.uint8), np.zeros(2, dtype=np.float16)])
+def test_tensor_dtypes_match_pytorch(data):
+    torch = pytest.importorskip("torch")
+    assert str(mn.tensor(data).dtype) == str(torch.tensor(data).dtype).replace("torch.", "")
 
 
 def test_float_arrays_keep_their_dtype(backend):
