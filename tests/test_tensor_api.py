@@ -307,3 +307,22 @@ def test_promote_types_uses_pytorch_table():
         for b in PROMOTION_DTYPES:
             expected = str(torch.promote_types(getattr(torch, a), getattr(torch, b))).replace("torch.", "")
             assert str(mn.promote_types(a, b)) == expected, (a, b)
+
+
+def test_d2l_softmax_regression_snippets_run_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def snippets(lib):  # d2l 3.6 (softmax regression from scratch), with `torch` as lib
+        y = lib.tensor([0, 2])
+        y_hat = lib.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
+        picked = y_hat[[0, 1], y]
+        loss = -lib.log(y_hat[range(len(y_hat)), y])
+        correct = (y_hat.argmax(axis=1).type(y.dtype) == y).type(y.dtype).sum()
+        return y.dtype, picked, loss, float(correct) / len(y), correct / len(y)
+
+    ours, theirs = snippets(mn), snippets(torch)
+    assert str(ours[0]) == str(theirs[0]).replace("torch.", "") == "int64"
+    for a, b in zip(ours[1:3], theirs[1:3]):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+    assert ours[3] == theirs[3] == 0.5
+    assert str(ours[4].dtype) == str(theirs[4].dtype).replace("torch.", "") == "float32"
