@@ -403,27 +403,11 @@ def prefers_winograd(x_shape, weight_shape, stride, padding, dilation):
     backward together on the CPU: the automatic per-layer choice.
 
     Arguments: the input's shape (N, C, H, W), the weight's (O, C, kh, kw), and stride,
-    padding and dilation as pairs. Returns a bool.
-
-    Only 3×3 kernels with stride 1 and dilation 1 qualify, and among them layers with at
-    least MIN_CHANNELS (128) input channels, a batch of at least MIN_BATCH (64) and an output
-    of at least MIN_OUTPUT_SIDE (4) pixels each way. Measured with bench/winograd.py's
-    layers and more (one thread, CPU time of forward + backward, Winograd / im2col), on an
-    AMD EPYC (Zen 3) virtual machine, 2026-12-01:
-
-    * batch 128, C ≥ 128: 128→192 on 6×6 0.79, 192→192 on 6×6 0.68, 128→128 on 8×8 0.76,
-      128→128 on 4×4 0.85, 192→192 on 4×4 0.77, 128→192 on 13×13 0.85: chosen;
-    * batch 128, C = 64 or less: 64→128 on 13×13 0.97, 64→128 on 6×6 0.96, 64→64 on 13×13
-      1.14, 32→64 on 13×13 1.39: the 16 GEMMs with 64-long inner products run too far below
-      BLAS's speed to pay for the transforms;
-    * 2×2 outputs (one tile per image): 192→192 1.02, 256→256 0.90: not chosen;
-    * smaller batches: 128→192 on 6×6 at batch 32 0.96, 16 1.06, 1 2.96; the transforms
-      work on rows of N numbers (the batch is the innermost axis), too short to pay.
-
-    One thread's CPU time is the work a method does. With two threads on that machine while
-    it was heavily shared (load average 12 to 18 on 2 cores), the wall-clock time of the
-    6×6 layer was 1.5× im2col's instead: each of the 16 smaller GEMMs waits for OpenBLAS's
-    second thread. Not yet measured on a quiet machine.
+    padding and dilation as pairs. Returns a bool: True for 3×3 kernels with stride 1 and
+    dilation 1, at least MIN_CHANNELS input channels, a batch of at least MIN_BATCH and an
+    output of at least MIN_OUTPUT_SIDE pixels each way. Below those sizes the 16 small GEMMs
+    (short inner products, short rows of N numbers) ran too far below BLAS's speed to pay for
+    the transforms; the measurements are in docs/benchmarks.md ("Winograd convolution").
 
     Example:
         >>> prefers_winograd((128, 128, 6, 6), (192, 128, 3, 3), (1, 1), (1, 1), (1, 1))
