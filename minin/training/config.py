@@ -32,7 +32,7 @@ class TrainConfig:
     model: str = "small"
     dataset: str = "fashion-mnist"
     backend: str = "numpy"
-    epochs: int = 15
+    epochs: int = 18
     batch_size: int = 128
     lr: float = 2e-3
     optimizer: str = "adam"
