@@ -84,7 +84,7 @@ def _shape_args(shape, op):
 
 def _cast(x, dtype):
     if isinstance(x, Tensor):
-        return x if x.dtype == dtype else ops.Cast.apply(x, dtype=dtype)  # the gradient flows back
+        return x if x.dtype == dtype else _astype(x, dtype)  # the gradient flows back
     if backend.is_array(x):
         return x if x.dtype == dtype else x.astype(dtype)
     return x  # a Python number takes the array's dtype, in NumPy as in PyTorch

@@ -453,3 +453,18 @@ def test_the_default_output_folder_skips_a_folder_another_run_is_writing(data_di
     finally:
         lock.release()
     assert "writing to runs/small-fashion-mnist-2" in capsys.readouterr().out
+
+
+def test_a_setting_the_option_types_let_through_is_still_a_usage_error(monkeypatch, tmp_path, capsys):
+    from minin.training import config as config_module
+
+    def refuse(self):  # a check no option type makes (the defaults still pass)
+        if self.label_smoothing == 0.5:
+            raise ValueError("label_smoothing must lie in [0, 1), got 0.5")
+
+    monkeypatch.setattr(config_module.TrainConfig, "__post_init__", refuse)
+    with pytest.raises(SystemExit) as stop:
+        run_cli("train", "--out", tmp_path / "run", "--label-smoothing", "0.5")
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: label_smoothing must lie in [0, 1), got 0.5" in err and "Traceback" not in err
