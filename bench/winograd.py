@@ -62,7 +62,7 @@ def label(shape, weight_shape):
 
 def minin_im2col(x, w, b, padding, g):
     y, cols = conv.conv2d_forward(x, w, b, (1, 1), padding, (1, 1))
-    return conv.conv2d_backward(g, cols, w, x.shape, w.shape, (1, 1), padding, (1, 1))
+    return conv.conv2d_backward(g, cols, w, x.shape, (1, 1), padding, (1, 1))
 
 
 def minin_winograd(tile):

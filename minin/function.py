@@ -70,16 +70,14 @@ class Function:
         """Run the operation on Tensors (or constants) and return a Tensor."""
         # NumPy scalars would upcast float32 arrays under NumPy 2: use Python numbers
         inputs = tuple(x.item() if isinstance(x, np.generic) else x for x in inputs)
-        _check_same_backend(cls.__name__, inputs)
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        _check_same_backend(cls.__name__, arrays)
         fn = cls()
         fn.needs_input_grad = tuple(_grad_enabled and isinstance(x, Tensor) and x.requires_grad
                                     for x in inputs)
-        out = fn.forward(*[x.data if isinstance(x, Tensor) else x for x in inputs], **options)
-        result = Tensor(out)
+        result = Tensor(fn.forward(*arrays, **options))
         if any(fn.needs_input_grad) and result.dtype.kind == "f":  # integers carry no gradient
-            fn.parents = inputs
-            result.requires_grad = True
-            result._ctx = fn
+            fn.parents, result._ctx, result.requires_grad = inputs, fn, True
         return result
 
     def release(self):
@@ -87,90 +85,85 @@ class Function:
         self.__dict__.clear()
 
 
-def _check_same_backend(op_name, inputs):
-    places = {}
-    for position, x in enumerate(inputs):
-        array = x.data if isinstance(x, Tensor) else x
-        if backend.is_array(array):
-            places.setdefault(backend.name_of(array), position)
-    if len(places) > 1:
-        where = ", ".join(f"input {pos} on '{name}'" for name, pos in places.items())
-        raise ValueError(f"{op_name} got arrays on different backends ({where}); "
+def _check_same_backend(op_name, arrays):
+    places = [f"input {i} on '{backend.name_of(a)}'" for i, a in enumerate(arrays) if backend.is_array(a)]
+    if len({place.split(" on ")[1] for place in places}) > 1:
+        raise ValueError(f"{op_name} got arrays on different backends ({', '.join(places)}); "
                          "move them to one backend with .to('numpy') or .to('cupy')")
 
 
 def _topological_order(root):
-    """Tensors that need a gradient, every one after all of its inputs (no recursion)."""
-    order, visited = [], set()
-    stack = [(root, False)]
+    """Tensors that need a gradient, every one after all of its inputs (a loop, not a
+    recursion, so that a deep graph cannot overflow Python's stack)."""
+    order, visited, stack = [], set(), [(root, False)]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
             order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        fn = node._ctx
-        if fn is not None and fn.parents is not None:
-            for parent in fn.parents:
-                if isinstance(parent, Tensor) and parent.requires_grad and id(parent) not in visited:
+        elif id(node) not in visited:
+            visited.add(id(node))
+            stack.append((node, True))
+            for parent in node._ctx.parents or () if node._ctx else ():
+                if isinstance(parent, Tensor) and parent.requires_grad:
                     stack.append((parent, False))
     return order
 
 
-def run_backward(root, grad=None, retain_graph=False):
-    """Propagate ``grad`` (d loss / d root) to the ``.grad`` of every leaf under ``root``."""
+def run_backward(root, gradient=None, retain_graph=False):
+    """Propagate ``gradient`` (d loss / d root; may be left out for a one-element root)
+    to the ``.grad`` of every leaf under ``root``."""
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad: no input of "
                            "the computation had requires_grad=True (or it ran under no_grad)")
-    xp = backend.get_array_module(root.data)
-    if grad is None:
-        if root.data.size != 1:
-            raise RuntimeError(f"backward() without a gradient needs a one-element output, "
-                               f"this one has shape {root.shape}; pass grad=")
-        grad = xp.ones_like(root.data)
-    else:
-        grad = grad.data if isinstance(grad, Tensor) else grad
-        if backend.is_array(grad):  # an array on another backend moves to the output's
-            grad = backend.to_backend(grad, backend.name_of(root.data))
-        grad = xp.asarray(grad, dtype=root.dtype)
-        if grad.shape != root.shape:
-            raise ValueError(f"backward() got a gradient of shape {grad.shape} "
-                             f"for a tensor of shape {root.shape}")
-
-    grads = {id(root): grad}
+    if gradient is None and root.data.size != 1:
+        raise RuntimeError(f"backward() without a gradient needs a one-element output, "
+                           f"this one has shape {root.shape}; pass grad=")
+    grads = {id(root): _ones(root) if gradient is None else _checked_gradient(root, gradient)}
     for node in reversed(_topological_order(root)):
-        g = grads.pop(id(node), None)
-        fn = node._ctx
-        if g is None:  # no gradient reached this node
-            if fn is not None and not retain_graph:
-                fn.release()
-            continue
-        if fn is None:  # a leaf: accumulate
-            xp = backend.get_array_module(g)
-            if node.grad is None:
-                # Own it (g may be a view, or shared with another input): an array, never a
-                # NumPy scalar, even for a 0-d tensor, so later calls can add to it in place.
-                node.grad = xp.array(g, dtype=node.dtype, copy=True)
-            else:
-                parallel.elementwise(lambda out, a, b: xp.add(a, b, out=out),
-                                     node.grad, node.grad, xp.asarray(g))
-            continue
-        if fn.parents is None:
-            raise RuntimeError("backward through a graph that was already freed by an earlier "
-                               "backward(); pass retain_graph=True to the first call to keep it")
-        input_grads = fn.backward(g)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        for parent, pg in zip(fn.parents, input_grads):
-            if pg is None or not isinstance(parent, Tensor) or not parent.requires_grad:
-                continue
+        g, fn = grads.pop(id(node), None), node._ctx
+        if g is not None and fn is None:
+            _accumulate(node, g)
+        elif g is not None:
+            for parent, pg in _input_gradients(fn, g):
+                grads[id(parent)] = grads[id(parent)] + pg if id(parent) in grads else pg
+        if fn is not None and not retain_graph:
+            fn.release()
+
+
+def _ones(root):
+    return backend.get_array_module(root.data).ones_like(root.data)
+
+
+def _checked_gradient(root, gradient):
+    """The gradient given to backward(), as an array of the root's backend, dtype and shape."""
+    gradient = gradient.data if isinstance(gradient, Tensor) else gradient
+    if backend.is_array(gradient):  # an array on another backend moves to the root's
+        gradient = backend.to_backend(gradient, backend.name_of(root.data))
+    gradient = backend.get_array_module(root.data).asarray(gradient, dtype=root.dtype)
+    if gradient.shape != root.shape:
+        raise ValueError(f"backward() got a gradient of shape {gradient.shape} "
+                         f"for a tensor of shape {root.shape}")
+    return gradient
+
+
+def _accumulate(leaf, g):
+    """leaf.grad += g, in place once leaf.grad exists."""
+    if leaf.grad is None:  # own it: g may be a view, or shared with another input
+        leaf.grad = backend.get_array_module(g).array(g, dtype=leaf.dtype, copy=True)
+    else:
+        xp = backend.get_array_module(g)
+        parallel.elementwise(lambda out, a, b: xp.add(a, b, out=out), leaf.grad, leaf.grad, xp.asarray(g))
+
+
+def _input_gradients(fn, grad):
+    """(input, d loss / d input) for each input of ``fn`` that requires a gradient."""
+    if fn.parents is None:
+        raise RuntimeError("backward through a graph that was already freed by an earlier "
+                           "backward(); pass retain_graph=True to the first call to keep it")
+    grads = fn.backward(grad)
+    for parent, pg in zip(fn.parents, grads if isinstance(grads, tuple) else (grads,)):
+        if pg is not None and isinstance(parent, Tensor) and parent.requires_grad:
             if pg.shape != parent.shape:
                 raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                    f"{pg.shape} for an input of shape {parent.shape}")
-            key = id(parent)
-            grads[key] = pg if key not in grads else grads[key] + pg
-        if not retain_graph:
-            fn.release()
+            yield parent, pg

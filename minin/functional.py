@@ -12,6 +12,7 @@ import numpy as np
 
 from . import backend
 from .function import Function
+from .kernels.layout import output_size
 from .kernels import activation, conv, conv_simple, dropout as dropout_kernels, loss, pooling, winograd
 from . import operators
 from .ops import ReLU
@@ -64,33 +65,23 @@ def _check_float(x, op, what):
 # --------------------------------------------------------------------------- convolution
 
 class Conv2dFunction(Function):
-    """conv2d (with its ReLU when ``relu``) by im2col and one matrix product
-    (kernels/conv.py), or by Winograd's F(2×2, 3×3) (kernels/winograd.py)."""
+    """conv2d, with its ReLU when ``relu``, by ``kernels``: kernels/conv.py (im2col and one
+    matrix product) or kernels/winograd.py (Winograd's F(2×2, 3×3), which has no stride or
+    dilation to take: it runs only where both are 1)."""
 
-    def forward(self, x, weight, bias, stride, padding, dilation, relu=False, algorithm="im2col"):
-        need_x, need_weight, _ = self.needs_input_grad
-        self.kernels = winograd if algorithm == "winograd" else conv
-        if algorithm == "winograd":
-            y, saved = winograd.conv2d_forward(x, weight, bias, padding, relu)
-        else:
-            y, saved = conv.conv2d_forward(x, weight, bias, stride, padding, dilation, relu)
-        self.saved = saved if need_weight else None    # what the weight gradient needs
-        self.weight = weight if need_x else None
-        self.out = y if relu else None                 # where it is positive, ReLU passes the gradient
-        self.x_shape, self.weight_shape = x.shape, weight.shape
-        self.options = stride, padding, dilation
+    def forward(self, x, weight, bias, stride, padding, dilation, relu=False, kernels=conv):
+        self.options = (padding,) if kernels is winograd else (stride, padding, dilation)
+        y, saved = kernels.conv2d_forward(x, weight, bias, *self.options, relu)
+        self.saved = saved if self.needs_input_grad[1] else None  # what the weight gradient needs
+        self.kernels, self.weight, self.x_shape = kernels, weight, x.shape
+        self.out = y if relu else None  # where it is positive, ReLU passes the gradient
         return y
 
     def backward(self, grad):
         if self.out is not None:
             grad = activation.relu_backward(grad, self.out)
-        need_x, need_weight, need_bias = self.needs_input_grad
-        stride, padding, dilation = self.options
-        needs = dict(need_x=need_x, need_weight=need_weight, need_bias=need_bias)
-        if self.kernels is winograd:
-            return winograd.conv2d_backward(grad, self.saved, self.weight, self.x_shape, padding, **needs)
-        return conv.conv2d_backward(grad, self.saved, self.weight, self.x_shape, self.weight_shape,
-                                    stride, padding, dilation, **needs)
+        return self.kernels.conv2d_backward(grad, self.saved, self.weight, self.x_shape, *self.options,
+                                            *self.needs_input_grad)
 
 
 CONV_ALGORITHMS = ("auto", "im2col", "winograd")
@@ -112,53 +103,67 @@ def get_conv_algorithm():
     return _conv_algorithm
 
 
-def _choose_algorithm(algorithm, x, weight, stride, padding, dilation, op):
-    """"im2col" or "winograd" for this call; "winograd" only where it applies."""
+def _choose_kernels(algorithm, x, weight, stride, padding, dilation, op):
+    """kernels/winograd.py where Winograd is asked for (or "auto" prefers it), else kernels/conv.py."""
     algorithm = _conv_algorithm if algorithm is None else algorithm
+    if algorithm == "auto":  # measured on the CPU only: the GPU keeps im2col until measured there
+        chosen = x.backend == "numpy" and winograd.prefers_winograd(x.shape, weight.shape, stride,
+                                                                    padding, dilation)
+        return winograd if chosen else conv
+    if algorithm == "winograd" and weight.shape[2:] == (3, 3) and stride == dilation == (1, 1):
+        return winograd
+    if algorithm == "im2col":
+        return conv
+    raise _algorithm_error(algorithm, weight, stride, dilation, op)
+
+
+def _algorithm_error(algorithm, weight, stride, dilation, op):
     if algorithm not in CONV_ALGORITHMS:
-        raise ValueError(f"{op}: algorithm must be one of {', '.join(CONV_ALGORITHMS)} or None, "
-                         f"got {algorithm!r}")
-    fits = weight.shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1)
-    if algorithm == "auto":  # measured on the CPU only; the GPU keeps im2col until measured there
-        return ("winograd" if fits and x.backend == "numpy"
-                and winograd.prefers_winograd(x.shape, weight.shape, stride, padding, dilation) else "im2col")
-    if algorithm == "winograd" and not fits:
-        raise ValueError(f"{op}: algorithm='winograd' needs a 3×3 kernel with stride 1 and dilation 1, "
-                         f"got a {weight.shape[2]}×{weight.shape[3]} kernel, stride {stride}, "
-                         f"dilation {dilation}")
-    return algorithm
+        return ValueError(f"{op}: algorithm must be one of {', '.join(CONV_ALGORITHMS)} or None, "
+                          f"got {algorithm!r}")
+    return ValueError(f"{op}: algorithm='winograd' needs a 3×3 kernel with stride 1 and dilation 1, "
+                      f"got a {weight.shape[2]}×{weight.shape[3]} kernel, stride {stride}, "
+                      f"dilation {dilation}")
 
 
 def _conv_arguments(x, weight, bias, stride, padding, dilation, op):
-    """The arguments of a convolution, checked and normalised (pairs), or a clear error."""
+    """The arguments of a convolution, checked, with stride, padding and dilation as pairs."""
     x, weight = _tensor(x, op, "input"), _tensor(weight, op, "weight")
     _check_4d(x, op)
-    if weight.ndim != 4:
-        raise ValueError(f"{op} expects a 4-D weight (O, C, kh, kw), got shape {tuple(weight.shape)}")
     _check_float(x, op, "input")
-    if x.dtype != weight.dtype:
-        raise TypeError(f"{op}: input is {x.dtype} but weight is {weight.dtype}")
-    if x.shape[1] != weight.shape[1]:
-        raise ValueError(f"{op}: input has {x.shape[1]} channels but the weight expects "
-                         f"{weight.shape[1]} (weight shape {tuple(weight.shape)})")
-    stride = pair(stride, op, "stride", 1)
-    padding = pair(padding, op, "padding", 0)
+    if weight.ndim != 4 or weight.dtype != x.dtype or weight.shape[1] != x.shape[1]:
+        raise _weight_error(x, weight, op)
+    stride, padding = pair(stride, op, "stride", 1), pair(padding, op, "padding", 0)
     dilation = pair(dilation, op, "dilation", 1)
+    if min(output_size(x.shape[2 + a], weight.shape[2 + a], stride[a], padding[a], dilation[a])
+           for a in (0, 1)) < 1:
+        raise _kernel_size_error(x, weight, padding, dilation, op)
+    return x, weight, _checked_bias(bias, op, weight.shape[0]), stride, padding, dilation
+
+
+def _weight_error(x, weight, op):
+    if weight.ndim != 4:
+        return ValueError(f"{op} expects a 4-D weight (O, C, kh, kw), got shape {tuple(weight.shape)}")
+    if weight.dtype != x.dtype:
+        return TypeError(f"{op}: input is {x.dtype} but weight is {weight.dtype}")
+    return ValueError(f"{op}: input has {x.shape[1]} channels but the weight expects "
+                      f"{weight.shape[1]} (weight shape {tuple(weight.shape)})")
+
+
+def _kernel_size_error(x, weight, padding, dilation, op):
     kernel = weight.shape[2:]
     padded = tuple(x.shape[2 + a] + 2 * padding[a] for a in (0, 1))
     extent = tuple(dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1))
-    if extent[0] > padded[0] or extent[1] > padded[1]:
-        raise ValueError(f"{op}: the kernel ({kernel[0]}×{kernel[1]}, {extent[0]}×{extent[1]} "
-                         f"with dilation) is larger than the padded input ({padded[0]}×{padded[1]})")
-    return x, weight, _checked_bias(bias, op, weight.shape[0]), stride, padding, dilation
+    return ValueError(f"{op}: the kernel ({kernel[0]}×{kernel[1]}, {extent[0]}×{extent[1]} "
+                      f"with dilation) is larger than the padded input ({padded[0]}×{padded[1]})")
 
 
 def _conv2d(x, weight, bias, stride, padding, dilation, relu, algorithm, op):
     x, weight, bias, stride, padding, dilation = _conv_arguments(x, weight, bias, stride, padding,
                                                                  dilation, op)
-    algorithm = _choose_algorithm(algorithm, x, weight, stride, padding, dilation, op)
+    kernels = _choose_kernels(algorithm, x, weight, stride, padding, dilation, op)
     return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation,
-                                relu=relu, algorithm=algorithm)
+                                relu=relu, kernels=kernels)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, *, algorithm=None):

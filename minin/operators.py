@@ -65,10 +65,8 @@ def _dims(op, dim, axis, keepdim, keepdims):
     """One axis argument from PyTorch's ``dim``/``keepdim`` or NumPy's ``axis``/``keepdims``."""
     if dim is not None and axis is not None:
         raise TypeError(f"{op}: give dim (PyTorch's name) or axis (NumPy's), not both")
-    if keepdims is not None:
-        keepdim = keepdims
-    chosen = dim if dim is not None else axis
-    return (tuple(chosen) if isinstance(chosen, list) else chosen), bool(keepdim)
+    dim = axis if dim is None else dim
+    return (tuple(dim) if isinstance(dim, list) else dim), bool(keepdim if keepdims is None else keepdims)
 
 
 def _shape_args(shape, op):
@@ -396,14 +394,6 @@ def numel(input):
     return _as_tensor(input, "numel").numel()
 
 
-def _backward(self, gradient=None, retain_graph=False):
-    """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires it.
-
-    ``gradient`` is the gradient flowing into ``self``; it may be left out for a scalar.
-    """
-    run_backward(self, gradient, retain_graph)
-
-
 def _comparison(name):
     compare = getattr(operator, name.strip("_"))
 
@@ -438,7 +428,7 @@ def install():
         "float": lambda self: _astype(self, np.float32), "double": lambda self: _astype(self, np.float64),
         "long": lambda self: _astype(self, np.int64), "int": lambda self: _astype(self, np.int32),
         "cpu": lambda self: self.to("numpy"), "cuda": lambda self: self.to("cupy"),
-        "backward": _backward,
+        "backward": run_backward,
     }
     for name, method in methods.items():
         setattr(Tensor, name, method)

@@ -131,8 +131,9 @@ class Sum(Function):
         return a.sum(axis=axis, keepdims=keepdims)
 
     def backward(self, grad):
-        xp = get_array_module(grad)
-        return xp.broadcast_to(grad.reshape(_keepdims_shape(self.shape, self.axis)), self.shape)
+        if self.axis is not None:  # give back the summed axes, as length 1, so that grad broadcasts
+            grad = grad.reshape(_keepdims_shape(self.shape, self.axis))
+        return get_array_module(grad).broadcast_to(grad, self.shape)
 
 
 class Mean(Function):

@@ -69,14 +69,10 @@ class Tensor:
     __array_priority__ = 1000  # make ndarray + Tensor call Tensor.__radd__
 
     def __init__(self, data, requires_grad=False):
-        if isinstance(data, np.generic):
-            data = np.asarray(data)
-        elif not backend.is_array(data):
-            data = _convert(data, None, copy=False)
+        if not backend.is_array(data):  # a NumPy scalar keeps its dtype, as in _convert
+            data = np.asarray(data) if isinstance(data, np.generic) else _convert(data, None, copy=False)
         _check_real(data.dtype, "an array")
-        self.data = data
-        self.grad = None
-        self._ctx = None
+        self.data, self.grad, self._ctx = data, None, None
         self.requires_grad = requires_grad
 
     # ----------------------------------------------------------------- info
@@ -96,8 +92,7 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
-        # Checked here as well as in the constructor: a gradient of an integer tensor
-        # would be computed in integers and silently rounded to zero.
+        # an integer tensor's gradient would be computed in integers, silently rounded to 0
         if flag and not np.issubdtype(self.data.dtype, np.floating):
             raise TypeError(f"only floating-point tensors can require gradients, got dtype "
                             f"{self.data.dtype}; convert first, e.g. t.float()")

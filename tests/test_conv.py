@@ -160,7 +160,7 @@ def test_pointwise_path_equals_im2col_path():
     cols_slow = conv.im2col(x, ones, ones, (0, 0), ones)
     y_slow = (w.reshape(3, 6) @ cols_slow + b[:, None]).reshape(3, 5, 7, 4).transpose(3, 0, 1, 2)
     np.testing.assert_allclose(y_fast, y_slow, atol=1e-12)
-    fast = conv.conv2d_backward(grad, cols_fast, w, x.shape, w.shape, ones, (0, 0), ones)
+    fast = conv.conv2d_backward(grad, cols_fast, w, x.shape, ones, (0, 0), ones)
     g = conv.kernel_layout(grad).reshape(3, -1)
     slow_x = conv.col2im(w.reshape(3, 6).T @ g, x.shape, ones, ones, (0, 0), ones)
     np.testing.assert_allclose(fast[0], slow_x, atol=1e-12)

@@ -46,7 +46,7 @@ def im2col_reference(x, w, b, padding, grad, relu=False):
     """Output and the three gradients by kernels/conv.py's im2col path."""
     ones = (1, 1)
     y, cols = conv.conv2d_forward(x, w, b, ones, padding, ones, relu)
-    grads = conv.conv2d_backward(grad, cols, w, x.shape, w.shape, ones, padding, ones)
+    grads = conv.conv2d_backward(grad, cols, w, x.shape, ones, padding, ones)
     return (y,) + grads
 
 

@@ -132,21 +132,19 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, relu=False):
     return from_kernel_layout(y.reshape(o, ho, wo, n)), cols
 
 
-def conv2d_backward(grad, cols, weight, x_shape, weight_shape, stride, padding, dilation,
+def conv2d_backward(grad, cols, weight, x_shape, stride, padding, dilation,
                     need_x=True, need_weight=True, need_bias=True):
     """Gradients of conv2d_forward with respect to x, weight and bias (None where not needed).
-
-    ``cols`` (from forward) is needed for the weight gradient, ``weight`` for x's.
-    """
-    o, c, kh, kw = weight_shape
+    ``cols`` (from forward) is needed for the weight gradient."""
+    o, c, kh, kw = weight.shape
     xp = get_array_module(grad)
     g = kernel_layout(grad).reshape(o, -1)
-    grad_bias = None
+    grad_x = grad_weight = grad_bias = None
     if need_bias:
         grad_bias = xp.empty(o, dtype=g.dtype)
         parallel.run(lambda rows: xp.sum(g[rows], axis=1, out=grad_bias[rows]), o, g.size, xp)
-    grad_weight = (g @ cols.T).reshape(weight_shape) if need_weight else None
-    grad_x = None
+    if need_weight:
+        grad_weight = (g @ cols.T).reshape(weight.shape)
     if need_x:
         grad_cols = weight.reshape(o, -1).T @ g
         if is_pointwise((kh, kw), stride, padding):

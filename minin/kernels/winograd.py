@@ -392,32 +392,22 @@ def conv2d_backward(grad, saved, weight, x_shape, padding, need_x=True, need_wei
     return grad_x, grad_weight, grad_bias
 
 
-# prefers_winograd's thresholds (see its docstring for the measurements).
+# prefers_winograd's thresholds, measured: docs/benchmarks.md ("Winograd convolution").
 MIN_CHANNELS = 128
 MIN_BATCH = 64
 MIN_OUTPUT_SIDE = 4
 
 
 def prefers_winograd(x_shape, weight_shape, stride, padding, dilation):
-    """Whether Winograd F(2×2, 3×3) is expected to beat im2col for this layer, forward and
-    backward together on the CPU: the automatic per-layer choice.
+    """Whether F(2×2, 3×3) should beat im2col on the CPU for a layer with input (N, C, H, W),
+    weight (O, C, kh, kw) and stride, padding, dilation pairs, forward and backward together:
+    a 3×3 kernel, stride and dilation 1, at least MIN_CHANNELS channels, a batch of MIN_BATCH
+    and MIN_OUTPUT_SIDE output pixels each way (the measurements: docs/benchmarks.md).
 
-    Arguments: the input's shape (N, C, H, W), the weight's (O, C, kh, kw), and stride,
-    padding and dilation as pairs. Returns a bool: True for 3×3 kernels with stride 1 and
-    dilation 1, at least MIN_CHANNELS input channels, a batch of at least MIN_BATCH and an
-    output of at least MIN_OUTPUT_SIDE pixels each way. Below those sizes the 16 small GEMMs
-    (short inner products, short rows of N numbers) ran too far below BLAS's speed to pay for
-    the transforms; the measurements are in docs/benchmarks.md ("Winograd convolution").
-
-    Example:
         >>> prefers_winograd((128, 128, 6, 6), (192, 128, 3, 3), (1, 1), (1, 1), (1, 1))
         True
-        >>> prefers_winograd((128, 64, 13, 13), (128, 64, 3, 3), (1, 1), (1, 1), (1, 1))
-        False
     """
-    if tuple(weight_shape[2:]) != (3, 3) or tuple(stride) != (1, 1) or tuple(dilation) != (1, 1):
-        return False
     n, c, h, w = x_shape
-    padding = _pair(padding)
-    out_h, out_w = h + 2 * padding[0] - 2, w + 2 * padding[1] - 2
-    return c >= MIN_CHANNELS and n >= MIN_BATCH and min(out_h, out_w) >= MIN_OUTPUT_SIDE
+    fits = tuple(weight_shape[2:]) == (3, 3) and tuple(stride) == tuple(dilation) == (1, 1)
+    out_side = min(h + 2 * padding[0], w + 2 * padding[1]) - 2
+    return fits and c >= MIN_CHANNELS and n >= MIN_BATCH and out_side >= MIN_OUTPUT_SIDE
