@@ -66,3 +66,13 @@ def test_epoch_runs_both_loops_on_a_few_batches(tmp_path):
     result = json.loads(path.read_text())
     assert result["epoch_ratio"] == pytest.approx(result["minin"]["epoch_seconds"]
                                                   / result["torch"]["epoch_seconds"])
+
+
+def test_reading_path_counts_the_functions_a_pass_calls():
+    text = run_script("reading_path.py", "--list")
+    summary = next(line for line in text.splitlines() if line.startswith("lines read"))
+    counts = dict(part.rsplit(" ", 1) for part in summary.split(", "))
+    assert int(counts["functions"]) > 10 and int(counts["lines read"]) > int(counts["functions"])
+    for name in ("nn/module.py:__call__", "functional.py:conv2d", "function.py:run_backward",
+                 "kernels/conv.py:conv2d_forward", "kernels/conv.py:conv2d_backward"):
+        assert name in text
