@@ -122,6 +122,7 @@ def _add_train(commands):
     train = commands.add_parser("train", help="train a NiN (default: the small NiN on Fashion-MNIST)",
                                 description="Train a NiN. Every option has a default; `minin train` alone "
                                             "trains the small NiN on Fashion-MNIST on the CPU.")
+    train.set_defaults(command_parser=train)  # so that its errors say "minin train: error:"
     add = train.add_argument
     add("--model", choices=MODELS, help=f"network (default {defaults.model})")
     add("--dataset", choices=DATASETS, help=f"data set (default {defaults.dataset})")
@@ -160,7 +161,8 @@ def _add_train(commands):
 
 # ---------------------------------------------------------------------------- train
 
-_RESUMABLE = {"epochs", "backend", "data_dir", "no_download", "no_progress", "resume", "command", "tf32"}
+_RESUMABLE = {"epochs", "backend", "data_dir", "no_download", "no_progress", "resume", "command",
+              "command_parser", "tf32"}
 
 
 def _process_group():
@@ -426,7 +428,7 @@ def main(argv=None):
 
     try:
         if args.command == "train":
-            return _train(args, parser)
+            return _train(args, args.command_parser)
         if args.command == "eval":
             return _eval(args)
         if args.command == "summary":
