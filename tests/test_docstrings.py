@@ -1,4 +1,4 @@
-"""The examples in the docstrings of minin's core modules run and print what they say."""
+"""The examples in the docstrings of minin's public modules run and print what they say."""
 
 import doctest
 import importlib
@@ -8,8 +8,12 @@ import pytest
 
 import minin as mn
 
-MODULES = ["minin.nn.layers", "minin.nn.fuse", "minin.functional", "minin.operators", "minin.tensor",
-           "minin.creation", "minin.device", "minin.kernels.conv_simple", "minin.kernels.winograd"]
+MODULES = ["minin.nn.layers", "minin.nn.fuse", "minin.nn.init", "minin.nn.module", "minin.functional",
+           "minin.operators", "minin.tensor", "minin.creation", "minin.device",
+           "minin.kernels.conv_simple", "minin.kernels.winograd",
+           "minin.optim.optimizer", "minin.optim.sgd", "minin.optim.adam", "minin.optim.lr_scheduler",
+           "minin.data.loader", "minin.data.datasets", "minin.data.transforms",
+           "minin.utils.data.dataset", "minin.utils.data.dataloader", "minin.utils.data.collate"]
 
 
 @pytest.mark.parametrize("name", MODULES)

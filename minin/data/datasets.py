@@ -42,21 +42,57 @@ _MAX_CIFAR_BATCH = 64 << 20  # a CIFAR-10 batch is 10,000 × 3,072 bytes plus la
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """The files of a dataset are in none of the places looked in, and could not be downloaded."""
+    """Raised when a dataset's files are in none of the folders looked in and cannot be downloaded."""
 
 
 class DatasetFormatError(ValueError):
-    """A dataset file exists but is truncated, corrupt or not in the expected format."""
+    """Raised when a dataset file is truncated, corrupt or not in the expected format."""
 
 
 def cache_dir():
-    """Where downloads go when ``$MININ_DATA`` is not set: ``~/.cache/minin``."""
+    """The folder downloads go to when ``$MININ_DATA`` is not set: ``~/.cache/minin``.
+
+    Returns:
+        A ``pathlib.Path``; each dataset keeps its files in a subfolder named after it.
+
+    Example::
+
+        >>> cache_dir().parts[-2:]
+        ('.cache', 'minin')
+    """
     return Path.home() / ".cache" / "minin"
 
 
 # ---------------------------------------------------------------------------- datasets
 class ArrayDataset:
-    """Images and labels already in memory: (N, C, H, W) uint8 and (N,) integer labels."""
+    """Images and labels held in memory, like ``torch.utils.data.TensorDataset(images, labels)``.
+
+    The base of minin's datasets: ``DataLoader`` gathers a batch from ``.images`` and
+    ``.labels`` with one fancy index.
+
+    Args:
+        images: (N, C, H, W) images, normally uint8 (what the DataLoader's default
+            ``ToFloat`` expects).
+        labels: (N,) integer class indices (a NumPy or Python sequence, not a minin
+            Tensor), stored as int64.
+        classes: the class names (default None: "0", "1", ... up to the largest label).
+        name: the name shown in messages and ``repr`` (default "arrays").
+
+    Shape:
+        ``dataset[i]`` is ``(image, label)``: a (C, H, W) image and an int64 label;
+        ``.images`` is (N, C, H, W) and ``.labels`` (N,) int64.
+
+    Example::
+
+        >>> from minin.data import ArrayDataset
+        >>> ds = ArrayDataset(np.zeros((10, 1, 28, 28), np.uint8), np.arange(10) % 2,
+        ...                   classes=["even", "odd"])
+        >>> ds
+        ArrayDataset('arrays', 10 images of 1x28x28)
+        >>> image, label = ds[3]
+        >>> image.shape, image.dtype, ds.classes[label]
+        ((1, 28, 28), dtype('uint8'), 'odd')
+    """
 
     def __init__(self, images, labels, classes=None, name="arrays"):
         if hasattr(labels, "requires_grad"):  # a minin Tensor, made by mn.tensor (float32)
@@ -92,7 +128,25 @@ class ArrayDataset:
 
 
 class Subset(ArrayDataset):
-    """The rows ``indices`` of ``dataset``, copied into arrays of their own."""
+    """A copy of the rows ``indices`` of an array dataset, like ``torch.utils.data.Subset``.
+
+    Args:
+        dataset: an array dataset (``ArrayDataset``, ``FashionMNIST``, ...) of N images.
+        indices: a 1-D sequence of ints in [-N, N); negative ones count from the end.
+
+    Shape:
+        ``.images`` (len(indices), C, H, W) and ``.labels`` (len(indices),) int64; the
+        classes and name are the dataset's, and ``.dataset`` and ``.indices`` say where
+        the rows came from.
+
+    Example::
+
+        >>> from minin.data import ArrayDataset, Subset
+        >>> ds = ArrayDataset(np.zeros((10, 1, 28, 28), np.uint8), np.arange(10))
+        >>> part = Subset(ds, [9, 0, 4])
+        >>> part.images.shape, part.labels.tolist()
+        ((3, 1, 28, 28), [9, 0, 4])
+    """
 
     def __init__(self, dataset, indices):
         indices = np.asarray(indices)
@@ -110,11 +164,31 @@ class Subset(ArrayDataset):
 
 
 def random_split(dataset, lengths, seed=None):
-    """Split ``dataset`` into ``Subset``s of the given lengths, drawn without overlap.
+    """Split an array dataset into non-overlapping ``Subset``s, like ``torch.utils.data.random_split``.
 
-    The rows come from one random permutation: from ``numpy.random.default_rng(seed)``
-    when ``seed`` is given, else from minin's NumPy generator, so that
-    ``minin.manual_seed`` fixes the split too.
+    The rows come from one random permutation of the dataset, cut into consecutive parts.
+
+    Args:
+        dataset: an array dataset of N images.
+        lengths: non-negative ints adding up to N (no fractions here, unlike
+            ``minin.utils.data.random_split``).
+        seed: an int: the permutation comes from ``numpy.random.default_rng(seed)``;
+            default None: from minin's NumPy generator, so ``minin.manual_seed`` fixes
+            the split too.
+
+    Shape:
+        Part i holds images (lengths[i], C, H, W) and labels (lengths[i],) int64.
+
+    Returns:
+        A list of ``Subset``s, one per length.
+
+    Example::
+
+        >>> from minin.data import ArrayDataset, random_split
+        >>> ds = ArrayDataset(np.zeros((10, 1, 28, 28), np.uint8), np.arange(10))
+        >>> train, val = random_split(ds, [7, 3], seed=0)
+        >>> len(train), len(val), val.labels.tolist()
+        (7, 3, [0, 8, 1])
     """
     lengths = list(lengths)
     if not lengths or not all(isinstance(k, numbers.Integral) and k >= 0 for k in lengths):
@@ -172,12 +246,28 @@ class _FileDataset(ArrayDataset):
 
     @property
     def split(self):
+        """The split read: "train" or "test"."""
         return "train" if self.train else "test"
 
     @classmethod
     def search_dirs(cls, root=None):
-        """The folders looked in, in order: ``root`` alone if given, else
-        ``$MININ_DATA/<name>``, ``~/.cache/minin/<name>`` and the system folders."""
+        """The folders looked in for the files, in order.
+
+        Args:
+            root: a folder: only it is looked in; default None: ``$MININ_DATA/<name>``
+                (if set), ``~/.cache/minin/<name>`` and the system folders.
+
+        Returns:
+            A list of ``pathlib.Path``.
+
+        Example::
+
+            >>> from minin.data import FashionMNIST
+            >>> [str(p) for p in FashionMNIST.search_dirs("/data/fashion")]
+            ['/data/fashion']
+            >>> str(FashionMNIST.search_dirs()[-1])
+            '/usr/share/datasets/fashion-mnist'
+        """
         if root is not None:
             return [Path(root).expanduser()]
         folders = []
@@ -189,7 +279,17 @@ class _FileDataset(ArrayDataset):
 
     @classmethod
     def download_dir(cls):
-        """Where downloads go: ``$MININ_DATA/<name>`` if set, else ``~/.cache/minin/<name>``."""
+        """The folder downloads go to: ``$MININ_DATA/<name>`` if set, else ``~/.cache/minin/<name>``.
+
+        Returns:
+            A ``pathlib.Path``.
+
+        Example::
+
+            >>> from minin.data import CIFAR10
+            >>> CIFAR10.download_dir().name
+            'cifar-10'
+        """
         base = os.environ.get("MININ_DATA")
         return (Path(base).expanduser() if base else cache_dir()) / cls.name
 
@@ -244,10 +344,29 @@ class _IDXDataset(_FileDataset):
 
 
 class FashionMNIST(_IDXDataset):
-    """Zalando's Fashion-MNIST: 60,000 training and 10,000 test images, 1x28x28, 10 classes.
+    """Zalando's Fashion-MNIST, clothes in 10 classes, like ``torchvision.datasets.FashionMNIST``.
 
-    ``FashionMNIST(train=True)`` finds Debian's ``dataset-fashion-mnist`` files without any
-    setup; elsewhere the files are downloaded once into the cache.
+    60,000 training and 10,000 test images, from four gzipped IDX files
+    (``{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``). They are looked for in ``root``
+    if given (and only there), else in ``$MININ_DATA/fashion-mnist``,
+    ``~/.cache/minin/fashion-mnist`` and the folder of Debian's ``dataset-fashion-mnist``
+    package, so that package needs no setup; elsewhere the files are downloaded once,
+    their MD5 checksums checked.
+
+    Args:
+        root: the folder of the files (default None: the places above).
+        train: True for the training split (default), False for the test split.
+        download: fetch missing files (default True); otherwise a missing file raises
+            ``DatasetNotFoundError``, which says where it was looked for.
+
+    Shape:
+        ``.images`` (N, 1, 28, 28) uint8 and ``.labels`` (N,) int64 in 0..9; ``.classes``
+        names them ("T-shirt/top", "Trouser", ...).
+
+    Usage, with the files at hand::
+
+        train = FashionMNIST(train=True)       # 60,000 images
+        loader = DataLoader(train, batch_size=128, shuffle=True)
     """
 
     name, title = "fashion-mnist", "Fashion-MNIST"
@@ -263,7 +382,25 @@ class FashionMNIST(_IDXDataset):
 
 
 class MNIST(_IDXDataset):
-    """LeCun's handwritten digits: 60,000 training and 10,000 test images, 1x28x28."""
+    """LeCun's handwritten digits, like ``torchvision.datasets.MNIST``.
+
+    60,000 training and 10,000 test images, with the same files and rules as
+    ``FashionMNIST``, in ``$MININ_DATA/mnist`` or ``~/.cache/minin/mnist`` when ``root``
+    is not given.
+
+    Args:
+        root: the folder of the files (default None: the places above).
+        train: True for the training split (default), False for the test split.
+        download: fetch missing files (default True); otherwise a missing file raises
+            ``DatasetNotFoundError``.
+
+    Shape:
+        ``.images`` (N, 1, 28, 28) uint8 and ``.labels`` (N,) int64 in 0..9.
+
+    Usage, with the files at hand::
+
+        test = MNIST(train=False)              # 10,000 images
+    """
 
     name, title = "mnist", "MNIST"
     classes = tuple(str(d) for d in range(10))
@@ -275,11 +412,27 @@ class MNIST(_IDXDataset):
 
 
 class CIFAR10(_FileDataset):
-    """CIFAR-10, python version: 50,000 training and 10,000 test images, 3x32x32.
+    """CIFAR-10 (python version), colour images in 10 classes, like ``torchvision.datasets.CIFAR10``.
 
-    Read from the ``cifar-10-batches-py`` folder or straight from ``cifar-10-python.tar.gz``.
-    The batches are Python 2 pickles; they are opened with an unpickler that can only
-    rebuild arrays, lists, dicts and strings, so a tampered file cannot run code.
+    50,000 training and 10,000 test images, read from the ``cifar-10-batches-py`` folder
+    or straight from ``cifar-10-python.tar.gz``, in ``root`` if given, else in
+    ``$MININ_DATA/cifar-10`` or ``~/.cache/minin/cifar-10``. The batches are Python 2
+    pickles, opened with an unpickler that can only rebuild arrays, lists, dicts and
+    strings, so a tampered file cannot run code.
+
+    Args:
+        root: the folder of the files (default None: the places above).
+        train: True for the training split (default), False for the test split.
+        download: fetch the archive if missing (default True; MD5 checked, then unpacked);
+            otherwise a missing file raises ``DatasetNotFoundError``.
+
+    Shape:
+        ``.images`` (N, 3, 32, 32) uint8 and ``.labels`` (N,) int64 in 0..9; ``.classes``
+        names them ("airplane", "automobile", ...).
+
+    Usage, with the files at hand::
+
+        train = CIFAR10(train=True)            # 50,000 images
     """
 
     name, title = "cifar-10", "CIFAR-10"
@@ -326,11 +479,34 @@ class CIFAR10(_FileDataset):
 
 # ---------------------------------------------------------------------------- file formats
 def read_idx(path, magic):
-    """The array in a gzipped IDX file, after checking its magic number and size.
+    """Read the array in a gzipped IDX file (MNIST's format), checking its magic number and size.
 
-    The file is decompressed in pieces of at most 1 MiB and reading stops as soon as the
-    data outgrow the size the header gives, so a small file that would inflate to
-    gigabytes (a gzip bomb) costs no more memory than the data it claims to hold.
+    The file is decompressed in pieces of at most 1 MiB and reading stops once the data
+    outgrow the size the header gives, so a gzip bomb costs no more memory than the data
+    it claims to hold. A bad file raises ``DatasetFormatError``.
+
+    Args:
+        path: the ``.gz`` file.
+        magic: the expected magic number: 0x00000803 for images (3-D unsigned bytes),
+            0x00000801 for labels (1-D).
+
+    Shape:
+        images (N, H, W) uint8; labels (N,) int64.
+
+    Returns:
+        The array.
+
+    Example::
+
+        >>> import gzip, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = Path(folder) / "t10k-labels-idx1-ubyte.gz"
+        ...     with gzip.open(path, "wb") as out:    # magic, then N = 3, then the labels
+        ...         _ = out.write(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 9]))
+        ...     labels = read_idx(path, 0x00000801)
+        >>> labels
+        array([7, 2, 9])
     """
     path = Path(path)
     size = path.stat().st_size
@@ -512,10 +688,34 @@ def _tar_members(archive, names):
 
 # ---------------------------------------------------------------------------- downloads
 def download(url, path, md5):
-    """Fetch ``url`` into ``path`` if its MD5 checksum is ``md5``, with a progress bar.
+    """Download ``url`` into ``path``, keeping it only if its MD5 checksum is ``md5``.
 
     ``path`` either holds the whole verified file afterwards or does not exist: the bytes
-    go to a temporary file that is renamed only once the checksum matches.
+    go to a temporary file that is renamed only once the checksum matches (a mismatch
+    raises ``DatasetFormatError``). A progress bar shows when tqdm is installed.
+
+    Args:
+        url: what to fetch (any URL ``urllib`` opens, ``file://`` included).
+        path: where to write it.
+        md5: the expected MD5 checksum, in hex.
+
+    Returns:
+        ``path`` as a ``pathlib.Path``.
+
+    Example::
+
+        >>> import hashlib, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     source = Path(folder) / "source.bin"
+        ...     _ = source.write_bytes(b"minin")
+        ...     good = download(source.as_uri(), Path(folder) / "good.bin",
+        ...                     hashlib.md5(b"minin").hexdigest())
+        ...     try:
+        ...         download(source.as_uri(), Path(folder) / "bad.bin", "0" * 32)
+        ...     except DatasetFormatError:
+        ...         print(good.read_bytes(), (Path(folder) / "bad.bin").exists())
+        b'minin' False
     """
     def fetch(out):
         digest = hashlib.md5(usedforsecurity=False)

@@ -34,7 +34,21 @@ def _size_pair(name, size):
 
 
 class Compose:
-    """Apply ``transforms`` one after the other."""
+    """Apply batch transforms one after the other, as ``torchvision.transforms.Compose``.
+
+    Args:
+        transforms: a sequence of callables, each taking a batch and returning one.
+
+    Shape:
+        (N, C, H, W) → whatever the last transform makes.
+
+    Example::
+
+        >>> t = Compose([ToFloat(), Normalize(0.5, 0.5)])
+        >>> t(np.full((8, 1, 2, 2), 255, np.uint8))[0, 0]
+        array([[1., 1.],
+               [1., 1.]], dtype=float32)
+    """
 
     def __init__(self, transforms):
         self.transforms = list(transforms)
@@ -53,7 +67,18 @@ class Compose:
 
 
 class ToFloat:
-    """uint8 images (0..255) to float32 in [0, 1]."""
+    """uint8 images (0..255) to float32 in [0, 1], as ``torchvision.transforms.ConvertImageDtype``.
+
+    The DataLoader's default transform. Anything but uint8 raises TypeError.
+
+    Shape:
+        (N, C, H, W) uint8 → (N, C, H, W) float32.
+
+    Example::
+
+        >>> ToFloat()(np.array([0, 51, 255], np.uint8).reshape(1, 1, 1, 3))
+        array([[[[0. , 0.2, 1. ]]]], dtype=float32)
+    """
 
     def __call__(self, x):
         _check_batch("ToFloat", x)
@@ -68,7 +93,21 @@ class ToFloat:
 
 
 class Normalize:
-    """``(x - mean[c]) / std[c]`` for each channel c."""
+    """``(x - mean[c]) / std[c]`` for each channel c, as ``torchvision.transforms.Normalize``.
+
+    Args:
+        mean: one number for all channels, or one per channel.
+        std: likewise, as long as ``mean`` and without zeros.
+
+    Shape:
+        (N, C, H, W) floating point → the same shape and dtype (put ``ToFloat()`` before
+        it for uint8 images).
+
+    Example::
+
+        >>> Normalize(mean=[0.5, 0.0], std=[0.5, 2.0])(np.ones((1, 2, 1, 1), np.float32)).ravel()
+        array([1. , 0.5], dtype=float32)
+    """
 
     def __init__(self, mean, std):
         self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float32))
@@ -96,10 +135,28 @@ class Normalize:
 
 
 class RandomCrop:
-    """A random ``size`` window of each image, after zero-padding by ``padding`` pixels.
+    """A random window of each image after zero-padding, as ``torchvision.transforms.RandomCrop``.
 
-    Each image gets its own offset. The windows are gathered with one fancy index
-    (rows and columns built from the offsets), not a loop over images.
+    Unlike torchvision on a batch, each image gets its own offset; the windows are
+    gathered with one fancy index, not a loop over images. The offsets come from minin's
+    generator for the batch's backend, so ``minin.manual_seed`` fixes them.
+
+    Args:
+        size: the window, an int or a pair (height, width).
+        padding: zeros added on each side of each image first (default 0).
+
+    Shape:
+        (N, C, H, W) → (N, C, height, width), same dtype; the window must fit in
+        (H + 2·padding, W + 2·padding).
+
+    Example::
+
+        >>> RandomCrop(28, padding=4)(np.zeros((8, 1, 28, 28), np.uint8)).shape
+        (8, 1, 28, 28)
+        >>> mn.manual_seed(0)
+        >>> x = np.arange(16, dtype=np.uint8).reshape(1, 1, 4, 4).repeat(3, axis=0)
+        >>> RandomCrop(2)(x)[:, 0, 0, 0]     # each image's own top-left corner
+        array([8, 4, 4], dtype=uint8)
     """
 
     def __init__(self, size, padding=0):
@@ -130,7 +187,28 @@ class RandomCrop:
 
 
 class RandomHorizontalFlip:
-    """Mirror each image left-right with probability ``p``, independently."""
+    """Flip each image left-right with probability ``p``, like torchvision's ``RandomHorizontalFlip``.
+
+    Each image is flipped or not on its own draw (torchvision flips a whole batch tensor
+    or none of it); the draws come from minin's generator for the batch's backend, so
+    ``minin.manual_seed`` fixes them.
+
+    Args:
+        p: the probability that an image is flipped (default 0.5).
+
+    Shape:
+        (N, C, H, W) → the same shape and dtype.
+
+    Example::
+
+        >>> mn.manual_seed(0)
+        >>> x = np.array([[[[1, 2, 3]]]] * 4, np.uint8)     # 4 images of 1x1x3
+        >>> RandomHorizontalFlip()(x)[:, 0, 0]
+        array([[1, 2, 3],
+               [3, 2, 1],
+               [3, 2, 1],
+               [3, 2, 1]], dtype=uint8)
+    """
 
     def __init__(self, p=0.5):
         if not 0 <= p <= 1:
@@ -164,12 +242,25 @@ def _bilinear_matrix(n_in, n_out):
 
 
 class Resize:
-    """Bilinear resize, like torchvision's ``Resize`` on tensors with ``antialias=False``.
+    """Bilinear resize, as ``torchvision.transforms.Resize`` on tensors with ``antialias=False``.
 
-    ``size`` is (height, width), or an int for the smaller edge (keeping the aspect ratio,
-    as torchvision does). The resize is separable, so it is two matrix products with small
-    interpolation matrices, (H_out, H_in) on the left and (W_in, W_out) on the right:
-    fast on both backends and exactly the same arithmetic on each.
+    The resize is separable: two matrix products with small interpolation matrices,
+    (H_out, H_in) on the left and (W_in, W_out) on the right, fast on both backends and
+    the same arithmetic on each.
+
+    Args:
+        size: (height, width), or an int for the smaller edge, keeping the aspect ratio
+            as torchvision does (the other edge becomes int(size · long / short)).
+
+    Shape:
+        (N, C, H, W) floating point → (N, C, H_out, W_out), same dtype.
+
+    Example::
+
+        >>> Resize(56)(np.zeros((8, 1, 28, 40), np.float32)).shape
+        (8, 1, 56, 80)
+        >>> Resize((1, 4))(np.array([[[[0., 1.]]]], np.float32))
+        array([[[[0.  , 0.25, 0.75, 1.  ]]]], dtype=float32)
     """
 
     def __init__(self, size):

@@ -10,7 +10,22 @@ from ..tensor import Tensor
 
 
 class Parameter(Tensor):
-    """A Tensor that is a learnable weight of a Module (it always requires grad)."""
+    """A Tensor that is a learnable weight of a Module, as ``torch.nn.Parameter``.
+
+    Assigning a Parameter to an attribute of a Module registers it, so that
+    ``parameters()``, ``state_dict()`` and the optimisers find it. It wraps the
+    array of ``data`` without copying it.
+
+    Args:
+        data: a Tensor or an array holding the initial values.
+        requires_grad: whether gradients are computed for it (default True).
+
+    Example::
+
+        >>> nn.Parameter(mn.zeros(2))
+        Parameter containing:
+        tensor([0., 0.], requires_grad=True)
+    """
 
     __slots__ = ()
 
@@ -24,11 +39,30 @@ class Parameter(Tensor):
 
 
 class Module:
-    """Base class of every layer and network.
+    """Base class of every layer and network, as ``torch.nn.Module``.
 
-    Assigning a Parameter or a Module to an attribute registers it, in order, so
-    that ``parameters()`` and ``state_dict()`` find it under a PyTorch-style name
-    such as ``"0.2.weight"``. Subclasses define ``forward``; call the module itself.
+    A subclass calls ``super().__init__()`` first, then assigns its weights and
+    layers as attributes: a Parameter or a Module assigned this way is registered,
+    in order, so that ``parameters()`` and ``state_dict()`` find it under a
+    PyTorch-style dotted name such as ``"0.2.weight"``. The subclass defines
+    ``forward``; calling the module runs it, then any forward hooks.
+
+    A module starts in training mode (``training`` is True); ``train()`` and
+    ``eval()`` set the mode of the whole tree, which layers such as Dropout read.
+
+    Example::
+
+        >>> class Net(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc = nn.Linear(4, 2)
+        ...     def forward(self, x):
+        ...         return self.fc(x)
+        >>> net = Net()
+        >>> [(name, p.shape) for name, p in net.named_parameters()]
+        [('fc.weight', (2, 4)), ('fc.bias', (2,))]
+        >>> net(mn.ones(3, 4)).shape
+        (3, 2)
     """
 
     def __init__(self):
@@ -62,7 +96,13 @@ class Module:
         object.__setattr__(self, name, value)
 
     def register_parameter(self, name, param):
-        """Register ``param`` (a Parameter, or None for an absent one such as bias=False)."""
+        """Register ``param`` under ``name``, as ``torch.nn.Module.register_parameter``.
+
+        Args:
+            name: the attribute name.
+            param: a Parameter, or None for an absent one (such as a bias with bias=False),
+                which keeps the name reserved for a Parameter.
+        """
         if param is None:
             self._parameters[name] = None
         self.__setattr__(name, param)
@@ -74,6 +114,13 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args, **kwargs):
+        """The computation, which every subclass defines, as ``torch.nn.Module.forward``.
+
+        Call the module itself rather than ``forward``, so that forward hooks run.
+
+        Returns:
+            the output (NotImplementedError on the base class).
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -85,31 +132,91 @@ class Module:
         return output
 
     def register_forward_hook(self, hook):
-        """Call ``hook(module, inputs, output)`` after every forward; a hook that returns
-        something other than None replaces the output. Returns a handle whose ``remove()``
-        takes the hook off again."""
+        """Call ``hook`` after every forward, as ``torch.nn.Module.register_forward_hook``.
+
+        Args:
+            hook: called as ``hook(module, inputs, output)`` with the positional inputs as
+                a tuple; if it returns something other than None, that replaces the output.
+
+        Returns:
+            a handle whose ``remove()`` takes the hook off again.
+
+        Example::
+
+            >>> layer = nn.ReLU()
+            >>> handle = layer.register_forward_hook(lambda m, inputs, out: out * 2)
+            >>> layer(mn.tensor([-1.0, 3.0]))
+            tensor([0., 6.])
+            >>> handle.remove()
+            >>> layer(mn.tensor([-1.0, 3.0]))
+            tensor([0., 3.])
+        """
         key = object()
         self._forward_hooks[key] = hook
         return _HookHandle(self._forward_hooks, key)
 
     # ------------------------------------------------------------------ traversal
     def children(self):
+        """The direct sub-modules, in registration order, as ``torch.nn.Module.children``.
+
+        Returns:
+            an iterator over Modules.
+        """
         return iter(self._modules.values())
 
     def named_children(self):
+        """The direct sub-modules with their attribute names, as
+        ``torch.nn.Module.named_children``.
+
+        Returns:
+            an iterator over (name, Module) pairs.
+        """
         return iter(self._modules.items())
 
     def named_modules(self, prefix=""):
-        """This module and every sub-module, depth first, with dotted names."""
+        """This module and every sub-module, depth first, with dotted names, as
+        ``torch.nn.Module.named_modules``; a module registered twice appears twice.
+
+        Args:
+            prefix: prepended to every name (default ""; this module's own name).
+
+        Returns:
+            an iterator over (name, Module) pairs.
+
+        Example::
+
+            >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+            >>> [(name, type(m).__name__) for name, m in net.named_modules()]
+            [('', 'Sequential'), ('0', 'Linear'), ('1', 'ReLU')]
+        """
         yield prefix, self
         for name, child in self._modules.items():
             yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def modules(self):
+        """This module and every sub-module, depth first, as ``torch.nn.Module.modules``.
+
+        Returns:
+            an iterator over Modules (those of ``named_modules`` without the names).
+        """
         return (m for _, m in self.named_modules())
 
     def named_parameters(self, prefix=""):
-        """(name, Parameter) pairs in definition order, each parameter once."""
+        """Every parameter with its dotted name, in registration order, each once, as
+        ``torch.nn.Module.named_parameters``.
+
+        Args:
+            prefix: prepended, with a dot, to every name (default "").
+
+        Returns:
+            an iterator over (name, Parameter) pairs; absent (None) parameters are skipped.
+
+        Example::
+
+            >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1, bias=False))
+            >>> [(name, p.shape) for name, p in net.named_parameters()]
+            [('0.weight', (3, 4)), ('0.bias', (3,)), ('2.weight', (1, 3))]
+        """
         seen = set()
         for module_name, module in self.named_modules(prefix):
             for name, p in module._parameters.items():
@@ -119,35 +226,100 @@ class Module:
                 yield (f"{module_name}.{name}" if module_name else name), p
 
     def parameters(self):
+        """Every parameter, each once, as ``torch.nn.Module.parameters``; what an
+        optimiser is given.
+
+        Returns:
+            an iterator over Parameters (those of ``named_parameters``).
+
+        Example::
+
+            >>> sum(p.numel() for p in nn.Linear(4, 3).parameters())
+            15
+        """
         return (p for _, p in self.named_parameters())
 
     # ------------------------------------------------------------------ modes
     def train(self, mode=True):
-        """Set training mode (dropout active) on this module and all sub-modules."""
+        """Set training or evaluation mode on this module and every sub-module, as
+        ``torch.nn.Module.train``.
+
+        Args:
+            mode: True for training (default; e.g. Dropout drops), False for evaluation.
+
+        Returns:
+            ``self``.
+
+        Example::
+
+            >>> net = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5))
+            >>> net.train(False)[1].training
+            False
+        """
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
 
     def eval(self):
+        """Set evaluation mode, ``train(False)``, as ``torch.nn.Module.eval``.
+
+        Returns:
+            ``self``.
+        """
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        """Forget every parameter's gradient (PyTorch's default, ``set_to_none=True``)."""
+        """Forget every parameter's gradient, as ``torch.nn.Module.zero_grad``.
+
+        Args:
+            set_to_none: accepted for PyTorch programs; gradients are always set to None
+                (PyTorch's default, True).
+        """
         for p in self.parameters():
             p.grad = None
 
     def apply(self, fn):
-        """Call ``fn(module)`` on every sub-module and then on this one (children first,
-        as in PyTorch); typically to initialise weights. Returns ``self``."""
+        """Call ``fn`` on every sub-module, children first, then on this one, as
+        ``torch.nn.Module.apply``; typically to initialise weights.
+
+        Args:
+            fn: a function taking a Module.
+
+        Returns:
+            ``self``.
+
+        Example::
+
+            >>> def init(m):
+            ...     if isinstance(m, nn.Linear):
+            ...         nn.init.zeros_(m.bias)
+            >>> net = nn.Sequential(nn.Linear(2, 2), nn.ReLU()).apply(init)
+            >>> net[0].bias
+            Parameter containing:
+            tensor([0., 0.], requires_grad=True)
+        """
         for child in self.children():
             child.apply(fn)
         fn(self)
         return self
 
     def to(self, *args, **kwargs):
-        """Move every parameter, in place, to a device or backend ("cpu", "cuda",
-        ``minin.device(...)``, "numpy", "cupy") and/or convert it to a floating dtype,
-        as PyTorch's ``Module.to``. Returns ``self``."""
+        """Move every parameter (and its gradient), in place, to a device and/or convert
+        it to a floating dtype, as ``torch.nn.Module.to``.
+
+        Args:
+            *args: a device or backend ("cpu", "cuda", ``mn.device(...)``, "numpy",
+                "cupy") and/or a floating dtype, in any order.
+            device, dtype: the same, by keyword; ``non_blocking`` is accepted and ignored.
+
+        Returns:
+            ``self``.
+
+        Example::
+
+            >>> nn.Linear(2, 2).to(mn.float64).weight.dtype
+            dtype('float64')
+        """
         where, dtype = _placement(args, kwargs)
         name = backend_of(where) if where is not None else None  # a clear error without a GPU
         for p in self.parameters():
@@ -163,21 +335,56 @@ class Module:
         return self
 
     def cpu(self):
+        """Move every parameter to the CPU, ``to("cpu")``, as ``torch.nn.Module.cpu``.
+
+        Returns:
+            ``self``.
+        """
         return self.to("cpu")
 
     def cuda(self):
+        """Move every parameter to the GPU, ``to("cuda")``, as ``torch.nn.Module.cuda``.
+
+        Returns:
+            ``self``.
+        """
         return self.to("cuda")
 
     # ------------------------------------------------------------------ state
     def state_dict(self):
-        """An ordered dict of NumPy copies of every parameter, keyed like PyTorch's."""
+        """The parameters' values, as ``torch.nn.Module.state_dict``.
+
+        Returns:
+            an OrderedDict from each dotted name (as ``named_parameters``) to a NumPy
+            copy of that parameter's data.
+
+        Example::
+
+            >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1))
+            >>> {name: a.shape for name, a in net.state_dict().items()}
+            {'0.weight': (3, 4), '0.bias': (3,), '2.weight': (1, 3), '2.bias': (1,)}
+        """
         return OrderedDict((name, p.numpy()) for name, p in self.named_parameters())
 
     def load_state_dict(self, state, strict=True):
-        """Copy arrays from ``state`` into the parameters, checking names and shapes.
+        """Copy values from ``state`` into the parameters, in place, as
+        ``torch.nn.Module.load_state_dict``; shapes must match (ValueError otherwise).
 
-        With strict=True every parameter must be present and no extra key allowed.
-        Returns (missing_keys, unexpected_keys).
+        Args:
+            state: a mapping from dotted names to arrays or Tensors, e.g. a ``state_dict()``.
+            strict: if True (default), a missing or unexpected key raises KeyError.
+
+        Returns:
+            the pair (missing_keys, unexpected_keys), lists of names.
+
+        Example::
+
+            >>> net = nn.Linear(2, 1)
+            >>> net.load_state_dict({'weight': np.ones((1, 2)), 'extra': np.zeros(1)}, strict=False)
+            (['bias'], ['extra'])
+            >>> net.weight
+            Parameter containing:
+            tensor([[1., 1.]], requires_grad=True)
         """
         own = OrderedDict(self.named_parameters())
         missing = [k for k in own if k not in state]
@@ -203,6 +410,12 @@ class Module:
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self):
+        """The module's settings shown inside its ``repr``, as
+        ``torch.nn.Module.extra_repr``; subclasses override it.
+
+        Returns:
+            a string ("" by default).
+        """
         return ""
 
     def __repr__(self):

@@ -8,11 +8,36 @@ from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    """g ← grad + weight_decay·p; m ← β₁·m + (1 − β₁)·g; v ← β₂·v + (1 − β₂)·g²;
-    p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps).
+    """The Adam optimizer, as ``torch.optim.Adam`` (without AMSGrad).
+
+    At step t, for every parameter p with a gradient::
+
+        g ← grad + weight_decay·p
+        m ← β₁·m + (1 − β₁)·g
+        v ← β₂·v + (1 − β₂)·g²
+        p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps)
 
     eps is added after the bias correction of √v, as PyTorch does, so the same eps
     gives the same steps as there. State: ``step`` (an int), ``exp_avg``, ``exp_avg_sq``.
+
+    Args:
+        params: an iterable of Parameters or of parameter-group dicts.
+        lr: the learning rate; default 1e-3.
+        betas: (β₁, β₂), the decay rates of m and v, each in [0, 1); default (0.9, 0.999).
+        eps: added to the denominator for numerical stability; default 1e-8.
+        weight_decay: L2 penalty added to the gradient (not decoupled as in AdamW); default 0.
+
+    Example::
+
+        >>> from minin import optim
+        >>> p = nn.Parameter(mn.tensor([1.0]))
+        >>> opt = optim.Adam([p], lr=0.1)
+        >>> for _ in range(2):
+        ...     p.grad = np.array([0.5], dtype=np.float32)
+        ...     opt.step()
+        ...     print(round(p.item(), 4), opt.state[p]["step"])
+        0.9 1
+        0.8 2
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):

@@ -13,7 +13,29 @@ from .optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class: subclasses compute the next lrs in ``get_lr()`` from ``last_epoch``."""
+    """Base class of the learning-rate schedulers, as ``torch.optim.lr_scheduler.LRScheduler``.
+
+    Subclasses compute the lrs for step ``last_epoch`` in ``get_lr()``. Constructing
+    a scheduler records ``initial_lr`` in every group (``base_lrs``) and takes step 0.
+
+    Args:
+        optimizer: the minin Optimizer whose groups' ``lr`` it sets.
+
+    Example::
+
+        >>> from minin import optim
+        >>> class Halve(optim.lr_scheduler.LRScheduler):
+        ...     def get_lr(self):
+        ...         return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+        >>> opt = optim.SGD([nn.Parameter(mn.ones(1))], lr=1.0)
+        >>> sched = Halve(opt)
+        >>> for _ in range(3):
+        ...     sched.step()
+        ...     print(opt.param_groups[0]["lr"])
+        0.5
+        0.25
+        0.125
+    """
 
     def __init__(self, optimizer):
         if not isinstance(optimizer, Optimizer):
@@ -26,9 +48,16 @@ class LRScheduler:
         self.step()
 
     def get_lr(self):
+        """Compute the lrs for step ``last_epoch`` (defined by subclasses).
+
+        Returns:
+            A list of learning rates, one per parameter group.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define get_lr()")
 
     def step(self):
+        """Advance one step and write the new lrs into the optimizer's groups;
+        call it once after each ``optimizer.step()``."""
         self.last_epoch += 1
         lrs = self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, lrs):
@@ -36,14 +65,51 @@ class LRScheduler:
         self._last_lr = list(lrs)
 
     def get_last_lr(self):
-        """The learning rates the last step set, one per parameter group."""
+        """The learning rates the last step set.
+
+        Returns:
+            A list of floats, one per parameter group.
+        """
         return list(self._last_lr)
 
     def state_dict(self):
-        """Every attribute but the optimizer: plain numbers, strings and lists of them."""
+        """The scheduler's state, for checkpoints.
+
+        Returns:
+            A dict of every attribute but the optimizer: plain numbers, strings and
+            lists of them (copies).
+
+        Example::
+
+            >>> from minin import optim
+            >>> opt = optim.SGD([nn.Parameter(mn.ones(1))], lr=0.1)
+            >>> sched = optim.lr_scheduler.StepLR(opt, step_size=2)
+            >>> sched.step()
+            >>> sd = sched.state_dict()
+            >>> sd["last_epoch"], sd["step_size"], sd["base_lrs"]
+            (1, 2, [0.1])
+        """
         return {key: _copy(value) for key, value in vars(self).items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore a ``state_dict()`` taken from a scheduler of the same kind.
+
+        Only the scheduler is restored; the groups' ``lr`` are the optimizer's state.
+
+        Args:
+            state_dict: a dict as returned by ``state_dict()``.
+
+        Example::
+
+            >>> from minin import optim
+            >>> opt = optim.SGD([nn.Parameter(mn.ones(1))], lr=0.1)
+            >>> sched = optim.lr_scheduler.StepLR(opt, step_size=2)
+            >>> sched.step()
+            >>> new = optim.lr_scheduler.StepLR(opt, step_size=2)
+            >>> new.load_state_dict(sched.state_dict())
+            >>> new.last_epoch
+            1
+        """
         own = set(vars(self)) - {"optimizer"}
         missing, unexpected = own - state_dict.keys(), state_dict.keys() - own
         if missing or unexpected:
@@ -74,7 +140,26 @@ def _number(scheduler, name, value, positive=False):
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` every ``step_size`` steps."""
+    """Decay the lr by ``gamma`` every ``step_size`` steps, as ``torch.optim.lr_scheduler.StepLR``.
+
+    Args:
+        optimizer: the Optimizer to schedule.
+        step_size: the number of steps between decays (a positive int).
+        gamma: the factor applied at each decay; default 0.1.
+
+    Example::
+
+        >>> from minin import optim
+        >>> opt = optim.SGD([nn.Parameter(mn.ones(1))], lr=0.1)
+        >>> sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        >>> lrs = []
+        >>> for _ in range(5):
+        ...     lrs.append(sched.get_last_lr()[0])
+        ...     opt.step()
+        ...     sched.step()
+        >>> lrs
+        [0.1, 0.1, 0.05, 0.05, 0.025]
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1):
         if not isinstance(step_size, numbers.Integral) or step_size < 1:
@@ -90,11 +175,30 @@ class StepLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """lr_t = eta_min + (base_lr − eta_min)·(1 + cos(π·t/T_max))/2, continued past T_max
-    as a cosine that rises again (no restarts).
+    """Cosine annealing of the lr, as ``torch.optim.lr_scheduler.CosineAnnealingLR``::
 
-    PyTorch computes it recursively from the current lr, which lets other changes
-    to the lr carry through; the same recursion is used here so the values agree.
+        lr_t = eta_min + (base_lr − eta_min)·(1 + cos(π·t/T_max))/2
+
+    continued past T_max as a cosine that rises again (no restarts). PyTorch
+    computes it recursively from the current lr, which lets other changes to the
+    lr carry through; the same recursion is used here so the values agree.
+
+    Args:
+        optimizer: the Optimizer to schedule.
+        T_max: the number of steps from base_lr down to eta_min (a positive number).
+        eta_min: the minimum lr; default 0.0.
+
+    Example::
+
+        >>> from minin import optim
+        >>> opt = optim.SGD([nn.Parameter(mn.ones(1))], lr=1.0)
+        >>> sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+        >>> lrs = []
+        >>> for _ in range(7):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     sched.step()
+        >>> lrs
+        [1.0, 0.8536, 0.5, 0.1464, 0.0, 0.1464, 0.5]
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
@@ -117,15 +221,45 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class OneCycleLR(LRScheduler):
-    """The 1cycle policy: warm up from max_lr/div_factor to max_lr over the first
+    """The 1cycle policy, as ``torch.optim.lr_scheduler.OneCycleLR``.
+
+    Warm up from initial_lr = max_lr/div_factor to max_lr over the first
     ``pct_start`` of ``total_steps``, then anneal to initial_lr/final_div_factor
     (with ``three_phase``, first back down to the initial lr symmetrically, then to
-    the minimum). Stepping more than ``total_steps`` times is an error.
+    the minimum). The lr given to the optimizer is replaced. Stepping more than
+    ``total_steps`` times is an error.
 
     Unlike PyTorch, ``cycle_momentum`` is off by default: minin optimizers keep the
     momentum (or Adam's beta1) you gave them unless you ask for it to be cycled.
     With ``cycle_momentum=True`` it follows PyTorch, cycling inversely to the lr
     between ``max_momentum`` and ``base_momentum``.
+
+    Args:
+        optimizer: the Optimizer to schedule.
+        max_lr: the peak lr, a number or a list with one per parameter group.
+        total_steps: the length of the cycle; default None, then it is
+            ``epochs * steps_per_epoch`` (one of the two ways must be given).
+        epochs, steps_per_epoch: positive ints; default None.
+        pct_start: the fraction of the cycle spent warming up; default 0.3.
+        anneal_strategy: "cos" or "linear"; default "cos".
+        div_factor: initial_lr = max_lr/div_factor; default 25.0.
+        final_div_factor: the last lr is initial_lr/final_div_factor; default 1e4.
+        three_phase: add the symmetric descent back to initial_lr; default False.
+        cycle_momentum: cycle the momentum (or beta1); default False.
+        base_momentum, max_momentum: the momentum at the peak lr and at the ends;
+            a number or a list per group; default 0.85 and 0.95.
+
+    Example::
+
+        >>> from minin import optim
+        >>> opt = optim.SGD([nn.Parameter(mn.ones(1))], lr=1.0)
+        >>> sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=5, pct_start=0.4)
+        >>> lrs = []
+        >>> for _ in range(5):
+        ...     lrs.append(round(sched.get_last_lr()[0], 4))
+        ...     sched.step()
+        >>> lrs
+        [0.04, 1.0, 0.75, 0.25, 0.0]
     """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,

@@ -12,11 +12,33 @@ from ..tensor import Tensor
 
 
 class Optimizer:
-    """Holds ``param_groups`` (dicts with ``params`` and every hyper-parameter) and
-    ``state`` (a dict per parameter, keyed by the Parameter itself).
+    """Base class of the optimizers, as ``torch.optim.Optimizer``.
 
-    Hyper-parameters are read from the groups at every step, so a scheduler or the
-    user may change ``group["lr"]`` between steps.
+    Holds ``param_groups`` (dicts with ``params`` and every hyper-parameter) and
+    ``state`` (a dict per parameter, keyed by the Parameter itself). Hyper-parameters
+    are read from the groups at every step, so a scheduler or the user may change
+    ``group["lr"]`` between steps. A subclass defines ``_update(p, state, group)``,
+    which moves one parameter ``p`` that has a gradient.
+
+    Args:
+        params: an iterable of Parameters, or of dicts (parameter groups) with a
+            ``params`` entry and any hyper-parameters to override for that group.
+        defaults: a dict of hyper-parameters for groups that do not set them.
+
+    Example::
+
+        >>> from minin import optim
+        >>> class GD(optim.Optimizer):
+        ...     def __init__(self, params, lr=0.1):
+        ...         super().__init__(params, dict(lr=lr))
+        ...     def _update(self, p, state, group):
+        ...         p.data -= group["lr"] * p.grad
+        >>> p = nn.Parameter(mn.tensor([1.0, -1.0]))
+        >>> opt = GD([p], lr=0.5)
+        >>> p.grad = np.array([0.5, -1.0], dtype=np.float32)
+        >>> opt.step()
+        >>> p.tolist()
+        [0.75, -0.5]
     """
 
     def __init__(self, params, defaults):
@@ -35,7 +57,21 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group):
-        """Add a group of parameters; hyper-parameters it leaves out come from the defaults."""
+        """Add a group of parameters; hyper-parameters it leaves out come from the defaults.
+
+        Args:
+            group: a dict with a ``params`` entry (a Parameter or an iterable of them,
+                none already in another group) and optional hyper-parameters.
+
+        Example::
+
+            >>> from minin import optim
+            >>> a, b = nn.Parameter(mn.ones(2)), nn.Parameter(mn.ones(3))
+            >>> opt = optim.SGD([a], lr=0.1)
+            >>> opt.add_param_group({"params": [b], "lr": 0.01})
+            >>> [(len(g["params"]), g["lr"], g["momentum"]) for g in opt.param_groups]
+            [(1, 0.1, 0), (1, 0.01, 0)]
+        """
         if not isinstance(group, dict):
             raise TypeError(f"a parameter group must be a dict, got {type(group).__name__}")
         group = dict(group)
@@ -65,13 +101,44 @@ class Optimizer:
         """Raise ValueError for invalid hyper-parameters (overridden by subclasses)."""
 
     def zero_grad(self):
+        """Set the gradient of every parameter to None.
+
+        Example::
+
+            >>> from minin import optim
+            >>> p = nn.Parameter(mn.ones(2))
+            >>> (p * p).sum().backward()
+            >>> optim.SGD([p], lr=0.1).zero_grad()
+            >>> p.grad is None
+            True
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 p.grad = None
 
     def step(self, closure=None):
-        """Update every parameter that has a gradient. ``closure``, if given, recomputes
-        the loss (with gradients enabled) and its value is returned."""
+        """Update every parameter that has a gradient; parameters without one are skipped.
+
+        Args:
+            closure: an optional callable that recomputes the loss (run with gradients
+                enabled, before the update); default None.
+
+        Returns:
+            The loss the closure returned, or None without a closure.
+
+        Example::
+
+            >>> from minin import optim
+            >>> p = nn.Parameter(mn.tensor([2.0]))
+            >>> opt = optim.SGD([p], lr=0.25)
+            >>> def closure():
+            ...     opt.zero_grad()
+            ...     loss = (p * p).sum()
+            ...     loss.backward()
+            ...     return loss
+            >>> opt.step(closure).item(), p.item()
+            (4.0, 1.0)
+        """
         loss = None
         if closure is not None:
             with enable_grad():
@@ -95,6 +162,21 @@ class Optimizer:
         Parameters are referred to by their position across the groups, so the dict
         can be loaded into a new optimizer built over the same model. Arrays are
         NumPy copies: later steps do not change a state dict already taken.
+
+        Returns:
+            A dict with ``state`` (per-parameter state keyed by the position as a
+            string) and ``param_groups`` (the groups, ``params`` as positions).
+
+        Example::
+
+            >>> from minin import optim
+            >>> p = nn.Parameter(mn.tensor([1.0]))
+            >>> opt = optim.SGD([p], lr=0.5, momentum=0.9)
+            >>> p.grad = np.array([0.5], dtype=np.float32)
+            >>> opt.step()
+            >>> sd = opt.state_dict()
+            >>> sd["state"], sd["param_groups"][0]["params"]
+            ({'0': {'momentum_buffer': array([0.5], dtype=float32)}}, [0])
         """
         index = {id(p): i for i, p in enumerate(self._params())}
         state = {}
@@ -111,7 +193,22 @@ class Optimizer:
         """Restore a ``state_dict()`` onto this optimizer's own parameters.
 
         Everything is checked before anything changes, so a mismatched checkpoint
-        leaves the optimizer as it was.
+        leaves the optimizer as it was (a ValueError says what does not match).
+
+        Args:
+            state_dict: a dict as returned by ``state_dict()``.
+
+        Example::
+
+            >>> from minin import optim
+            >>> p = nn.Parameter(mn.tensor([1.0]))
+            >>> opt = optim.SGD([p], lr=0.5, momentum=0.9)
+            >>> p.grad = np.array([0.5], dtype=np.float32)
+            >>> opt.step()
+            >>> new = optim.SGD([p], lr=0.1, momentum=0.9)
+            >>> new.load_state_dict(opt.state_dict())
+            >>> new.param_groups[0]["lr"], new.state[p]["momentum_buffer"]
+            (0.5, array([0.5], dtype=float32))
         """
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
             raise ValueError("load_state_dict expects a dict with 'state' and 'param_groups' "

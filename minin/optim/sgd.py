@@ -6,9 +6,38 @@ from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
-    """g ← grad + weight_decay·p; with momentum, b ← momentum·b + (1 − dampening)·g
-    (b starts as the first g, undampened) and g ← g + momentum·b (Nesterov) or
-    g ← b; then p ← p − lr·g. The buffer is kept under ``"momentum_buffer"``.
+    """Stochastic gradient descent with optional momentum, as ``torch.optim.SGD``.
+
+    Each step, for every parameter p with a gradient::
+
+        g ← grad + weight_decay·p
+        b ← momentum·b + (1 − dampening)·g       (with momentum)
+        g ← g + momentum·b (Nesterov) or g ← b   (with momentum)
+        p ← p − lr·g
+
+    b starts as the first g, undampened, and is kept in the parameter's state
+    under ``"momentum_buffer"``.
+
+    Args:
+        params: an iterable of Parameters or of parameter-group dicts.
+        lr: the learning rate (required).
+        momentum: the momentum factor; default 0 (no momentum).
+        dampening: dampening of the momentum; default 0.
+        weight_decay: L2 penalty added to the gradient; default 0.
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0); default False.
+
+    Example::
+
+        >>> from minin import optim
+        >>> p = nn.Parameter(mn.tensor([1.0]))
+        >>> opt = optim.SGD([p], lr=0.5, momentum=0.5)
+        >>> for _ in range(3):
+        ...     p.grad = np.array([0.5], dtype=np.float32)
+        ...     opt.step()
+        ...     print(p.item(), opt.state[p]["momentum_buffer"])
+        0.75 [0.5]
+        0.375 [0.75]
+        -0.0625 [0.875]
     """
 
     def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False):

@@ -22,17 +22,26 @@ def default_collate(batch):
     bools a bool one (PyTorch's dtypes, not minin's float32 default); NumPy scalars keep
     their dtype; strings stay a list. Dicts, named tuples, tuples and lists are collated
     field by field: ``[(x0, y0), (x1, y1)]`` → ``[stack(x), stack(y)]`` (a list, as PyTorch).
+    The Tensors are on the current backend.
 
     Args:
-        batch: a non-empty list of samples of one structure.
+        batch: a non-empty list of B samples of one structure.
+
+    Shape:
+        B arrays of shape S → (B, *S); B numbers → (B,).
+
     Returns:
         The batch: a Tensor, or the samples' container holding Tensors.
 
     Example::
 
-        >>> x, y = default_collate([(np.zeros((1, 2, 2), np.float32), 3), (np.ones((1, 2, 2), np.float32), 7)])
-        >>> x.shape, y.dtype, y.tolist()
-        ((2, 1, 2, 2), dtype('int64'), [3, 7])
+        >>> from minin.utils.data import default_collate
+        >>> samples = [(np.zeros((1, 2, 2), np.float32), 3), (np.ones((1, 2, 2), np.float32), 7)]
+        >>> x, y = default_collate(samples)
+        >>> x.shape, x.dtype, y.dtype, y.tolist()
+        ((2, 1, 2, 2), dtype('float32'), dtype('int64'), [3, 7])
+        >>> default_collate([{"label": 1, "name": "a"}, {"label": 2, "name": "b"}])
+        {'label': tensor([1, 2], dtype=int64), 'name': ['a', 'b']}
     """
     if not isinstance(batch, collections.abc.Sequence) or isinstance(batch, (str, bytes)) \
             or len(batch) == 0:

@@ -16,39 +16,52 @@ def _positive_int(name, value):
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches.
+    """Batches of a map-style data set, as ``torch.utils.data.DataLoader``.
 
     Each batch is ``collate_fn([dataset[i] for i in indices])``, with ``default_collate``
     when no ``collate_fn`` is given. Without a ``collate_fn``, a data set that can gather a
     whole batch at once (minin's array data sets, ``TensorDataset``, a vision data set
     whose transforms all work on batches, or a ``Subset`` of one) is asked for it with one
-    fancy index instead of N ``__getitem__`` calls; the batch holds the same values.
+    fancy index instead of B ``__getitem__`` calls; the batch holds the same values.
+    ``len(loader)`` is the number of batches per epoch.
 
     Args:
         dataset: a map-style data set (``__getitem__``, ``__len__``).
         batch_size: samples per batch (default 1).
-        shuffle: a new random order every epoch, from ``generator`` if given, else from
-            minin's NumPy generator (``minin.manual_seed`` fixes it).
-        sampler: an iterable of indices instead of ``shuffle``; batch_sampler: an iterable
-            of lists of indices instead of ``batch_size``, ``shuffle``, ``sampler`` and
-            ``drop_last``.
-        num_workers: accepted as in PyTorch; samples are loaded in the main process
-            (the array path above is one gather per batch, which worker processes would
+        shuffle: a new random order every epoch (default None: no), from ``generator``
+            if given, else from minin's NumPy generator (``minin.manual_seed`` fixes it).
+        sampler: an iterable of indices, in place of ``shuffle`` (default None).
+        batch_sampler: an iterable of lists of indices, in place of ``batch_size``,
+            ``shuffle``, ``sampler`` and ``drop_last`` (default None).
+        num_workers: accepted as in PyTorch (default 0); samples are loaded in the main
+            process (the array path is one gather per batch, which worker processes would
             only slow down with copies).
-        collate_fn: merges a list of samples into a batch.
-        drop_last: drop the last batch if it is smaller than ``batch_size``.
-        generator: a ``numpy.random.Generator`` for the shuffled order.
+        collate_fn: merges a list of samples into a batch (default None:
+            ``default_collate``).
+        drop_last: drop the last batch if it is smaller than ``batch_size`` (default False).
+        generator: a ``numpy.random.Generator`` for the shuffled order (default None).
         pin_memory, timeout, worker_init_fn, multiprocessing_context, prefetch_factor,
-        persistent_workers: accepted for PyTorch programs; they concern worker processes
-        and pinned host memory, which this loader does not use.
-    Returns:
-        An iterable with ``len()`` = the number of batches per epoch.
+            persistent_workers, pin_memory_device, in_order: accepted for PyTorch
+            programs and ignored; they concern worker processes and pinned host memory,
+            which this loader does not use.
+
+    Shape:
+        With ``default_collate``, B samples ``(x, y)`` with x of shape S give a batch
+        ``[x (B, *S), y (B,)]``; an ``ArrayDataset`` of ``minin.data`` gives images
+        (B, C, H, W) uint8 (no transform here) and labels (B,) int64.
 
     Example::
 
-        >>> ds = TensorDataset(mn.zeros(10, 3), mn.tensor(np.arange(10), dtype=np.int64))
-        >>> [tuple(x.shape) for x, y in DataLoader(ds, batch_size=4)]
-        [(4, 3), (4, 3), (2, 3)]
+        >>> from minin.utils.data import DataLoader, TensorDataset
+        >>> ds = TensorDataset(mn.zeros(10, 1, 8, 8), mn.tensor(np.arange(10)))
+        >>> loader = DataLoader(ds, batch_size=4, shuffle=True, generator=np.random.default_rng(0))
+        >>> len(loader)
+        3
+        >>> for x, y in loader:
+        ...     print(x.shape, x.dtype, y.dtype, y.tolist())
+        (4, 1, 8, 8) float32 int64 [4, 6, 2, 7]
+        (4, 1, 8, 8) float32 int64 [3, 5, 9, 0]
+        (2, 1, 8, 8) float32 int64 [8, 1]
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,

@@ -24,7 +24,32 @@ def _randperm(n, generator=None):
 
 
 def batch_of(dataset, indices):
-    """``dataset``'s samples ``indices`` collated in one go, or None if it can't do that."""
+    """The samples ``indices`` of ``dataset`` gathered as one batch, or None if it can't do that.
+
+    The DataLoader's fast path: an ``ArrayDataset`` of ``minin.data`` gives its rows with
+    one fancy index each (``take_batch``, no transform); another data set is asked with its
+    ``get_batch(indices)``, if it has one.
+
+    Args:
+        dataset: any map-style data set.
+        indices: the B samples to take, an int64 array.
+
+    Shape:
+        For an ``ArrayDataset``: images (B, C, H, W) uint8 and labels (B,) int64.
+
+    Returns:
+        The collated batch (a list of Tensors for an ``ArrayDataset``), or None.
+
+    Example::
+
+        >>> from minin.data import ArrayDataset
+        >>> ds = ArrayDataset(np.zeros((10, 1, 28, 28), np.uint8), np.arange(10))
+        >>> x, y = batch_of(ds, np.array([3, 1]))
+        >>> x.shape, x.dtype, y.tolist()
+        ((2, 1, 28, 28), dtype('uint8'), [3, 1])
+        >>> batch_of(["a", "b"], np.array([0])) is None      # a list has no get_batch
+        True
+    """
     if isinstance(dataset, ArrayDataset):   # minin.data's arrays: the trainer's fast path
         return list(take_batch(dataset.images, dataset.labels, indices, lambda x: x,
                                backend.current()))
@@ -33,8 +58,23 @@ def batch_of(dataset, indices):
 
 
 class Dataset:
-    """A map-style data set: subclasses define ``__getitem__(index)`` → one sample and
-    ``__len__()`` → the number of samples, as in ``torch.utils.data.Dataset``."""
+    """The base of map-style data sets, as ``torch.utils.data.Dataset``.
+
+    Subclasses define ``__getitem__(index)`` → one sample and ``__len__()`` → the number
+    of samples. They may also define ``get_batch(indices)`` → the samples already
+    collated (or None to decline), which the DataLoader then calls once per batch.
+
+    Example::
+
+        >>> from minin.utils.data import DataLoader, Dataset
+        >>> class Squares(Dataset):
+        ...     def __getitem__(self, i):
+        ...         return np.float32(i * i), i
+        ...     def __len__(self):
+        ...         return 5
+        >>> [(x.tolist(), y.tolist()) for x, y in DataLoader(Squares(), batch_size=3)]
+        [([0.0, 1.0, 4.0], [0, 1, 2]), ([9.0, 16.0], [3, 4])]
+    """
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index)")
@@ -44,15 +84,20 @@ class Dataset:
 
 
 class TensorDataset(Dataset):
-    """Samples are the rows of Tensors (or arrays) that share their first dimension.
+    """A data set whose samples are the rows of Tensors, as ``torch.utils.data.TensorDataset``.
+
+    Arrays are turned into Tensors; a batch is gathered with one fancy index per tensor.
 
     Args:
         *tensors: Tensors or arrays of shapes (N, ...), all with the same N.
-    Shapes:
-        ``dataset[i]`` is ``tuple(t[i] for t in tensors)``.
+
+    Shape:
+        ``dataset[i]`` is ``tuple(t[i] for t in tensors)``; e.g. images (N, C, H, W) and
+        labels (N,) give samples ((C, H, W), ()).
 
     Example::
 
+        >>> from minin.utils.data import TensorDataset
         >>> ds = TensorDataset(mn.zeros(5, 3), mn.tensor([0, 1, 0, 1, 1], dtype=np.int64))
         >>> len(ds), ds[1][0].shape, int(ds[1][1].item())
         (5, (3,), 1)
@@ -74,6 +119,21 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
     def get_batch(self, indices):
+        """The rows ``indices`` of every tensor, one fancy index each.
+
+        Args:
+            indices: the B samples to take, an int array.
+
+        Returns:
+            A list of Tensors of shapes (B, ...), one per tensor.
+
+        Example::
+
+            >>> ds = TensorDataset(mn.zeros(10, 2), mn.tensor(np.arange(10)))
+            >>> x, y = ds.get_batch(np.array([3, 1]))
+            >>> x.shape, y.tolist()
+            ((2, 2), [3, 1])
+        """
         return [Tensor(t.data[backend.to_backend(indices, t.backend)]) for t in self.tensors]
 
 
@@ -85,11 +145,23 @@ def _array(data):
 
 
 class Subset(Dataset):
-    """The samples ``indices`` of ``dataset``, without copying them.
+    """The samples ``indices`` of a data set, without copying them, as ``torch.utils.data.Subset``.
 
     Args:
         dataset: any map-style data set.
-        indices: a sequence of ints; ``subset[i]`` is ``dataset[indices[i]]``.
+        indices: a 1-D sequence of ints.
+
+    Shape:
+        ``subset[i]`` is ``dataset[indices[i]]``; a list or array of positions gives a list
+        of samples; ``len(subset)`` is ``len(indices)``.
+
+    Example::
+
+        >>> from minin.utils.data import Subset, TensorDataset
+        >>> ds = TensorDataset(mn.tensor(np.arange(10) * 10))
+        >>> part = Subset(ds, [9, 0, 4])
+        >>> len(part), part[0][0].item(), [sample[0].item() for sample in part[[1, 2]]]
+        (3, 90, [0, 40])
     """
 
     def __init__(self, dataset, indices):
@@ -108,6 +180,20 @@ class Subset(Dataset):
         return len(self.indices)
 
     def get_batch(self, indices):
+        """The samples ``indices`` of the subset collated in one go, or None (``batch_of``).
+
+        Args:
+            indices: B positions in the subset, an int array.
+
+        Returns:
+            The batch the underlying data set gathers, or None if it can't.
+
+        Example::
+
+            >>> ds = TensorDataset(mn.tensor(np.arange(10) * 10))
+            >>> Subset(ds, [9, 0, 4]).get_batch([2, 0])[0].tolist()
+            [40, 90]
+        """
         return batch_of(self.dataset, self.indices[np.asarray(indices)])
 
 
@@ -124,23 +210,26 @@ def _lengths_from_fractions(fractions, n):
 
 
 def random_split(dataset, lengths, generator=None):
-    """Split ``dataset`` into non-overlapping ``Subset``s in a random order.
+    """Split a data set into random non-overlapping ``Subset``s, as ``torch.utils.data.random_split``.
 
     Args:
         dataset: a map-style data set of N samples.
         lengths: ints adding up to N, or fractions adding up to 1 (then part i gets
             floor(N · f_i) samples and the remainder goes one each to the first parts,
-            as in PyTorch).
-        generator: a NumPy ``Generator``; by default minin's, which ``minin.manual_seed``
-            seeds.
+            as in PyTorch; an empty part warns).
+        generator: a ``numpy.random.Generator`` for the permutation; default None:
+            minin's NumPy generator, which ``minin.manual_seed`` seeds.
+
     Returns:
-        A list of ``Subset``s, one per length.
+        A list of ``Subset``s, one per length, cut in turn from one permutation.
 
     Example::
 
-        >>> train, val = random_split(TensorDataset(mn.zeros(10, 2)), [0.7, 0.3])
-        >>> len(train), len(val)
-        (7, 3)
+        >>> from minin.utils.data import TensorDataset, random_split
+        >>> ds = TensorDataset(mn.zeros(10, 2), mn.tensor(np.arange(10)))
+        >>> train, val = random_split(ds, [0.7, 0.3], generator=np.random.default_rng(0))
+        >>> len(train), len(val), val.indices.tolist()
+        (7, 3, [0, 8, 1])
     """
     lengths = list(lengths)
     n = len(dataset)
