@@ -13,7 +13,8 @@ MODULES = ["minin.nn.layers", "minin.nn.fuse", "minin.nn.init", "minin.nn.module
            "minin.kernels.conv_simple", "minin.kernels.winograd",
            "minin.optim.optimizer", "minin.optim.sgd", "minin.optim.adam", "minin.optim.lr_scheduler",
            "minin.data.loader", "minin.data.datasets", "minin.data.transforms",
-           "minin.utils.data.dataset", "minin.utils.data.dataloader", "minin.utils.data.collate"]
+           "minin.utils.data.dataset", "minin.utils.data.dataloader", "minin.utils.data.collate",
+           "minin.training.config"]
 
 
 @pytest.mark.parametrize("name", MODULES)

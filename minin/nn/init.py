@@ -171,13 +171,7 @@ def constant_(tensor, value):
 
 
 def zeros_(tensor):
-    """Fill ``tensor`` in place with zeros, as ``torch.nn.init.zeros_``.
-
-    Args:
-        tensor: the tensor to fill.
-
-    Returns:
-        ``tensor``, filled in place.
+    """Fill ``tensor`` with zeros in place and return it, as ``torch.nn.init.zeros_``.
 
     Example::
 
@@ -188,13 +182,7 @@ def zeros_(tensor):
 
 
 def ones_(tensor):
-    """Fill ``tensor`` in place with ones, as ``torch.nn.init.ones_``.
-
-    Args:
-        tensor: the tensor to fill.
-
-    Returns:
-        ``tensor``, filled in place.
+    """Fill ``tensor`` with ones in place and return it, as ``torch.nn.init.ones_``.
 
     Example::
 

@@ -202,13 +202,11 @@ class Optimizer:
 
             >>> from minin import optim
             >>> p = nn.Parameter(mn.tensor([1.0]))
-            >>> opt = optim.SGD([p], lr=0.5, momentum=0.9)
-            >>> p.grad = np.array([0.5], dtype=np.float32)
-            >>> opt.step()
-            >>> new = optim.SGD([p], lr=0.1, momentum=0.9)
-            >>> new.load_state_dict(opt.state_dict())
-            >>> new.param_groups[0]["lr"], new.state[p]["momentum_buffer"]
-            (0.5, array([0.5], dtype=float32))
+            >>> saved = optim.SGD([p], lr=0.5).state_dict()
+            >>> new = optim.SGD([p], lr=0.1)
+            >>> new.load_state_dict(saved)
+            >>> new.param_groups[0]["lr"]
+            0.5
         """
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
             raise ValueError("load_state_dict expects a dict with 'state' and 'param_groups' "

@@ -27,28 +27,44 @@ DEFAULT_VAL_IMAGES = 10_000
 
 @dataclasses.dataclass
 class TrainConfig:
-    """Every setting of a run; ``config.json`` in the output folder records them."""
+    """Every setting of a run, checked when it is made; ``config.json`` in the output
+    folder records them, and ``minin train --help`` lists them as options.
 
-    model: str = "small"
-    dataset: str = "fashion-mnist"
-    backend: str = "numpy"
+    Each field's comment says what it sets; a value outside its range is a ValueError
+    that names the field, raised here rather than epochs later.
+
+    Example::
+
+        >>> from minin.train import TrainConfig
+        >>> config = TrainConfig(epochs=2, subset=512)
+        >>> config.model, config.epochs, config.input_size, TrainConfig(model="d2l").input_size
+        ('small', 2, 0, 224)
+        >>> TrainConfig(optimizer="rmsprop")
+        Traceback (most recent call last):
+        ...
+        ValueError: optimizer must be one of adam, sgd, got 'rmsprop'
+    """
+
+    model: str = "small"           # a trainable name of minin.registry.MODELS
+    dataset: str = "fashion-mnist"  # a name of minin.registry.DATASETS
+    backend: str = "numpy"         # numpy (the CPU) or cupy (an NVIDIA GPU)
     epochs: int = 18
     batch_size: int = 128
-    lr: float = 2e-3
-    optimizer: str = "adam"
-    momentum: float = 0.9
-    weight_decay: float = 0.0
+    lr: float = 2e-3               # the peak learning rate of the schedule
+    optimizer: str = "adam"        # adam or sgd
+    momentum: float = 0.9          # SGD's momentum (Adam keeps its betas)
+    weight_decay: float = 0.0      # L2 on the gradient, as torch.optim's weight_decay
     label_smoothing: float = 0.1   # ε of the cross-entropy's targets (1 - ε on the label, ε / C spread)
-    schedule: str = "onecycle"
-    augment: bool = True
+    schedule: str = "onecycle"     # onecycle, cosine, step (×0.1 every third of the run) or none
+    augment: bool = True           # random padded crops (and flips where the data set allows) in training
     val_split: int = None      # images held out for validation; None: 10,000 of the full set, or that share of a subset
-    seed: int = 0
+    seed: int = 0                  # the weights, the split, the order and the augmentation
     subset: int = 0            # 0: every image; N: the first N training (and test) images
     resize: int = 0            # 0: the model's own input size (224 for d2l, else unchanged)
-    data_dir: str = ""
-    download: bool = True
-    out: str = "runs/nin"
-    tf32: bool = False
+    data_dir: str = ""             # where the data set's files are; "": the usual places
+    download: bool = True          # fetch missing files (checked by MD5)
+    out: str = "runs/nin"          # the output folder: checkpoints, metrics, plots, config.json
+    tf32: bool = False             # TF32 matrix products on the GPU (cupy only)
     sync_every: int = 50       # steps between reads of the running loss (GPU)
     head: str = "gap"          # gap: global average pooling, as in NiN; see minin.models.nin
     mlp_depth: int = 2         # 1×1 convolutions in each mlpconv block
@@ -94,6 +110,7 @@ class TrainConfig:
 
     @property
     def input_size(self):
+        """The side the images are resized to: ``resize``, else the model's own (0: kept as stored)."""
         return self.resize or registry.MODELS[self.model].resize
 
     def model_switches(self):
