@@ -14,8 +14,19 @@ def _pyplot():
 
 
 def plot_curves(history, path):
-    """Loss and accuracy against epoch, training and validation side by side.
-    Returns False (and writes nothing) when matplotlib is missing."""
+    """Draw loss and accuracy against epoch, training and validation side by side, to an
+    image file.
+
+    Args:
+        history: the rows of metrics.jsonl, dicts with ``epoch``, ``train_loss``,
+            ``train_acc``, ``val_loss`` and ``val_acc`` (the validation ones None, then not
+            drawn, without a validation set).
+        path: the image file to write (e.g. curves.png).
+
+    Returns:
+        True if written; False (and nothing written) when matplotlib is missing or
+        ``history`` is empty.
+    """
     plt = _pyplot()
     if plt is None or not history:
         return False
@@ -39,8 +50,18 @@ def plot_curves(history, path):
 
 
 def upsample(maps, size):
-    """Bilinear upsampling of (..., h, w) maps to (..., H, W) = ``size``, each map cell's value
-    at its centre (PyTorch's ``interpolate(mode="bilinear", align_corners=False)``).
+    """Bilinear upsampling of maps, each map cell's value at its centre, as
+    ``torch.nn.functional.interpolate(mode="bilinear", align_corners=False)``.
+
+    Args:
+        maps: an array (..., h, w).
+        size: (H, W).
+
+    Shape:
+        (..., h, w) → (..., H, W).
+
+    Returns:
+        a float32 NumPy array.
 
     Example::
 
@@ -62,17 +83,25 @@ def upsample(maps, size):
 
 
 def plot_class_maps(images, maps, probabilities, labels, classes, path, mean=0.0, std=1.0):
-    """One row per image: the image, then each class map (the last layer's feature maps,
-    one per class, before global pooling) upsampled to the image's size and laid over it.
+    """Draw NiN's class maps to an image file: one row per image, the image, then each class
+    map (the last layer's feature maps, one per class, before global pooling) upsampled to
+    the image's size and laid over it.
+
+    The true class is outlined in green, a wrong prediction in red. A RuntimeError
+    without matplotlib.
 
     Args:
-        images: (N, C, H, W) normalised images; ``mean`` and ``std`` undo the normalisation.
-        maps: (N, K, h, w) class maps, drawn on one colour scale with a colour bar.
-        probabilities: (N, K) softmax of the logits, printed under each class name.
-        labels: (N,) true classes; classes: the K full class names (column titles).
+        images: normalised images; ``mean`` and ``std`` undo the normalisation.
+        maps: class maps, drawn on one colour scale with a colour bar.
+        probabilities: softmax of the logits, printed under each class name.
+        labels: the true classes.
+        classes: the K full class names (column titles).
         path: the image file to write.
+        mean, std: of the normalisation, one number or one per channel (defaults 0.0
+            and 1.0: none).
 
-    The true class is outlined in green, a wrong prediction in red.
+    Shape:
+        images (N, C, H, W), maps (N, K, h, w), probabilities (N, K), labels (N,).
     """
     plt = _pyplot()
     if plt is None:

@@ -28,7 +28,18 @@ def _own_macs(module, output):
 
 
 class Summary:
-    """The result of ``summary``; ``str()`` gives the table."""
+    """The result of ``summary``; ``str()`` (and ``repr()``) gives the table.
+
+    Args:
+        model: the summarised ``nn.Module``.
+        rows: one ``Row`` (name, depth, kind, output_shape, params, macs) per module that
+            ran, the model itself first; its MACs are every layer's.
+        input_shape: the shape of one input, without the batch.
+        batch_size: the batch the forward pass ran on.
+
+    Attributes ``total_params``, ``trainable_params``, ``total_macs`` (for the batch) and
+    ``weight_bytes`` hold the totals.
+    """
 
     def __init__(self, model, rows, input_shape, batch_size):
         self.model, self.rows = model, rows
@@ -72,7 +83,37 @@ class Summary:
 
 def summary(model, input_shape, batch_size=1):
     """Run one forward pass of a (batch_size, *input_shape) input through ``model``
-    (in eval mode, without building a graph) and tabulate every layer."""
+    (in eval mode, without building a graph) and tabulate every layer.
+
+    The input is random, on the model's backend; each module's training mode is restored
+    afterwards. A module used in several places is named by its first place.
+
+    Args:
+        model: an ``nn.Module``.
+        input_shape: the shape of one input, e.g. (C, H, W).
+        batch_size: inputs in the pass (default 1); output shapes and MACs are for it.
+
+    Returns:
+        a ``Summary``.
+
+    Example::
+
+        >>> net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 10))
+        >>> print(summary(net, (1, 4, 4), batch_size=2))
+        ====================================================
+        Layer (type)  Output shape  Params  MACs (mult-adds)
+        ====================================================
+        Conv2d: 0     [2, 2, 2, 2]      20               144
+        ReLU: 1       [2, 2, 2, 2]      --                --
+        Flatten: 2    [2, 8]            --                --
+        Linear: 3     [2, 10]           90               160
+        ====================================================
+        Total params: 110
+        Trainable params: 110
+        Total MACs (multiply-accumulates, weights only; FLOPs ≈ 2 × MACs): 304 for a batch of 2
+        Weight size: 0.00 MB (0.00 MiB)
+        ====================================================
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"summary needs an nn.Module, got {type(model).__name__}")
     input_shape = tuple(int(d) for d in input_shape)

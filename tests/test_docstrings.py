@@ -14,7 +14,9 @@ MODULES = ["minin.nn.layers", "minin.nn.fuse", "minin.nn.init", "minin.nn.module
            "minin.optim.optimizer", "minin.optim.sgd", "minin.optim.adam", "minin.optim.lr_scheduler",
            "minin.data.loader", "minin.data.datasets", "minin.data.transforms",
            "minin.utils.data.dataset", "minin.utils.data.dataloader", "minin.utils.data.collate",
-           "minin.training.config"]
+           "minin.training.config", "minin.training.extensions", "minin.training.updater",
+           "minin.training.checkpoint", "minin.training.data", "minin.training.model",
+           "minin.training.folder", "minin.training.loop", "minin.summary", "minin.plots"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -18,7 +18,16 @@ _ENTRIES = {"config": dict, "classes": list, "epoch": int, "step": int, "best_va
 
 
 def checkpoint_state(trainer):
-    """The dict ``save_checkpoint`` writes (the format of every earlier minin)."""
+    """The dict ``save_checkpoint`` writes (the format of every earlier minin).
+
+    Args:
+        trainer: the ``Trainer``, set up.
+
+    Returns:
+        a dict: ``kind`` ("minin-train"), ``config``, ``classes``, ``epoch``, ``step``,
+        ``order`` (None at an epoch's end), ``partial``, ``best_val_acc``, ``model``,
+        ``optimizer``, ``scheduler`` (or None) and ``rng``.
+    """
     return {"kind": "minin-train", "config": dataclasses.asdict(trainer.config), "classes": trainer.classes,
             "epoch": trainer.epoch, "step": trainer.step_in_epoch,
             "order": trainer.order if trainer.step_in_epoch else None,
@@ -29,8 +38,15 @@ def checkpoint_state(trainer):
 
 
 def save_checkpoint(trainer, path):
-    """Write ``trainer``'s state to ``path`` (complete or not at all); a full disk or a
-    folder that became unwritable is an OSError naming the file and how to go on."""
+    """Write ``trainer``'s state (``checkpoint_state``) to ``path``, complete or not at all.
+
+    A full disk or a folder that became unwritable is an OSError naming the file and how
+    to go on.
+
+    Args:
+        trainer: the ``Trainer``, set up.
+        path: the file to write (``last.npz`` or ``best.npz`` of the output folder).
+    """
     try:
         save(checkpoint_state(trainer), path)
     except OSError as exc:
@@ -40,8 +56,28 @@ def save_checkpoint(trainer, path):
 
 
 def load_checkpoint(path):
-    """The state ``save_checkpoint`` wrote to ``path``; a ``CheckpointError`` (a ValueError)
-    naming the problem for any other file, a malformed one included."""
+    """Read back the state ``save_checkpoint`` wrote to ``path``.
+
+    Any other file, a malformed one included, is a ``CheckpointError`` (a ValueError)
+    naming the problem; pickled objects are never loaded.
+
+    Args:
+        path: the checkpoint file.
+
+    Returns:
+        the dict of ``checkpoint_state``.
+
+    Example::
+
+        >>> import os, tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "weights.npz")
+        ...     mn.save({"weight": np.zeros(2)}, path)
+        ...     load_checkpoint(path)
+        Traceback (most recent call last):
+        ...
+        minin.serialization.CheckpointError: .../weights.npz is not a checkpoint written by `minin train`
+    """
     try:
         state = load(path)
     except CheckpointError as exc:
@@ -69,7 +105,23 @@ def load_checkpoint(path):
 
 
 def resume_config(out, **overrides):
-    """The configuration saved in ``out/last.npz``, with ``overrides`` applied."""
+    """The configuration saved in ``out/last.npz``, with ``overrides`` applied.
+
+    Args:
+        out: the output folder of the run.
+        overrides: settings to change (those given as None are ignored); ``out`` is
+            always the folder given.
+
+    Returns:
+        a ``TrainConfig``.
+
+    Example::
+
+        >>> resume_config("no-such-run", epochs=30)
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: nothing to resume: no-such-run/last.npz does not exist
+    """
     path = Path(out) / "last.npz"
     if not path.exists():
         raise FileNotFoundError(f"nothing to resume: {path} does not exist")
@@ -80,7 +132,16 @@ def resume_config(out, **overrides):
 
 
 def restore(trainer, state, path):
-    """Load ``state`` into ``trainer``; a ``CheckpointError`` if it does not fit the model."""
+    """Load ``state`` into ``trainer``: weights, optimizer, schedule, position and random
+    generator; a ``CheckpointError`` if it does not fit the model.
+
+    A run given another number of epochs replays its new schedule up to the saved step.
+
+    Args:
+        trainer: the ``Trainer``, set up.
+        state: what ``load_checkpoint`` returned.
+        path: the checkpoint's file, named in errors.
+    """
     try:
         trainer.model.load_state_dict(state["model"])
         start = [{k: v for k, v in g.items() if k != "params"} for g in trainer.optimizer.param_groups]

@@ -9,7 +9,36 @@ from .config import DEFAULT_VAL_IMAGES
 
 
 def make_transforms(config, image_shape):
-    """(train, eval) batch transforms: scale to [0, 1], augment, resize, normalise."""
+    """(train, eval) batch transforms: scale to [0, 1], augment (training only), resize,
+    normalise with the data set's mean and std.
+
+    Args:
+        config: a ``TrainConfig`` (its ``dataset``, ``augment`` and ``input_size``).
+        image_shape: (C, H, W) of the stored images; the random crops pad by max(2, H // 8),
+            and flip only where the data set allows.
+
+    Shape:
+        Each transform: (N, C, H, W) uint8 → (N, C, S, S) float32, S = ``config.input_size``
+        (H, W kept when it is 0).
+
+    Returns:
+        a pair of ``minin.data.transforms.Compose``.
+
+    Example::
+
+        >>> from minin.train import TrainConfig
+        >>> train, test = make_transforms(TrainConfig(), (1, 28, 28))
+        >>> train
+        Compose([
+            ToFloat(),
+            RandomCrop(size=(28, 28), padding=3),
+            RandomHorizontalFlip(p=0.5),
+            Normalize(mean=[0.286], std=[0.353]),
+        ])
+        >>> resized = make_transforms(TrainConfig(model="d2l"), (1, 28, 28))[1]
+        >>> resized(np.zeros((2, 1, 28, 28), np.uint8)).shape
+        (2, 1, 224, 224)
+    """
     from ..data import transforms as T
 
     channels, height, width = image_shape
@@ -26,7 +55,16 @@ def make_transforms(config, image_shape):
 
 
 def load_datasets(config):
-    """(train, test) data sets of ``config.dataset``, cut to ``config.subset`` images."""
+    """The training and test sets of ``config.dataset``, cut to ``config.subset`` images.
+
+    A ValueError if either split has no images.
+
+    Args:
+        config: a ``TrainConfig`` (its ``dataset``, ``data_dir``, ``download``, ``subset``).
+
+    Returns:
+        (train set, test set, the number of images in the full training set).
+    """
     from ..data import Subset
 
     where = dict(root=config.data_dir or None, download=config.download)
@@ -47,6 +85,23 @@ def validation_count(config, available, full):
 
     ``--val-split N`` holds out exactly N; without it, 10,000 of the full set or, with
     ``--subset``, the same share of the subset, leaving at least one batch to train on.
+    A ValueError if less than one batch would be left.
+
+    Args:
+        config: a ``TrainConfig`` (its ``val_split`` and ``batch_size``).
+        available: the training images at hand (after ``--subset``).
+        full: the images of the full training set.
+
+    Returns:
+        an int.
+
+    Example::
+
+        >>> from minin.train import TrainConfig
+        >>> validation_count(TrainConfig(), 60000, 60000)
+        10000
+        >>> validation_count(TrainConfig(subset=6000), 6000, 60000)    # the same share
+        1000
     """
     batch = config.batch_size
     if available < batch:
@@ -63,8 +118,17 @@ def validation_count(config, available, full):
 
 @dataclasses.dataclass
 class RunData:
-    """The loaders of a run (``val`` None without a validation set; with several processes
-    ``val`` and ``test`` hold this process's share) and the sizes of the whole sets."""
+    """The loaders of a run and the sizes of the whole sets (what ``make_loaders`` returns).
+
+    Args:
+        train: the training ``DataLoader``.
+        val: the validation ``DataLoader``, None without a validation set.
+        test: the test ``DataLoader``. With several processes ``val`` and ``test`` hold
+            this process's share (None for an empty share).
+        classes: the class names.
+        image_shape: (C, H, W) of the stored images, before any resize.
+        val_images, test_images: the sizes of the whole validation and test sets.
+    """
 
     train: object
     val: object
@@ -76,9 +140,21 @@ class RunData:
 
 
 def make_loaders(config, rank=0, world_size=1):
-    """The ``RunData`` of ``config``. With ``world_size`` > 1 the validation and test sets
-    are cut into contiguous shares and this process gets share ``rank`` (the training
-    batches are shared out by the trainer)."""
+    """The data sets of ``config`` split, transformed and batched.
+
+    The validation images are drawn at random (``config.seed``) from the training set.
+    With ``world_size`` > 1 the validation and test sets are cut into contiguous shares
+    and this process gets share ``rank`` (the training batches are shared out by the
+    trainer). On CuPy the data sets are kept on the GPU.
+
+    Args:
+        config: a ``TrainConfig``.
+        rank: this process (default 0).
+        world_size: the number of processes (default 1).
+
+    Returns:
+        a ``RunData``.
+    """
     from ..data import DataLoader, Subset, random_split
 
     train_set, test_set, full = load_datasets(config)

@@ -32,22 +32,69 @@ class TrainingDiverged(RuntimeError):
 
 
 class Extension:
-    """The hooks an extension may define (each does nothing by default)."""
+    """The base of an extension: the hooks it may define, each doing nothing by default.
 
-    def start(self, trainer): pass
-    def epoch_start(self, trainer): pass
-    def step(self, trainer): pass
-    def epoch_finally(self, trainer): pass
-    def validated(self, trainer, val_loss): pass
-    def epoch_end(self, trainer, row): pass
-    def finished(self, trainer, result): pass
-    def finish(self, trainer): pass
+    A subclass defines the hooks it needs; the ``Trainer`` calls each hook with itself as
+    ``trainer``, in the order the extensions are listed (``Trainer(extensions=[...])``
+    adds them after the standard ones).
+
+    Example::
+
+        >>> class PrintLoss(Extension):
+        ...     def epoch_end(self, trainer, row):
+        ...         print(f"epoch {row['epoch']}: loss {row['train_loss']:.3f}")
+        >>> PrintLoss().epoch_end(None, {"epoch": 1, "train_loss": 0.5})
+        epoch 1: loss 0.500
+    """
+
+    def start(self, trainer):
+        """Fit begins (the output folder is open)."""
+
+    def epoch_start(self, trainer):
+        """Before an epoch's first step."""
+
+    def step(self, trainer):
+        """After every update."""
+
+    def epoch_finally(self, trainer):
+        """An epoch's steps are over, normally or not."""
+
+    def validated(self, trainer, val_loss):
+        """The epoch is trained and validated (``val_loss`` None without a validation set),
+        nothing saved yet."""
+
+    def epoch_end(self, trainer, row):
+        """The epoch is over; ``row`` is its line of metrics.jsonl."""
+
+    def finished(self, trainer, result):
+        """The test set is evaluated; ``result`` holds ``test_loss`` and ``test_acc``."""
+
+    def finish(self, trainer):
+        """Fit ends, however it ends."""
 
 
 class NaNGuard(Extension):
     """Stops a run whose loss, weights or validation loss turn NaN or infinite, before
-    anything is saved. The first bad step is tracked on the device and read only at the
-    trainer's sync points, so the GPU never waits in between."""
+    anything is saved, with ``TrainingDiverged``.
+
+    The first bad step is tracked on the device and read only at the trainer's sync
+    points, so the GPU never waits in between.
+
+    Example::
+
+        >>> from pathlib import Path
+        >>> from types import SimpleNamespace
+        >>> trainer = SimpleNamespace(epoch=0, step_in_epoch=1, last_loss=np.float32("nan"), group=None,
+        ...                           at_sync_point=lambda: True, out=Path("run"),
+        ...                           config=SimpleNamespace(lr=0.01))
+        >>> guard = NaNGuard()
+        >>> guard.epoch_start(trainer)
+        >>> guard.step(trainer)
+        Traceback (most recent call last):
+        ...
+        minin.training.extensions.TrainingDiverged: the loss became NaN or infinite at epoch 1,
+        step 1; no checkpoint was written yet. Try a lower learning rate, e.g. --lr 0.001
+    """
 
     def epoch_start(self, trainer):
         self.first_bad = backend.xp().full((), -1, np.int64)
@@ -60,7 +107,11 @@ class NaNGuard(Extension):
             self.check(trainer)
 
     def check(self, trainer):
-        """Raise ``TrainingDiverged`` if a step so far had a non-finite loss (on any process)."""
+        """Raise ``TrainingDiverged`` if a step so far had a non-finite loss (on any process).
+
+        Args:
+            trainer: the ``Trainer``; with a process group this is a collective.
+        """
         first = int(self.first_bad)  # reading it waits for the GPU
         group = trainer.group
         if group is not None and group.agree(first >= 0):
@@ -80,6 +131,24 @@ class NaNGuard(Extension):
 
 
 def diverged(trainer, what):
+    """Raise ``TrainingDiverged``: ``what`` happened, whether ``last.npz`` (the last good
+    checkpoint) is kept, and a learning rate ten times lower to try.
+
+    Args:
+        trainer: the ``Trainer`` (its ``out``, ``epoch`` and ``config.lr`` are read).
+        what: the first part of the message.
+
+    Example::
+
+        >>> from pathlib import Path
+        >>> from types import SimpleNamespace
+        >>> diverged(SimpleNamespace(out=Path("run"), epoch=3, config=SimpleNamespace(lr=2e-3)),
+        ...          "the loss became NaN")
+        Traceback (most recent call last):
+        ...
+        minin.training.extensions.TrainingDiverged: the loss became NaN; no checkpoint was
+        written yet. Try a lower learning rate, e.g. --lr 0.0002
+    """
     last = trainer.out / "last.npz"
     kept = (f"the last good checkpoint, {last} (after epoch {trainer.epoch}), is kept" if last.exists()
             else "no checkpoint was written yet")
@@ -87,7 +156,11 @@ def diverged(trainer, what):
 
 
 class ProgressBar(Extension):
-    """A tqdm bar per epoch on stderr with loss, accuracy and images per second (needs tqdm)."""
+    """A tqdm bar per epoch on stderr with loss, accuracy and images per second.
+
+    The figures are refreshed at the trainer's sync points. Needs tqdm; without it the
+    extension does nothing.
+    """
 
     def epoch_start(self, trainer):
         try:
@@ -112,7 +185,18 @@ class ProgressBar(Extension):
 
 
 class StepCallback(Extension):
-    """Calls ``function(trainer)`` after every step (``fit(on_step=...)``)."""
+    """Calls ``function(trainer)`` after every step (``fit(on_step=...)``).
+
+    Args:
+        function: a callable taking the ``Trainer``.
+
+    Example::
+
+        >>> from types import SimpleNamespace
+        >>> StepCallback(lambda trainer: print("step", trainer.step_in_epoch)).step(
+        ...     SimpleNamespace(step_in_epoch=3))
+        step 3
+    """
 
     def __init__(self, function):
         self.function = function
@@ -122,7 +206,11 @@ class StepCallback(Extension):
 
 
 class MetricsLog(Extension):
-    """``config.json`` at the start, one line of ``metrics.jsonl`` per epoch, the test result last."""
+    """``config.json`` at the start, one line of ``metrics.jsonl`` per epoch, the test result last.
+
+    On a resumed run, ``start`` also drops the lines of epochs the checkpoint has not
+    seen (``RunFolder.repair_metrics``) and makes the rest ``trainer.history``.
+    """
 
     def start(self, trainer):
         trainer.folder.write_config(trainer.run_info())
@@ -137,9 +225,24 @@ class MetricsLog(Extension):
 
 class Checkpoints(Extension):
     """``best.npz`` when the validation accuracy improved (every epoch without a validation
-    set), then ``last.npz``. In that order: ``last.npz`` records the best accuracy, so a
-    kill between the two leaves the previous ``last.npz`` and the resumed run writes both
-    again; a kill inside a write leaves the old file (writes are atomic)."""
+    set), then ``last.npz``, at the end of every epoch.
+
+    In that order: ``last.npz`` records the best accuracy, so a kill between the two
+    leaves the previous ``last.npz`` and the resumed run writes both again; a kill inside
+    a write leaves the old file (writes are atomic).
+
+    Example::
+
+        >>> from pathlib import Path
+        >>> from types import SimpleNamespace
+        >>> saved = []
+        >>> trainer = SimpleNamespace(best_val_acc=0.5, out=Path("run"),
+        ...                           save_checkpoint=lambda path: saved.append(path.name))
+        >>> Checkpoints().epoch_end(trainer, {"val_acc": 0.6})
+        >>> Checkpoints().epoch_end(trainer, {"val_acc": 0.55})
+        >>> saved, trainer.best_val_acc
+        (['best.npz', 'last.npz', 'last.npz'], 0.6)
+    """
 
     def epoch_end(self, trainer, row):
         val_acc = row["val_acc"]
@@ -152,7 +255,17 @@ class Checkpoints(Extension):
 
 
 class PrintReport(Extension):
-    """One line per epoch, and the test result, through ``trainer.log``."""
+    """One line per epoch, and the test result, through ``trainer.log``.
+
+    Example::
+
+        >>> from types import SimpleNamespace
+        >>> trainer = SimpleNamespace(log=print, config=SimpleNamespace(epochs=2))
+        >>> PrintReport().epoch_end(trainer, {"epoch": 1, "train_loss": 0.5, "train_acc": 0.8,
+        ...     "val_loss": None, "val_acc": None, "lr": 1e-3, "seconds": 12.0,
+        ...     "images_per_second": 4000.0})
+        epoch 1/2: train loss 0.5000 acc 80.00%, no validation set, lr 1.00e-03, 12.0 s (4000 images/s)
+    """
 
     def epoch_end(self, trainer, row):
         val = (f"val loss {row['val_loss']:.4f} acc {row['val_acc']:.2%}" if row["val_loss"] is not None
@@ -167,7 +280,8 @@ class PrintReport(Extension):
 
 
 class CurvesPlot(Extension):
-    """``curves.png``: loss and accuracy against epoch (needs matplotlib; skipped without)."""
+    """``curves.png``: loss and accuracy against epoch, redrawn at the end of every epoch
+    (``Trainer.plot``; needs matplotlib, skipped without)."""
 
     def epoch_end(self, trainer, row):
         trainer.plot()
@@ -176,8 +290,16 @@ class CurvesPlot(Extension):
 class Interruption(Extension):
     """Ctrl-C (SIGINT) and SIGTERM (what schedulers and ``timeout`` send) ask for a clean
     stop: after the current step the run saves ``last.npz`` and raises ``Stopped``; a
-    second signal interrupts at once. With several processes the stop is agreed, so every
-    process stops at the same step."""
+    second signal interrupts at once (KeyboardInterrupt).
+
+    With several processes the stop is agreed, so every process stops at the same step.
+    The handlers are installed by ``start`` (only in the main thread) and the previous
+    ones put back by ``finish``.
+
+    Args:
+        saves: whether the stop writes ``last.npz`` (default True; False on the processes
+            that do not write, every rank but 0).
+    """
 
     signals = (signal.SIGINT, signal.SIGTERM)
 

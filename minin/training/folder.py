@@ -30,7 +30,24 @@ def _is_run_config(path):
 
 
 def check_fresh(out):
-    """Raise ``RunFolderError`` unless a fresh run may write into ``out``."""
+    """Raise ``RunFolderError`` unless a fresh run may write into ``out``: a folder that
+    does not exist, is empty, or holds only what a run wrote before its first checkpoint.
+
+    Args:
+        out: the output folder.
+
+    Example::
+
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     check_fresh(out)                                   # empty: fine
+        ...     _ = pathlib.Path(out, "notes.txt").write_text("mine")
+        ...     check_fresh(out)
+        Traceback (most recent call last):
+        ...
+        minin.training.folder.RunFolderError: --out ... holds files that are not a minin run
+        (notes.txt); choose a new or empty folder, e.g. --out .../run
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"--out {out} is a file; the output is a folder")
@@ -57,7 +74,28 @@ def check_fresh(out):
 
 def check_matches(out, state):
     """Raise ``RunFolderError`` if ``out/config.json`` describes another run than the
-    checkpoint ``state`` (a ``last.npz`` copied in from elsewhere, say)."""
+    checkpoint ``state`` (a ``last.npz`` copied in from elsewhere, say).
+
+    Only the settings a resumed run may not change (all but ``RESUMABLE``) are compared;
+    without a config.json there is nothing to check.
+
+    Args:
+        out: the output folder.
+        state: the checkpoint, as ``load_checkpoint`` returns it.
+
+    Example::
+
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     _ = pathlib.Path(out, "config.json").write_text('{"model": "small", "epochs": 5}')
+        ...     check_matches(out, {"config": {"model": "small", "epochs": 9}})   # epochs may change
+        ...     check_matches(out, {"config": {"model": "d2l", "epochs": 5}})
+        Traceback (most recent call last):
+        ...
+        minin.training.folder.RunFolderError: .../last.npz is not this folder's run: it has
+        model='d2l', config.json has model='small'; resume a folder whose checkpoint and
+        config.json belong together
+    """
     path = Path(out) / "config.json"
     if not path.exists():
         return
@@ -75,14 +113,38 @@ def check_matches(out, state):
 
 
 class RunFolder:
-    """The folder a run writes into, held with a lock from ``open`` to ``close``."""
+    """The folder a run writes into, held with a lock from ``open`` to ``close``.
+
+    Args:
+        out: the folder (created by ``open`` if needed).
+
+    Example::
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     folder = RunFolder(out).open(fresh=True)
+        ...     for epoch in (1, 2):
+        ...         folder.append_metrics({"epoch": epoch})
+        ...     print(folder.repair_metrics(1))                    # a checkpoint after epoch 1
+        ...     folder.close()
+        [{'epoch': 1}]
+    """
 
     def __init__(self, out):
         self.path = Path(out)
         self._lock = None
 
     def open(self, fresh):
-        """Create the folder if needed and lock it; check it again under the lock."""
+        """Create the folder if needed and lock it; check it again under the lock, and remove
+        the .part files an interrupted write left.
+
+        Args:
+            fresh: check that a fresh run may write there (``check_fresh``).
+
+        Returns:
+            self. A ``RunFolderError`` if the folder is locked by another run, cannot be
+            written or (``fresh``) holds something else.
+        """
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self._lock = FolderLock(self.path).acquire()
@@ -102,21 +164,31 @@ class RunFolder:
         return self
 
     def close(self):
+        """Release the lock (nothing if it is not held)."""
         if self._lock is not None:
             self._lock.release()
             self._lock = None
 
     def write_config(self, info):
+        """Write ``info``, a JSON-serialisable dict, to config.json (atomically)."""
         text = json.dumps(info, indent=2) + "\n"
         atomic_write(self.path / "config.json", lambda f: f.write(text.encode()))
 
     def append_metrics(self, row):
+        """Append ``row``, a JSON-serialisable dict, as one line of metrics.jsonl."""
         with open(self.path / "metrics.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
 
     def repair_metrics(self, epochs_done):
-        """Keep the rows of the epochs a checkpoint has seen and drop the rest, a line cut
-        short by a kill included (the resumed run writes them again). Returns the rows."""
+        """Keep the rows of metrics.jsonl of the epochs a checkpoint has seen and drop the
+        rest, a line cut short by a kill included (the resumed run writes them again).
+
+        Args:
+            epochs_done: the epochs the checkpoint has seen.
+
+        Returns:
+            the kept rows, a list of dicts.
+        """
         path = self.path / "metrics.jsonl"
         if not path.exists():
             return []

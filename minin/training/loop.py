@@ -21,11 +21,24 @@ from .updater import Updater, shard_order
 
 
 def apply_settings(config):
-    """The process-wide settings of a run: the backend, minin's random generators seeded
-    from ``config.seed``, and (CuPy with ``config.tf32``) ``CUPY_TF32=1``, which CuPy reads
-    when it first runs a matrix product. ``Trainer.setup`` calls it; nothing else changes
-    global state. Every process of a multi-process run builds the same model this way,
-    then ``reseed_for_rank`` gives each its own random stream."""
+    """Apply the process-wide settings of a run: the backend, minin's random generators
+    seeded from ``config.seed``, and (CuPy with ``config.tf32``) ``CUPY_TF32=1``, which
+    CuPy reads when it first runs a matrix product.
+
+    ``Trainer.setup`` calls it; nothing else changes global state. Every process of a
+    multi-process run builds the same model this way, then ``reseed_for_rank`` gives each
+    its own random stream.
+
+    Args:
+        config: a ``TrainConfig``.
+
+    Example::
+
+        >>> from minin.train import TrainConfig
+        >>> apply_settings(TrainConfig(seed=3)); first = mn.rand(2).numpy()
+        >>> apply_settings(TrainConfig(seed=3)); np.array_equal(mn.rand(2).numpy(), first)
+        True
+    """
     if config.backend == "cupy" and config.tf32:
         os.environ["CUPY_TF32"] = "1"
     backend.use(config.backend)
@@ -33,7 +46,21 @@ def apply_settings(config):
 
 
 def reseed_for_rank(config, rank, *position):
-    """Give process ``rank`` its own dropout and augmentation stream, from (seed, rank, position)."""
+    """Give process ``rank`` its own dropout and augmentation stream, from (seed, rank, position).
+
+    Args:
+        config: a ``TrainConfig`` (its ``seed``).
+        rank: the process.
+        position: where the run is (the trainer passes epoch and step), so that a resumed
+            run draws afresh.
+
+    Example::
+
+        >>> from minin.train import TrainConfig
+        >>> reseed_for_rank(TrainConfig(), 0, 0, 0); rank0 = mn.rand(2).numpy()
+        >>> reseed_for_rank(TrainConfig(), 1, 0, 0); np.array_equal(mn.rand(2).numpy(), rank0)
+        False
+    """
     seed = int(np.random.SeedSequence([config.seed, rank, *position]).generate_state(1)[0])
     backend.manual_seed(seed)
 
@@ -115,7 +142,14 @@ class Trainer:
 
     # ------------------------------------------------------------------ setup
     def setup(self):
-        """Apply the settings and build everything (once; ``fit`` calls it). Returns self."""
+        """Apply the settings (``apply_settings``) and build the data, the model, the
+        optimizer and the schedule, restoring the checkpoint when resuming; once only
+        (``fit`` calls it). With a group, rank 0's weights and optimizer state are
+        broadcast to every process.
+
+        Returns:
+            self.
+        """
         if self.model is not None:
             return self
         c, world = self.config, self.group.world_size if self.group is not None else 1
@@ -147,7 +181,12 @@ class Trainer:
         return self
 
     def run_info(self):
-        """What ``config.json`` records: the settings, versions, classes and set sizes."""
+        """What ``config.json`` records: the settings, versions, classes and set sizes.
+
+        Returns:
+            a dict: the ``TrainConfig`` fields, ``minin_version``, ``numpy_version``,
+            ``classes``, ``train_images``, ``val_images`` and ``test_images``.
+        """
         import minin
         return dict(dataclasses.asdict(self.config), minin_version=minin.__version__,
                     numpy_version=np.__version__, classes=self.classes,
@@ -155,7 +194,21 @@ class Trainer:
                     test_images=self.data.test_images)
 
     def make_extensions(self, on_step=None):
-        """The standard extensions, in the order they run; only rank 0 writes and prints."""
+        """The standard extensions, in the order they run, then the extra ones given to the
+        constructor; only rank 0 writes and prints.
+
+        Args:
+            on_step: a callable run with the trainer after every step (default None).
+
+        Returns:
+            a list of ``Extension``.
+
+        Example::
+
+            >>> from minin.train import TrainConfig
+            >>> [type(e).__name__ for e in Trainer(TrainConfig(), progress=False).make_extensions()]
+            ['NaNGuard', 'MetricsLog', 'Checkpoints', 'PrintReport', 'CurvesPlot', 'Interruption']
+        """
         self.nan_guard = ext.NaNGuard()
         writer = self.rank == 0
         chosen = [self.nan_guard]
@@ -167,7 +220,15 @@ class Trainer:
 
     # ------------------------------------------------------------------ one step
     def train_step(self, images, labels):
-        """Forward, loss, backward, update (``Updater.update``)."""
+        """Forward, loss, backward, update (``Updater.update``).
+
+        Args:
+            images: a Tensor batch (B, C, H, W).
+            labels: a Tensor (B,) of int64 class indices.
+
+        Returns:
+            (mean loss, number of correct predictions) as backend scalars.
+        """
         return self.updater.update(images, labels)
 
     def apply_gradients(self):
@@ -175,16 +236,36 @@ class Trainer:
         self.updater.apply_gradients()
 
     def request_stop(self):
-        """Stop after the current step, saving a checkpoint (what Ctrl-C does)."""
+        """Stop after the current step, saving a checkpoint (what Ctrl-C does).
+
+        Example::
+
+            >>> from minin.train import TrainConfig
+            >>> trainer = Trainer(TrainConfig())
+            >>> trainer.agreed_stop()
+            False
+            >>> trainer.request_stop()
+            >>> trainer.agreed_stop()
+            True
+        """
         self.stop_requested = True
 
     def agreed_stop(self):
-        """Whether any process asked to stop (every process gets the same answer)."""
+        """Whether any process asked to stop (every process gets the same answer; with a
+        group this is a collective).
+
+        Returns:
+            a bool.
+        """
         return self.group.agree(self.stop_requested) if self.group is not None else self.stop_requested
 
     def at_sync_point(self):
         """Whether this step reads the device: every step on NumPy, else every
-        ``sync_every`` steps and at the end of the epoch."""
+        ``sync_every`` steps and at the end of the epoch.
+
+        Returns:
+            a bool.
+        """
         c = self.config
         return (c.backend == "numpy" or self.step_in_epoch == len(self.train_loader)
                 or self.step_in_epoch % c.sync_every == 0)
@@ -207,7 +288,15 @@ class Trainer:
         return np.random.default_rng([self.config.seed, self.epoch]).permutation(len(self.train_loader.dataset))
 
     def train_epoch(self, extensions=None):
-        """The remaining steps of the current epoch; returns its training figures."""
+        """Run the remaining steps of the current epoch (sets up the trainer if needed).
+
+        Args:
+            extensions: the extensions to call (default None: ``make_extensions()``).
+
+        Returns:
+            a dict of ``train_loss``, ``train_acc``, ``seconds`` and ``images_per_second``
+            (over every process with a group).
+        """
         self.setup()
         extensions = self.make_extensions() if extensions is None else extensions
         if self.order is None:
@@ -231,8 +320,15 @@ class Trainer:
         return self.totals.summary(self.group.world_size if self.group is not None else 1)
 
     def evaluate(self, loader):
-        """(mean loss, accuracy) of the model on ``loader``, in eval mode, one sync at the end
-        (over every process's share with a group); (None, None) without data."""
+        """The model's mean loss and accuracy on ``loader``, in eval mode, with one sync at
+        the end (over every process's share with a group).
+
+        Args:
+            loader: a ``DataLoader``, or None.
+
+        Returns:
+            (mean loss, accuracy) as floats; (None, None) without data.
+        """
         xp = backend.xp()
         loss_sum, correct, seen = xp.zeros((), np.float64), xp.zeros((), np.int64), 0
         self.model.eval()
@@ -264,7 +360,17 @@ class Trainer:
             e.epoch_end(self, row)
 
     def fit(self, on_step=None):
-        """Train for the remaining epochs; returns the final test metrics."""
+        """Train for the remaining epochs, then evaluate on the test set.
+
+        A stop request ends it with ``Stopped``, a diverging run with ``TrainingDiverged``;
+        ``fit`` again on a stopped trainer continues the run.
+
+        Args:
+            on_step: a callable run with the trainer after every step (default None).
+
+        Returns:
+            a dict of ``test_loss`` and ``test_acc``.
+        """
         self.setup()
         extensions = self.make_extensions(on_step)
         self._open_folder()
@@ -301,10 +407,14 @@ class Trainer:
 
     # ------------------------------------------------------------------ output
     def plot(self):
-        """curves.png: loss and accuracy against epoch (needs matplotlib; skipped without)."""
+        """Draw curves.png: loss and accuracy against epoch (needs matplotlib; skipped without)."""
         from ..plots import plot_curves
         plot_curves(self.history, self.out / "curves.png")
 
     def save_checkpoint(self, path):
-        """Write the run's state to ``path`` (see ``minin.training.checkpoint``)."""
+        """Write the run's state to ``path`` (see ``minin.training.checkpoint``).
+
+        Args:
+            path: the file, normally ``out/last.npz`` or ``out/best.npz``.
+        """
         save_checkpoint(self, path)

@@ -29,11 +29,37 @@ __all__ = ["CIFAR10", "FashionMNIST", "MNIST", "VisionDataset"]
 
 
 class VisionDataset(Dataset):
-    """A torchvision-style data set over a ``minin.data`` array data set.
+    """A torchvision-style data set over a ``minin.data`` array data set, as
+    ``torchvision.datasets.VisionDataset``; the base of ``FashionMNIST``, ``MNIST`` and
+    ``CIFAR10``.
 
     Attributes: ``images`` (N, C, H, W) uint8 and ``labels`` (N,) int64 (minin's arrays),
     ``data`` and ``targets`` (torchvision's), ``classes``, ``class_to_idx``, ``root``,
     ``train``, ``transform``, ``target_transform``.
+
+    Args:
+        root: the folder (str or Path) the files are in, in torchvision's layout.
+        train: True for the training split (default), False for the test split.
+        transform: a callable on the image (default None: the uint8 array as it is); a
+            ``Compose`` of ``minin.vision.transforms`` also runs on whole batches.
+        target_transform: a callable on the int target (default None).
+        download: if the files are not under ``root``, copy them there from where minin
+            finds them, else download them (default False: a missing file raises
+            ``DatasetNotFoundError``).
+
+    Shape:
+        ``dataset[i]`` is ``(image, target)``: the image uint8 (H, W), or (H, W, C) for
+        colour, before ``transform``; the target an int.
+
+    Example (no files under ``root``, and no download)::
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as root:
+        ...     FashionMNIST(root, train=False)
+        Traceback (most recent call last):
+        ...
+        minin.data.datasets.DatasetNotFoundError: Fashion-MNIST (test split) was not found, and
+        download=False. Looked in: .../FashionMNIST/raw ...
     """
 
     _source = None     # the minin.data class that reads the files
@@ -94,9 +120,17 @@ class VisionDataset(Dataset):
         return len(self.labels)
 
     def get_batch(self, indices):
-        """The samples ``indices`` collated, transformed as one batch; None (one sample at
-        a time, then) unless the transform works on batches and there is no
-        target_transform."""
+        """The samples ``indices`` collated, transformed as one batch (what the DataLoader
+        asks for first).
+
+        Args:
+            indices: the sample indices of the batch.
+
+        Returns:
+            [images, labels], two Tensors on the current backend; None (one sample at a
+            time, then) unless the transform works on batches and there is no
+            target_transform.
+        """
         if self.target_transform is not None or self.transform is None:
             return None
         batch = getattr(self.transform, "batch", None)
@@ -143,12 +177,20 @@ def _in_chunks(transform, x, chunk_bytes=1 << 21):
 
 
 class FashionMNIST(VisionDataset):
-    """Fashion-MNIST: 60,000 training and 10,000 test images, 28×28 grey, 10 classes.
+    """Fashion-MNIST: 60,000 training and 10,000 test images, 28×28 grey, 10 classes, as
+    ``torchvision.datasets.FashionMNIST``.
 
-    Files: ``root/FashionMNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``.
-    Example::
+    Args:
+        root: the folder holding ``FashionMNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``.
+        train, transform, target_transform, download: as ``VisionDataset``.
 
-        >>> ds = datasets.FashionMNIST(root, train=False, download=True)   # copies or downloads
+    Shape:
+        ``dataset[i]``: a uint8 image (28, 28) and an int target in 0..9.
+
+    Example (``download=True`` copies the files from where minin finds them, or downloads
+    them)::
+
+        >>> ds = datasets.FashionMNIST(root, train=False, download=True)
         >>> image, target = ds[0]
         >>> image.shape, image.dtype, target, ds.classes[target]
         ((28, 28), dtype('uint8'), 9, 'Ankle boot')
@@ -158,20 +200,40 @@ class FashionMNIST(VisionDataset):
 
 
 class MNIST(VisionDataset):
-    """MNIST: 60,000 training and 10,000 test handwritten digits, 28×28 grey.
+    """MNIST: 60,000 training and 10,000 test handwritten digits, 28×28 grey, as
+    ``torchvision.datasets.MNIST``.
 
-    Files: ``root/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``.
+    Args:
+        root: the folder holding ``MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``.
+        train, transform, target_transform, download: as ``VisionDataset``.
+
+    Shape:
+        ``dataset[i]``: a uint8 image (28, 28) and an int target in 0..9.
+
+    Usage, with the files at hand::
+
+        ds = datasets.MNIST(root, transform=transforms.ToTensor())
+        loader = mn.utils.data.DataLoader(ds, batch_size=64)   # batches (64, 1, 28, 28)
     """
 
     _source = data.MNIST
 
 
 class CIFAR10(VisionDataset):
-    """CIFAR-10: 50,000 training and 10,000 test colour images, 32×32, 10 classes.
+    """CIFAR-10: 50,000 training and 10,000 test colour images, 32×32, 10 classes, as
+    ``torchvision.datasets.CIFAR10``.
 
-    Files: ``root/cifar-10-batches-py/`` or ``root/cifar-10-python.tar.gz``. A sample's
-    image is (32, 32, 3) uint8; ``data`` is (N, 32, 32, 3) and ``targets`` a list, as
-    torchvision's.
+    Args:
+        root: the folder holding ``cifar-10-batches-py/`` or ``cifar-10-python.tar.gz``.
+        train, transform, target_transform, download: as ``VisionDataset``.
+
+    Shape:
+        ``dataset[i]``: a uint8 image (32, 32, 3) and an int target in 0..9; ``data`` is
+        (N, 32, 32, 3) and ``targets`` a list, as torchvision's.
+
+    Usage, with the files at hand::
+
+        image, target = datasets.CIFAR10(root, train=False)[0]
     """
 
     _source = data.CIFAR10
@@ -188,8 +250,10 @@ class CIFAR10(VisionDataset):
 
     @property
     def data(self):
+        """torchvision's ``data``: the uint8 images, an (N, 32, 32, 3) NumPy array."""
         return np.ascontiguousarray(self.images.transpose(0, 2, 3, 1))
 
     @property
     def targets(self):
+        """torchvision's ``targets``: the labels, a list of ints."""
         return self.labels.tolist()

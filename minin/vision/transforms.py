@@ -20,7 +20,8 @@ from ..tensor import Tensor
 
 
 class InterpolationMode(enum.Enum):
-    """torchvision's interpolation names; minin resizes bilinearly only."""
+    """torchvision's interpolation names, as ``torchvision.transforms.InterpolationMode``;
+    minin resizes bilinearly only."""
     NEAREST = "nearest"
     BILINEAR = "bilinear"
     BICUBIC = "bicubic"
@@ -55,16 +56,24 @@ class _PerSample:
 
 
 class Compose:
-    """Apply ``transforms`` one after the other.
+    """Apply ``transforms`` one after the other, as ``torchvision.transforms.Compose``.
 
     ``batch(x)`` runs them on an (N, C, H, W) array when every one of them can
     (``batchable``); a user function in the list makes the DataLoader go sample by sample.
+
+    Args:
+        transforms: a sequence of callables, each taking what the one before returns.
+
+    Shape:
+        a sample → whatever the last transform makes; on a batch likewise.
 
     Example::
 
         >>> t = transforms.Compose([transforms.Resize(32), transforms.ToTensor()])
         >>> t(np.zeros((28, 28), np.uint8)).shape
         (1, 32, 32)
+        >>> t.batch(np.zeros((4, 1, 28, 28), np.uint8)).shape, transforms.Compose([lambda x: x]).batchable
+        ((4, 1, 32, 32), False)
     """
 
     def __init__(self, transforms):
@@ -75,6 +84,7 @@ class Compose:
 
     @property
     def batchable(self):
+        """Whether every transform has a ``batch`` method (and is batchable itself)."""
         return all(callable(getattr(t, "batch", None)) and getattr(t, "batchable", True)
                    for t in self.transforms)
 
@@ -84,6 +94,7 @@ class Compose:
         return sample
 
     def batch(self, x):
+        """Each transform's ``batch`` on the (N, C, H, W) array ``x``, in turn."""
         for t in self.transforms:
             x = t.batch(x)
         return x
@@ -94,15 +105,17 @@ class Compose:
 
 
 class ToTensor:
-    """An image → a Tensor (C, H, W); uint8 becomes float32 in [0, 1], other dtypes are
-    kept, as torchvision's ``ToTensor``.
+    """An image → a Tensor (C, H, W) on the current backend; uint8 becomes float32 in
+    [0, 1], other dtypes are kept, as ``torchvision.transforms.ToTensor``.
 
     Takes what data sets give: an array (H, W) or (H, W, C) as a PIL image holds it, or a
     (C, H, W) image as minin's array data sets hold it (a Tensor, or an array whose first
     axis has 1 or 3 channels and whose last axis is too long to be channels).
 
-    Shapes: (H, W) → (1, H, W); (H, W, C) → (C, H, W); (C, H, W) stays. On a batch:
-    (N, C, H, W) uint8 → float32 / 255.
+    Shape:
+        (H, W) → (1, H, W); (H, W, C) → (C, H, W); (C, H, W) stays. On a batch:
+        (N, C, H, W) uint8 → float32 / 255.
+
     Example::
 
         >>> transforms.ToTensor()(np.full((2, 2), 255, np.uint8)).tolist()
@@ -126,6 +139,7 @@ class ToTensor:
                                          backend.current()))
 
     def batch(self, x):
+        """On an (N, C, H, W) array: uint8 → float32 / 255, other dtypes as they are."""
         return _batch.ToFloat()(x) if x.dtype == np.uint8 else x
 
     def __repr__(self):
@@ -138,8 +152,7 @@ def _is_chw(shape):
 
 
 class Resize(_PerSample):
-    """Bilinear resize to ``size``: (height, width), or an int for the smaller edge (the
-    aspect ratio kept, the longer edge int(size · long / short)), as torchvision.
+    """Bilinear resize, as ``torchvision.transforms.Resize``.
 
     uint8 images are resized in float32 and rounded back to uint8, as torchvision does
     for a PIL or uint8 image; float images stay float. The interpolation is PyTorch's
@@ -147,13 +160,20 @@ class Resize(_PerSample):
     from torchvision's default (antialias=True); enlarging is the same.
 
     Args:
-        size: int or (h, w). interpolation: bilinear only. max_size: None only.
-        antialias: accepted; see above.
-    Shapes: (H, W) → (h, w); (H, W, C) → (h, w, C); Tensor (C, H, W) → (C, h, w).
+        size: (height, width), or an int for the smaller edge (the aspect ratio kept, the
+            longer edge int(size · long / short)).
+        interpolation: bilinear only (default ``InterpolationMode.BILINEAR``).
+        max_size: None only (default).
+        antialias: accepted (default True); see above.
+
+    Shape:
+        (H, W) → (h, w); (H, W, C) → (h, w, C); Tensor (C, H, W) → (C, h, w); on a batch
+        (N, C, H, W) → (N, C, h, w).
+
     Example::
 
-        >>> transforms.Resize((4, 6))(np.zeros((2, 3), np.uint8)).shape
-        (4, 6)
+        >>> transforms.Resize((4, 6))(np.zeros((2, 3), np.uint8)).shape, transforms.Resize(4)(np.zeros((2, 3), np.uint8)).shape
+        ((4, 6), (4, 6))
     """
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None,
@@ -167,6 +187,7 @@ class Resize(_PerSample):
         self._resize = _batch.Resize(size)
 
     def batch(self, x):
+        """The resize of an (N, C, H, W) array."""
         if x.dtype != np.uint8:
             return self._resize(x)
         xp = backend.get_array_module(x)
@@ -178,12 +199,18 @@ class Resize(_PerSample):
 
 
 class Normalize(_PerSample):
-    """``(x - mean[c]) / std[c]`` for each channel c of a float image, as torchvision.
+    """``(x - mean[c]) / std[c]`` for each channel c of a float image, as
+    ``torchvision.transforms.Normalize``; a TypeError for anything but a Tensor (put
+    ``ToTensor()`` before it).
 
     Args:
-        mean, std: one number per channel (or one for all). inplace: accepted (a new
-            Tensor is returned either way).
-    Shapes: Tensor (C, H, W) → (C, H, W).
+        mean: one number per channel (or one for all).
+        std: likewise.
+        inplace: accepted (default False; a new Tensor is returned either way).
+
+    Shape:
+        Tensor (C, H, W) → (C, H, W); on a batch (N, C, H, W) → (N, C, H, W).
+
     Example::
 
         >>> transforms.Normalize((0.5,), (0.5,))(mn.tensor(np.ones((1, 2, 2)))).tolist()
@@ -201,6 +228,7 @@ class Normalize(_PerSample):
         return super().__call__(tensor)
 
     def batch(self, x):
+        """The normalisation of an (N, C, H, W) float array."""
         return self._normalize(x)
 
     def __repr__(self):
@@ -208,15 +236,26 @@ class Normalize(_PerSample):
 
 
 class RandomCrop(_PerSample):
-    """A random ``size`` window of the image, after zero-padding each border by ``padding``.
+    """A random ``size`` window of the image, after zero-padding each border by ``padding``,
+    as ``torchvision.transforms.RandomCrop``.
 
     In a batch every image gets its own window. Random numbers come from minin's
     generator (``minin.manual_seed``), so the crops differ from torchvision's draws.
 
     Args:
-        size: int or (h, w). padding: int or None. pad_if_needed, fill, padding_mode:
-            only their defaults (False, 0, "constant") are supported.
-    Shapes: (H, W) → (h, w); (H, W, C) → (h, w, C); Tensor (C, H, W) → (C, h, w).
+        size: int or (h, w).
+        padding: an int, the same on every side, or None (default: no padding).
+        pad_if_needed, fill, padding_mode: only their defaults (False, 0, "constant")
+            are supported.
+
+    Shape:
+        (H, W) → (h, w); (H, W, C) → (h, w, C); Tensor (C, H, W) → (C, h, w); on a batch
+        (N, C, H, W) → (N, C, h, w).
+
+    Example::
+
+        >>> transforms.RandomCrop(2, padding=1)(np.ones((3, 3), np.uint8)).shape
+        (2, 2)
     """
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0,
@@ -232,6 +271,7 @@ class RandomCrop(_PerSample):
         self.size, self.padding = self._crop.size, padding
 
     def batch(self, x):
+        """Crops of an (N, C, H, W) array, one window per image."""
         return self._crop(x)
 
     def __repr__(self):
@@ -239,9 +279,19 @@ class RandomCrop(_PerSample):
 
 
 class RandomHorizontalFlip(_PerSample):
-    """Mirror the image left-right with probability ``p`` (each image of a batch on its own).
+    """Mirror the image left-right with probability ``p`` (each image of a batch on its own),
+    as ``torchvision.transforms.RandomHorizontalFlip``.
 
-    Shapes: any image or batch, unchanged.
+    Args:
+        p: the probability of a flip (default 0.5).
+
+    Shape:
+        any image or batch, unchanged.
+
+    Example::
+
+        >>> transforms.RandomHorizontalFlip(p=1.0)(np.array([[1, 2, 3]], np.uint8))
+        array([[3, 2, 1]], dtype=uint8)
     """
 
     def __init__(self, p=0.5):
@@ -249,6 +299,7 @@ class RandomHorizontalFlip(_PerSample):
         self.p = p
 
     def batch(self, x):
+        """Flips of an (N, C, H, W) array, drawn per image."""
         return self._flip(x)
 
     def __repr__(self):
