@@ -19,11 +19,22 @@ _grad_enabled = True
 
 
 def is_grad_enabled():
+    """Whether operations now build a graph, as ``torch.is_grad_enabled``."""
     return _grad_enabled
 
 
 class no_grad(contextlib.ContextDecorator):
-    """Within this block (or decorated function) operations build no graph."""
+    """Within this block (or decorated function) operations build no graph, as
+    ``torch.no_grad``: evaluation needs no gradient, and keeps no intermediate arrays.
+
+    Example::
+
+        >>> w = mn.ones(2, requires_grad=True)
+        >>> with mn.no_grad():
+        ...     y = w * 2
+        >>> y.requires_grad, mn.is_grad_enabled()
+        (False, True)
+    """
 
     def __enter__(self):
         global _grad_enabled
@@ -37,7 +48,14 @@ class no_grad(contextlib.ContextDecorator):
 
 
 class enable_grad(no_grad):
-    """Turn graph building back on inside a ``no_grad`` block."""
+    """Turn graph building back on inside a ``no_grad`` block, as ``torch.enable_grad``.
+
+    Example::
+
+        >>> with mn.no_grad(), mn.enable_grad():
+        ...     (mn.ones(1, requires_grad=True) * 2).requires_grad
+        True
+    """
 
     def __enter__(self):
         global _grad_enabled
@@ -54,7 +72,21 @@ class Function:
     and returns d(loss)/d(input) for every positional input: one array, or a
     tuple with one entry per input (None where no gradient is needed). Before
     ``forward`` runs, ``self.needs_input_grad`` tells which inputs need one, so
-    forward can skip saving what backward will not use.
+    forward can skip saving what backward will not use. Call ``apply``, never
+    ``forward``, as with ``torch.autograd.Function``.
+
+    Example::
+
+        >>> class Square(mn.Function):
+        ...     def forward(self, x):
+        ...         self.x = x
+        ...         return x * x
+        ...     def backward(self, grad):
+        ...         return 2 * self.x * grad
+        >>> x = mn.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).sum().backward()
+        >>> x.grad
+        array([6.], dtype=float32)
     """
 
     parents = None  # the positional inputs; None once the graph is released
