@@ -40,23 +40,49 @@ def _xp(device):
 
 
 def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """A tensor of zeros: ``minin.zeros(2, 3)`` or ``minin.zeros((2, 3))`` (float32 by default)."""
+    """A tensor of zeros, as ``torch.zeros``: ``zeros(2, 3)``, ``zeros((2, 3))`` or
+    ``zeros(size=(2, 3))``, with ``dtype=`` (float32 by default), ``device=``, ``requires_grad=``.
+
+    Example::
+
+        >>> mn.zeros(2, 3).shape
+        (2, 3)
+    """
     return _new(_xp(device).zeros(_size(shape, size, "zeros"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
 
 
 def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """A tensor of ones (float32 by default)."""
+    """A tensor of ones, as ``torch.ones``; the same arguments as :func:`zeros`.
+
+    Example::
+
+        >>> mn.ones(2, dtype=mn.int64)
+        tensor([1, 1], dtype=int64)
+    """
     return _new(_xp(device).ones(_size(shape, size, "ones"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
 
 
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """A tensor whose values are whatever the memory held (float32 by default)."""
+    """A tensor whose values are whatever the memory held, as ``torch.empty``; the same
+    arguments as :func:`zeros`.
+
+    Example::
+
+        >>> mn.empty(2, 3).dtype
+        dtype('float32')
+    """
     return _new(_xp(device).empty(_size(shape, size, "empty"), dtype=dtype or DEFAULT_DTYPE), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    """A tensor filled with ``fill_value``; its dtype, as in PyTorch, follows the value
-    (int64 for an int, bool for a bool, float32 for a float) unless ``dtype`` is given."""
+    """A tensor of shape ``size`` filled with ``fill_value``, as ``torch.full``; its dtype follows
+    the value (int64 for an int, bool for a bool, float32 for a float) unless ``dtype=`` is given.
+
+    Example::
+
+        >>> mn.full((2,), 7), mn.full((2,), 0.5)
+        (tensor([7, 7], dtype=int64), tensor([0.5, 0.5]))
+    """
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, (np.bool_, type(True)))
                  else np.int64 if isinstance(fill_value, numbers.Integral) else DEFAULT_DTYPE)
@@ -64,11 +90,27 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    """Zeros in ``input``'s shape, dtype and device (unless ``dtype=``, ``device=`` are given), as
+    ``torch.zeros_like``.
+
+    Example::
+
+        >>> mn.zeros_like(mn.arange(3))
+        tensor([0, 0, 0], dtype=int64)
+    """
     return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                  requires_grad=requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False):
+    """Ones in ``input``'s shape, dtype and device (unless ``dtype=``, ``device=`` are given), as
+    ``torch.ones_like``.
+
+    Example::
+
+        >>> mn.ones_like(mn.zeros(2, 3)).shape
+        (2, 3)
+    """
     return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 
@@ -89,20 +131,40 @@ def _floats(generator, method, shape, dtype):
 
 
 def rand(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """Uniform random numbers in [0, 1) (float32 by default)."""
+    """Uniform random numbers in [0, 1), as ``torch.rand``; the same arguments as :func:`zeros`,
+    with a floating-point ``dtype=``.
+
+    Example::
+
+        >>> mn.rand(2, 3).shape
+        (2, 3)
+    """
     return _random(lambda g, shape, dtype: _floats(g, "random", shape, dtype),
                    _size(shape, size, "rand"), dtype, device, requires_grad, "rand")
 
 
 def randn(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal random numbers (float32 by default)."""
+    """Standard normal random numbers, as ``torch.randn``; the same arguments as :func:`rand`.
+
+    Example::
+
+        >>> mn.randn(size=(2, 3), dtype=mn.float64).dtype
+        dtype('float64')
+    """
     return _random(lambda g, shape, dtype: _floats(g, "standard_normal", shape, dtype),
                    _size(shape, size, "randn"), dtype, device, requires_grad, "randn")
 
 
 def randint(low, high=None, size=None, dtype=None, device=None):
-    """Random integers in [low, high) (int64), as ``torch.randint(low, high, size)``;
-    ``randint(high, size)`` starts at 0."""
+    """Random integers in [low, high), as ``torch.randint(low, high, size)``, with ``dtype=``
+    (int64 by default) and ``device=``; ``randint(high, size)`` starts at 0.
+
+    Example::
+
+        >>> t = mn.randint(0, 10, (2, 3))
+        >>> t.shape, t.dtype
+        ((2, 3), dtype('int64'))
+    """
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     if size is None:
@@ -113,8 +175,14 @@ def randint(low, high=None, size=None, dtype=None, device=None):
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
-    """``start, start + step, …`` below ``end``; int64 when every argument is an int (as in
-    PyTorch), float32 otherwise. ``arange(n)`` is 0 … n-1."""
+    """``start, start + step, …`` below ``end``, as ``torch.arange``: int64 when every argument
+    is an int, float32 otherwise, unless ``dtype=`` is given. ``arange(n)`` is 0 … n-1.
+
+    Example::
+
+        >>> mn.arange(3), mn.arange(0, 1, 0.25)
+        (tensor([0, 1, 2], dtype=int64), tensor([0.  , 0.25, 0.5 , 0.75]))
+    """
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -124,7 +192,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def from_numpy(array):
-    """A CPU tensor that shares ``array``'s memory and dtype (no copy), as in PyTorch."""
+    """A CPU tensor that shares ``array``'s memory and dtype (no copy), as ``torch.from_numpy``.
+
+    Example::
+
+        >>> a = np.zeros(2, dtype=np.float32)
+        >>> t = mn.from_numpy(a); a[0] = 5; t
+        tensor([5., 0.])
+    """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy takes a NumPy array, got {type(array).__name__}")
     return Tensor(array)

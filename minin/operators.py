@@ -26,7 +26,13 @@ from .function import run_backward
 from .tensor import DEFAULT_DTYPE, Tensor, _checked_dim, _convert
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
-ValuesIndices.__doc__ = "What max(dim) and min(dim) return, as torch.return_types.max: (values, indices)."
+ValuesIndices.__doc__ = """What ``max(dim)`` and ``min(dim)`` return, as ``torch.return_types.max``.
+
+Example::
+
+    >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).max(dim=1)
+    ValuesIndices(values=tensor([5., 7.]), indices=tensor([1, 0], dtype=int64))
+"""
 
 
 # --------------------------------------------------------------------------- arguments
@@ -101,22 +107,59 @@ def _arithmetic(function, a, b):
 
 
 def add(input, other):
+    """``input + other``, as ``torch.add``; ``other`` may be a tensor, an array or a number.
+
+    Example::
+
+        >>> mn.add(mn.tensor([1.0, 2.0]), 1)
+        tensor([2., 3.])
+    """
     return _arithmetic(ops.Add, input, _operand(other))
 
 
 def sub(input, other):
+    """``input - other``, as ``torch.sub``; ``other`` may be a tensor, an array or a number.
+
+    Example::
+
+        >>> mn.sub(mn.tensor([1.0, 2.0]), 1)
+        tensor([0., 1.])
+    """
     return _arithmetic(ops.Sub, input, _operand(other))
 
 
 def mul(input, other):
+    """``input * other``, as ``torch.mul``; ``other`` may be a tensor, an array or a number.
+
+    Example::
+
+        >>> mn.mul(mn.tensor([1.0, 2.0]), 2)
+        tensor([2., 4.])
+    """
     return _arithmetic(ops.Mul, input, _operand(other))
 
 
 def div(input, other):
+    """``input / other`` (true division: integers give float32), as ``torch.div``.
+
+    Example::
+
+        >>> mn.div(mn.tensor([1, 2]), 2)
+        tensor([0.5, 1. ])
+    """
     return _arithmetic(ops.Div, input, _operand(other))
 
 
 def matmul(input, other):
+    """The matrix product ``input @ other``, as ``torch.matmul``, with NumPy's broadcasting.
+
+    Shape: (…, n, k) @ (…, k, m) → (…, n, m).
+
+    Example::
+
+        >>> mn.matmul(mn.ones(5, 2, 3), mn.ones(3, 4)).shape
+        (5, 2, 4)
+    """
     return ops.MatMul.apply(_as_tensor(input, "matmul"), _operand(other))
 
 
@@ -129,37 +172,85 @@ def _pow(input, exponent):
 
 
 def exp(input):
+    """e ** x elementwise, as ``torch.exp``.
+
+    Example::
+
+        >>> mn.exp(mn.tensor([0.0]))
+        tensor([1.])
+    """
     return ops.Exp.apply(_as_tensor(input, "exp"))
 
 
 def log(input):
+    """The natural logarithm elementwise, as ``torch.log``.
+
+    Example::
+
+        >>> mn.log(mn.tensor([1.0]))
+        tensor([0.])
+    """
     return ops.Log.apply(_as_tensor(input, "log"))
 
 
 def relu(input):
+    """max(x, 0) elementwise, as ``torch.relu``.
+
+    Example::
+
+        >>> mn.relu(mn.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
     return ops.ReLU.apply(_as_tensor(input, "relu"))
 
 
 def maximum(input, other):
-    """Elementwise maximum (``torch.maximum``); ties share the gradient."""
+    """Elementwise maximum, as ``torch.maximum``; ties share the gradient.
+
+    Example::
+
+        >>> mn.maximum(mn.tensor([1.0, 4.0]), mn.tensor([3.0, 2.0]))
+        tensor([3., 4.])
+    """
     return _arithmetic(ops.Maximum, _as_tensor(input, "maximum"), _operand(other))
 
 
 def minimum(input, other):
-    """Elementwise minimum (``torch.minimum``): min(a, b) = -max(-a, -b)."""
+    """Elementwise minimum, as ``torch.minimum``: min(a, b) = -max(-a, -b).
+
+    Example::
+
+        >>> mn.minimum(mn.tensor([1.0, 4.0]), mn.tensor([3.0, 2.0]))
+        tensor([1., 2.])
+    """
     return -maximum(-_as_tensor(input, "minimum"), -_operand(other))
 
 
 # --------------------------------------------------------------------------- reductions
 
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The sum over ``dim`` (an int, a tuple or list of ints, or None for everything)."""
+    """The sum over ``dim`` (an int, several, or None for all), as ``torch.sum``, with ``keepdim=``;
+    NumPy's ``axis=`` and ``keepdims=`` too.
+
+    Shape: the summed axes go, or stay with length 1 under ``keepdim``.
+
+    Example::
+
+        >>> mn.arange(6.0).reshape(2, 3).sum(dim=0)
+        tensor([3., 5., 7.])
+    """
     axis, keep = _dims("sum", dim, axis, keepdim, keepdims)
     return ops.Sum.apply(_as_tensor(input, "sum"), axis=axis, keepdims=keep)
 
 
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The mean over ``dim`` (an int, a tuple or list of ints, or None for everything)."""
+    """The mean over ``dim``, as ``torch.mean``; the same arguments and shapes as :func:`sum`.
+
+    Example::
+
+        >>> mn.arange(6.0).reshape(2, 3).mean(dim=1)
+        tensor([1., 4.])
+    """
     axis, keep = _dims("mean", dim, axis, keepdim, keepdims)
     return ops.Mean.apply(_as_tensor(input, "mean"), axis=axis, keepdims=keep)
 
@@ -198,18 +289,37 @@ def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The smallest element, with the same forms as :func:`max`."""
+    """The smallest element, as ``torch.min``, with the same forms as :func:`max`.
+
+    Example::
+
+        >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=1).values
+        tensor([1., 2.])
+    """
     return _extreme(ops.Min, "argmin", "min", input, dim, keepdim, axis, keepdims)
 
 
 def amax(input, dim=None, keepdim=False):
-    """The maxima over ``dim`` (an int or several), values only; ties share the gradient."""
+    """The maxima over ``dim`` (an int or several), values only, as ``torch.amax``, with
+    ``keepdim=``; ties share the gradient. Shapes as :func:`sum`.
+
+    Example::
+
+        >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).amax(dim=0)
+        tensor([7., 5.])
+    """
     axis, keep = _dims("amax", dim, None, keepdim, None)
     return ops.Max.apply(_as_tensor(input, "amax"), axis=axis, keepdims=keep, ties="share")
 
 
 def amin(input, dim=None, keepdim=False):
-    """The minima over ``dim`` (an int or several), values only; ties share the gradient."""
+    """The minima over ``dim``, as ``torch.amin``; the same arguments as :func:`amax`.
+
+    Example::
+
+        >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).amin(dim=0)
+        tensor([1., 2.])
+    """
     axis, keep = _dims("amin", dim, None, keepdim, None)
     return ops.Min.apply(_as_tensor(input, "amin"), axis=axis, keepdims=keep, ties="share")
 
@@ -224,30 +334,65 @@ def _arg_extreme(arg, input, dim, keepdim, axis):
 
 
 def argmax(input, dim=None, keepdim=False, *, axis=None):
-    """Indices of the maxima (int64, no gradient); over everything without ``dim``."""
+    """Indices of the maxima along ``dim`` (int64, no gradient), as ``torch.argmax``, with
+    ``keepdim=`` (NumPy: ``axis=``); over the flattened tensor without ``dim``.
+
+    Example::
+
+        >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(dim=1)
+        tensor([1, 0], dtype=int64)
+    """
     return _arg_extreme("argmax", input, dim, keepdim, axis)
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None):
-    """Indices of the minima (int64, no gradient); over everything without ``dim``."""
+    """Indices of the minima, as ``torch.argmin``; the same arguments as :func:`argmax`.
+
+    Example::
+
+        >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).argmin(dim=1)
+        tensor([0, 1], dtype=int64)
+    """
     return _arg_extreme("argmin", input, dim, keepdim, axis)
 
 
 # --------------------------------------------------------------------------- shapes
 
 def reshape(input, *shape):
+    """The same elements in ``shape``, as ``Tensor.reshape`` (and ``view``): ``t.reshape(3, 2)``
+    or ``t.reshape((3, 2))``; one size may be -1, for what remains.
+
+    Example::
+
+        >>> mn.arange(6).reshape(-1, 2).shape
+        (3, 2)
+    """
     return ops.Reshape.apply(_as_tensor(input, "reshape"), shape=_shape_args(shape, "reshape"))
 
 
 def permute(input, *dims):
-    """The axes in the order ``dims`` (NumPy's ``transpose(axes)``)."""
+    """The axes in the order ``dims``, as ``Tensor.permute`` (NumPy's ``transpose(axes)``).
+
+    Shape: axis i of the result is axis ``dims[i]`` of ``input``.
+
+    Example::
+
+        >>> mn.zeros(2, 3, 4).permute(2, 0, 1).shape
+        (4, 2, 3)
+    """
     dims = _shape_args(dims, "permute") if dims else None
     return ops.Transpose.apply(_as_tensor(input, "permute"), axes=dims)
 
 
 def transpose(input, *dims):
-    """PyTorch's ``transpose(dim0, dim1)`` swaps two axes. With no argument or with a full
-    permutation of three or more axes it is NumPy's ``transpose``, as minin had it."""
+    """Swap axes ``dim0`` and ``dim1``, as ``torch.transpose``. With no argument or with a full
+    permutation of three or more axes it is NumPy's ``transpose``, as minin had it.
+
+    Example::
+
+        >>> mn.zeros(2, 3, 4).transpose(0, 2).shape
+        (4, 3, 2)
+    """
     input = _as_tensor(input, "transpose")
     if len(dims) == 2 and all(isinstance(d, numbers.Integral) for d in dims):
         order = list(range(input.ndim))
@@ -258,8 +403,15 @@ def transpose(input, *dims):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    """Merge the axes ``start_dim`` … ``end_dim`` into one (``torch.flatten``):
-    (N, C, H, W) with start_dim=1 → (N, C·H·W)."""
+    """Merge the axes ``start_dim`` … ``end_dim`` into one, as ``torch.flatten``.
+
+    Shape: (N, C, H, W) with start_dim=1 → (N, C·H·W); a 0-d tensor becomes (1,).
+
+    Example::
+
+        >>> mn.zeros(2, 3, 4, 5).flatten(1).shape
+        (2, 60)
+    """
     input = _as_tensor(input, "flatten")
     ndim = builtins.max(input.ndim, 1)
     start = _checked_dim(start_dim, input.ndim, "flatten", "start_dim")
@@ -272,14 +424,26 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unsqueeze(input, dim):
-    """A new axis of length 1 at ``dim`` (which may be ``ndim``)."""
+    """A new axis of length 1 at ``dim`` (which may be ``ndim``), as ``torch.unsqueeze``.
+
+    Example::
+
+        >>> mn.zeros(3).unsqueeze(0).shape
+        (1, 3)
+    """
     input = _as_tensor(input, "unsqueeze")
     dim = _checked_dim(dim, input.ndim + 1, "unsqueeze")
     return reshape(input, input.shape[:dim] + (1,) + input.shape[dim:])
 
 
 def squeeze(input, dim=None):
-    """Drop axes of length 1 (only ``dim``, if given and of length 1)."""
+    """Drop the axes of length 1 (only ``dim``, if given and of length 1), as ``torch.squeeze``.
+
+    Example::
+
+        >>> mn.zeros(1, 3, 1).squeeze().shape
+        (3,)
+    """
     input = _as_tensor(input, "squeeze")
     if dim is None:
         return reshape(input, tuple(n for n in input.shape if n != 1))
@@ -293,7 +457,15 @@ _UNSET = object()
 
 
 def cat(tensors, dim=0, *, axis=_UNSET):
-    """Join tensors along an existing axis ``dim`` (NumPy: ``axis``), differentiable."""
+    """Join tensors along an existing axis ``dim`` (NumPy: ``axis=``), as ``torch.cat``.
+
+    Shape: the sizes along ``dim`` add up; all other sizes must match.
+
+    Example::
+
+        >>> mn.cat([mn.zeros(2, 3), mn.ones(4, 3)]).shape
+        (6, 3)
+    """
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"cat takes a list or tuple of tensors, got {type(tensors).__name__}")
     if not tensors:
@@ -318,7 +490,15 @@ def cat(tensors, dim=0, *, axis=_UNSET):
 
 
 def stack(tensors, dim=0):
-    """Join tensors of one shape along a new axis ``dim``."""
+    """Join tensors of one shape along a new axis ``dim``, as ``torch.stack``.
+
+    Shape: n tensors of shape S give S with an axis of length n inserted at ``dim``.
+
+    Example::
+
+        >>> mn.stack([mn.zeros(2, 3), mn.ones(2, 3)], dim=1).shape
+        (2, 2, 3)
+    """
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)) or not tensors:
         raise TypeError("stack takes a non-empty list or tuple of tensors")
     return cat([unsqueeze(_as_tensor(t, "stack"), dim) for t in tensors], dim)
@@ -343,7 +523,13 @@ def _is_dtype(value):
 def to(self, *args, **kwargs):
     """This tensor on another device or backend, in another dtype, or both (PyTorch's
     ``to``): ``t.to("cuda")``, ``t.to(device)``, ``t.to(minin.float64)``, ``t.to(other)``,
-    ``t.to("cupy")``. ``self`` if nothing changes. Differentiable, as in PyTorch."""
+    ``t.to("cupy")``. ``self`` if nothing changes. Differentiable, as in PyTorch.
+
+    Example::
+
+        >>> mn.ones(2).to(mn.float64)
+        tensor([1., 1.], dtype=float64)
+    """
     where = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)
     kwargs.pop("non_blocking", None)
@@ -386,11 +572,24 @@ def _type(self, dtype=None):
 
 
 def clone(input):
-    """A copy that stays in the graph (the gradient flows back to ``input``)."""
+    """A copy that stays in the graph (the gradient flows back to ``input``), as ``torch.clone``.
+
+    Example::
+
+        >>> mn.tensor([1.0, 2.0]).clone()
+        tensor([1., 2.])
+    """
     return ops.Copy.apply(_as_tensor(input, "clone"))
 
 
 def numel(input):
+    """The number of elements, as ``torch.numel``.
+
+    Example::
+
+        >>> mn.numel(mn.zeros(2, 3))
+        6
+    """
     return _as_tensor(input, "numel").numel()
 
 
