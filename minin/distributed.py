@@ -50,12 +50,29 @@ _group = None  # the group init_from_environment made, if any
 
 
 class DistributedError(RuntimeError):
-    """A distributed run cannot start or cannot go on."""
+    """A distributed run cannot start or cannot go on: mpi4py missing under a launcher,
+    more processes on a machine than GPUs, ranks that built different models."""
 
 
 def world_size_from_environment(environ=None):
-    """The number of processes an MPI launcher started, read from its environment
-    variables (``SIZE_VARIABLES``); 1 when there are none."""
+    """The number of processes an MPI launcher started; 1 when there is none.
+
+    Read from the launcher's environment variables (``SIZE_VARIABLES``: Open MPI, MPICH
+    and Intel MPI, MVAPICH2), the first that holds a number, before MPI starts.
+
+    Args:
+        environ: the mapping to read; default None: ``os.environ``.
+
+    Returns:
+        an int.
+
+    Example::
+
+        >>> world_size_from_environment({"OMPI_COMM_WORLD_SIZE": "4"})
+        4
+        >>> world_size_from_environment({})
+        1
+    """
     environ = os.environ if environ is None else environ
     for name in SIZE_VARIABLES:
         if environ.get(name, "").strip().isdigit():
@@ -65,7 +82,20 @@ def world_size_from_environment(environ=None):
 
 def rank_from_environment(environ=None):
     """This process's rank as the MPI launcher set it (``RANK_VARIABLES``); 0 without one.
-    Known before MPI starts, so a command line can let only rank 0 report a bad argument."""
+
+    Known before MPI starts, so a command line can let only rank 0 report a bad argument.
+
+    Args:
+        environ: the mapping to read; default None: ``os.environ``.
+
+    Returns:
+        an int.
+
+    Example::
+
+        >>> rank_from_environment({"PMI_RANK": "2"}), rank_from_environment({})
+        (2, 0)
+    """
     environ = os.environ if environ is None else environ
     for name in RANK_VARIABLES:
         if environ.get(name, "").strip().isdigit():
@@ -74,16 +104,21 @@ def rank_from_environment(environ=None):
 
 
 def init_from_environment():
-    """The process group of a run started by ``mpiexec -n P`` with P > 1, else None.
+    """The process group of a run started by ``mpiexec -n P`` with P > 1, else None, as
+    ``torch.distributed.init_process_group`` with the launcher's environment.
+
+    The group ends the whole job when a rank fails (``ProcessGroup.abort_on_failure``)
+    and gives each process its share of the cores (``ProcessGroup.share_cores``).
 
     Returns:
         A ``ProcessGroup`` over every process of the job (the same one on a second
         call), or None for a one-process run, which then needs no collectives at all.
+
     Raises:
         DistributedError: the launcher started several processes but mpi4py is
         missing.
 
-    Example::
+    Example (not run here: under a launcher it starts MPI)::
 
         group = init_from_environment()
         rank, world_size = (group.rank, group.world_size) if group else (0, 1)
@@ -110,7 +145,24 @@ def init_from_environment():
 
 def check_batch_size(batch_size, world_size):
     """Raise a one-line ValueError unless a global batch of ``batch_size`` can be cut into
-    ``world_size`` equal shares of at least one image each."""
+    ``world_size`` equal shares of at least one image each.
+
+    Args:
+        batch_size: the global batch, images per step over all processes.
+        world_size: the number of processes.
+
+    Raises:
+        ValueError: naming a batch size that would do, or fewer processes.
+
+    Example::
+
+        >>> check_batch_size(128, 4)   # 32 images per process: no error
+        >>> check_batch_size(100, 8)
+        Traceback (most recent call last):
+        ...
+        ValueError: a batch of 100 cannot be cut into 8 equal shares: use a --batch-size
+        divisible by 8, e.g. 96 or 104
+    """
     if world_size > batch_size:
         raise ValueError(f"{world_size} processes cannot share a batch of {batch_size}: each needs at "
                          f"least one image; use --batch-size {world_size} or more, or fewer processes")
@@ -121,18 +173,54 @@ def check_batch_size(batch_size, world_size):
 
 
 def shard(count, rank, world_size):
-    """The contiguous part of ``range(count)`` that rank ``rank`` of ``world_size`` takes:
-    ``slice(start, stop)``, the parts in rank order and at most one apart in length
-    (for validation and test sets, which need not divide evenly)."""
+    """The contiguous part of ``range(count)`` that rank ``rank`` of ``world_size`` takes.
+
+    The parts come in rank order and are at most one apart in length (for validation
+    and test sets, which need not divide evenly).
+
+    Args:
+        count: the number of examples.
+        rank: this process's rank, 0 to ``world_size - 1``.
+        world_size: the number of processes.
+
+    Returns:
+        ``slice(start, stop)``.
+
+    Example::
+
+        >>> shard(10, 1, 3)
+        slice(3, 6, None)
+        >>> [len(range(10)[shard(10, r, 3)]) for r in range(3)]
+        [3, 3, 4]
+    """
     return slice(rank * count // world_size, (rank + 1) * count // world_size)
 
 
 # ---------------------------------------------------------------------------- packing
 
 def bucket_parameters(parameters, bucket_bytes=None):
-    """Cut ``parameters`` into the groups that travel as one message each: parameters of
-    one backend and dtype, in order, at most ``bucket_bytes`` per group (None: no limit;
-    a parameter bigger than the limit travels alone). Returns a list of lists."""
+    """Cut ``parameters`` into the groups that travel as one message each, like the buckets
+    of ``torch.nn.parallel.DistributedDataParallel`` (its ``bucket_cap_mb``).
+
+    A group holds parameters of one backend and dtype, in order, at most ``bucket_bytes``
+    of values; a parameter bigger than the limit travels alone.
+
+    Args:
+        parameters: an iterable of Parameters (``model.parameters()``).
+        bucket_bytes: the most bytes per group; default None: no limit, one group per
+            backend and dtype.
+
+    Returns:
+        a list of lists of Parameters.
+
+    Example::
+
+        >>> ps = [nn.Parameter(np.zeros(n, np.float32)) for n in (4, 4, 16)]  # 16, 16, 64 bytes
+        >>> [[p.shape for p in b] for b in bucket_parameters(ps, bucket_bytes=32)]
+        [[(4,), (4,)], [(16,)]]
+        >>> len(bucket_parameters(ps + [nn.Parameter(np.zeros(2))]))  # float64: a group of its own
+        2
+    """
     buckets, open_bucket = [], {}  # (backend, dtype) -> (bucket, bytes so far)
     for p in parameters:
         key = (backend.name_of(p.data), np.dtype(p.dtype))
@@ -147,10 +235,33 @@ def bucket_parameters(parameters, bucket_bytes=None):
 
 
 def pack_gradients(parameters, out=None, xp=np):
-    """One flat array: every parameter's ``.grad`` (zeros where it is None), then one
+    """Pack every parameter's gradient into one flat buffer, for one all-reduce message.
+
+    The buffer holds every parameter's ``.grad`` (zeros where it is None), then one
     element per parameter that is 1 where it had a gradient, so that a parameter no
-    rank computed a gradient for stays without one after the reduction. Written into
-    ``out`` if given (of ``packed_size(parameters)`` elements), else into a new array."""
+    rank computed a gradient for stays without one after the reduction.
+
+    Args:
+        parameters: a non-empty list of Parameters of one dtype (a group of
+            ``bucket_parameters``).
+        out: the array to write into, of ``packed_size(parameters)`` elements; default
+            None: a new array of the first parameter's dtype.
+        xp: the array module of that new array (``numpy``, or ``cupy`` for parameters on
+            a GPU); default ``numpy``.
+
+    Shape:
+        parameters of n1, ..., nk elements → (n1 + ... + nk + k,), ``packed_size(parameters)``.
+
+    Returns:
+        the flat array (``out`` if given).
+
+    Example::
+
+        >>> w, b = nn.Parameter(np.ones((2, 2), np.float32)), nn.Parameter(np.zeros(3, np.float32))
+        >>> w.grad = np.full((2, 2), 0.5, np.float32)  # b has no gradient
+        >>> pack_gradients([w, b])
+        array([0.5, 0.5, 0.5, 0.5, 0. , 0. , 0. , 1. , 0. ], dtype=float32)
+    """
     sizes = [p.data.size for p in parameters]
     flat = xp.empty(packed_size(parameters), dtype=parameters[0].dtype) if out is None else out
     offset = 0
@@ -165,13 +276,45 @@ def pack_gradients(parameters, out=None, xp=np):
 
 
 def packed_size(parameters):
-    """The number of elements ``pack_gradients`` writes for ``parameters``."""
+    """The number of elements ``pack_gradients`` writes for ``parameters``: their values
+    and one flag per parameter.
+
+    Args:
+        parameters: a list of Parameters.
+
+    Returns:
+        an int.
+
+    Example::
+
+        >>> packed_size([nn.Parameter(np.zeros((2, 2))), nn.Parameter(np.zeros(3))])
+        9
+    """
     return sum(p.data.size for p in parameters) + len(parameters)
 
 
 def unpack_gradients(flat, parameters):
     """Give each parameter its part of ``flat`` (from ``pack_gradients``, after the
-    reduction) as its ``.grad``: a view, no copy; None where no rank had a gradient."""
+    reduction) as its ``.grad``: a view, no copy; None where no rank had a gradient.
+
+    The flags are read in one small read (one copy from a GPU), not one per parameter.
+
+    Args:
+        flat: the packed array.
+        parameters: the list of Parameters it was packed from, in the same order.
+
+    Shape:
+        (``packed_size(parameters)``,) → each ``.grad`` of its parameter's shape.
+
+    Example::
+
+        >>> w, b = nn.Parameter(np.ones((2, 2), np.float32)), nn.Parameter(np.zeros(3, np.float32))
+        >>> w.grad = np.full((2, 2), 0.5, np.float32)
+        >>> flat = pack_gradients([w, b])
+        >>> unpack_gradients(flat, [w, b])
+        >>> w.grad.tolist(), b.grad, np.shares_memory(w.grad, flat)
+        ([[0.5, 0.5], [0.5, 0.5]], None, True)
+    """
     flags = flat[flat.size - len(parameters):]
     present = backend.asnumpy(flags) != 0  # one small read, not one per parameter
     offset = 0
@@ -182,12 +325,47 @@ def unpack_gradients(flat, parameters):
 
 
 def pack_data(parameters, xp=np):
-    """One flat array holding every parameter's values, in order."""
+    """One flat array holding every parameter's values, in order, like
+    ``torch.nn.utils.parameters_to_vector``.
+
+    Args:
+        parameters: a non-empty list of Parameters.
+        xp: the array module that joins them (``numpy``, or ``cupy`` for parameters on a
+            GPU); default ``numpy``.
+
+    Shape:
+        parameters of n1, ..., nk elements → (n1 + ... + nk,).
+
+    Returns:
+        a new array (a copy).
+
+    Example::
+
+        >>> w, b = nn.Parameter(np.ones((2, 2), np.float32)), nn.Parameter(np.zeros(3, np.float32))
+        >>> pack_data([w, b])
+        array([1., 1., 1., 1., 0., 0., 0.], dtype=float32)
+    """
     return xp.concatenate([p.data.reshape(-1) for p in parameters])
 
 
 def unpack_data(flat, parameters):
-    """Copy ``flat`` (from ``pack_data``) back into the parameters, in place."""
+    """Copy ``flat`` (from ``pack_data``) back into the parameters, in place, like
+    ``torch.nn.utils.vector_to_parameters``.
+
+    Args:
+        flat: the packed values.
+        parameters: the list of Parameters it was packed from, in the same order.
+
+    Shape:
+        (n1 + ... + nk,) → each parameter's shape, for parameters of n1, ..., nk elements.
+
+    Example::
+
+        >>> w, b = nn.Parameter(np.ones((2, 2), np.float32)), nn.Parameter(np.zeros(3, np.float32))
+        >>> unpack_data(np.arange(7, dtype=np.float32), [w, b])
+        >>> w.tolist(), b.tolist()
+        ([[0.0, 1.0], [2.0, 3.0]], [4.0, 5.0, 6.0])
+    """
     offset = 0
     for p in parameters:
         size = p.data.size
@@ -198,9 +376,10 @@ def unpack_data(flat, parameters):
 # ---------------------------------------------------------------------------- the group
 
 class ProcessGroup:
-    """The processes of one data-parallel run, and the collectives between them.
+    """The processes of one data-parallel run, and the collectives between them, as
+    ``torch.distributed.ProcessGroup``; ``init_from_environment`` makes the job's one.
 
-    Arguments:
+    Args:
         comm: an mpi4py communicator (``MPI.COMM_WORLD`` for the whole job).
 
     Attributes:
@@ -212,12 +391,13 @@ class ProcessGroup:
     Every collective must be called by every rank, in the same order, with arrays of
     the same shape and dtype; a rank that skips one leaves the others waiting.
 
-    Example (under ``mpiexec -n 2``)::
+    Example (under ``mpiexec -n 2``, so not run here)::
 
-        >>> group = ProcessGroup(MPI.COMM_WORLD)
-        >>> x = np.array([group.rank + 1.0])
-        >>> group.all_reduce(x)          # 1 + 2 on every rank
-        array([3.])
+        group = ProcessGroup(MPI.COMM_WORLD)
+        x = np.array([group.rank + 1.0])
+        group.all_reduce(x)                # array([3.]) on every rank: 1 + 2
+        group.broadcast_object({"lr": 0.1})  # rank 0's dict on every rank
+        group.agree(group.rank == 1)       # True on every rank
     """
 
     def __init__(self, comm):
@@ -238,12 +418,19 @@ class ProcessGroup:
 
     # ------------------------------------------------------------------ arrays
     def all_reduce(self, array, op="sum"):
-        """Combine ``array`` over every rank, in place: afterwards each rank holds the
-        element-wise sum (or max, or min) of all ranks' arrays.
+        """Combine ``array`` over every rank, in place, as ``torch.distributed.all_reduce``:
+        afterwards each rank holds the element-wise sum (or max, or min) of all ranks' arrays.
 
-        Arguments:
+        A CuPy array goes through NCCL, or through MPI on a host copy where NCCL is
+        missing or has no name for its dtype.
+
+        Args:
             array: a NumPy or CuPy array, the same shape and dtype on every rank.
-            op: "sum", "max" or "min".
+            op: "sum" (default), "max" or "min".
+
+        Shape:
+            any, the same on every rank; ``array`` keeps it.
+
         Returns:
             ``array``.
         """
@@ -252,30 +439,57 @@ class ProcessGroup:
         return self._in_place(array, lambda buf: self._reduce(buf, op))
 
     def broadcast(self, array, root=0):
-        """Copy rank ``root``'s ``array`` into every rank's ``array``, in place; returns it."""
+        """Copy rank ``root``'s ``array`` into every rank's ``array``, in place, as
+        ``torch.distributed.broadcast``.
+
+        Args:
+            array: a NumPy or CuPy array, the same shape and dtype on every rank.
+            root: the rank whose values are sent; default 0.
+
+        Returns:
+            ``array``.
+        """
         self._check_root(root)
         return self._in_place(array, lambda buf: self._broadcast(buf, root))
 
     def barrier(self):
-        """Wait until every rank has reached this point."""
+        """Wait until every rank has reached this point, as ``torch.distributed.barrier``."""
         self.comm.Barrier()
 
     def broadcast_object(self, obj, root=0):
-        """Rank ``root``'s ``obj`` (any picklable object; meant for small ones: a flag, a
-        config, a message) on every rank; the other ranks' ``obj`` is ignored."""
+        """Rank ``root``'s ``obj`` on every rank, like ``torch.distributed.broadcast_object_list``.
+
+        Args:
+            obj: any picklable object; meant for small ones: a flag, a config, a message.
+                The other ranks' ``obj`` is ignored.
+            root: the rank whose ``obj`` is sent; default 0.
+
+        Returns:
+            rank ``root``'s ``obj``, on every rank.
+        """
         self._check_root(root)
         return self.comm.bcast(obj if self.rank == root else None, root=root)
 
     def agree(self, flag):
-        """True on every rank if ``flag`` is true on any rank. Every rank must call it at
-        the same point: it is how the ranks stop together (a stop request, a NaN)."""
+        """True on every rank if ``flag`` is true on any rank.
+
+        Every rank must call it at the same point: it is how the ranks stop together (a
+        stop request, a NaN).
+
+        Args:
+            flag: this rank's vote, true or false.
+
+        Returns:
+            a bool, the same on every rank.
+        """
         vote = np.array(1 if flag else 0, dtype=np.int32)
         self.comm.Allreduce(self.MPI.IN_PLACE, vote, op=self.MPI.MAX)
         return bool(vote)
 
     # ------------------------------------------------------------------ parameters
     def all_reduce_gradients(self, parameters, bucket_bytes=None):
-        """Replace every parameter's ``.grad`` by its mean over the ranks.
+        """Replace every parameter's ``.grad`` by its mean over the ranks, as
+        ``torch.nn.parallel.DistributedDataParallel`` does during ``backward()``.
 
         A None gradient counts as zeros; a parameter without a gradient on every
         rank keeps None (so the optimizer skips it, as it would in one process).
@@ -287,10 +501,16 @@ class ProcessGroup:
         buffer divided by the number of ranks, so they never share memory with
         the buffer or with each other.
 
-        Arguments:
+        Args:
             parameters: an iterable of Parameters, in the same order on every rank
                 (``model.parameters()``).
-            bucket_bytes: the largest message, or None for one message per step.
+            bucket_bytes: the largest message (see ``bucket_parameters``), or None
+                (default) for one message per step.
+
+        Raises:
+            ValueError: no parameters.
+            DistributedError: the ranks' parameters differ in number, shape or dtype
+                (compared once per layout).
         """
         parameters = list(parameters)
         self._check_layout(parameters, "all_reduce_gradients")
@@ -300,7 +520,14 @@ class ProcessGroup:
             unpack_gradients(flat / self.world_size, bucket)
 
     def broadcast_parameters(self, parameters):
-        """Copy rank 0's parameter values into every rank's parameters, in place."""
+        """Copy rank 0's parameter values into every rank's parameters, in place, as
+        ``horovod.torch.broadcast_parameters`` (DDP does it when it wraps a model).
+
+        The values travel packed (``pack_data``), one message per backend and dtype.
+
+        Args:
+            parameters: an iterable of Parameters, in the same order on every rank.
+        """
         parameters = list(parameters)
         self._check_layout(parameters, "broadcast_parameters")
         for bucket in bucket_parameters(parameters):
@@ -310,7 +537,12 @@ class ProcessGroup:
 
     def broadcast_optimizer_state(self, optimizer):
         """Give every rank's ``optimizer`` rank 0's state (momentum buffers, Adam's moments
-        and step counts, the hyper-parameters of each group), through ``state_dict()``."""
+        and step counts, the hyper-parameters of each group), through ``state_dict()``, as
+        ``horovod.torch.broadcast_optimizer_state``.
+
+        Args:
+            optimizer: an optimizer over the same parameters on every rank.
+        """
         state = self.broadcast_object(optimizer.state_dict() if self.rank == 0 else None)
         if self.rank != 0:
             optimizer.load_state_dict(state)
@@ -318,8 +550,15 @@ class ProcessGroup:
     # ------------------------------------------------------------------ devices and faults
     def select_gpu(self):
         """Make GPU ``local_rank`` CuPy's current device (call it before building the model
-        with ``--backend cupy``); returns its number. A one-line DistributedError if this
-        machine runs more processes than it has GPUs."""
+        with ``--backend cupy``).
+
+        Returns:
+            the GPU's number, ``local_rank``.
+
+        Raises:
+            DistributedError: in one line, if this machine runs more processes than it
+            has GPUs.
+        """
         cupy = backend.module("cupy")
         count = cupy.cuda.runtime.getDeviceCount()
         if self.local_size > count:
@@ -330,16 +569,26 @@ class ProcessGroup:
         return self.local_rank
 
     def abort(self, message, status=1):
-        """Print ``message`` with this rank's number and end every process of the job."""
+        """Print ``message`` with this rank's number and end every process of the job.
+
+        Args:
+            message: one line for standard error.
+            status: the job's exit status; default 1.
+        """
         sys.stderr.write(f"minin: rank {self.rank} of {self.world_size}: {message}\n")
         sys.stderr.flush()
         self.comm.Abort(status)
 
     def abort_on_failure(self, exit_timeout=None):
-        """Make a failing rank end the whole job instead of leaving the others waiting:
-        an uncaught exception prints its traceback and aborts; a rank that exits while
-        others are still running waits ``exit_timeout`` seconds for them (default
-        ``$MININ_EXIT_TIMEOUT`` or 60), then aborts."""
+        """Make a failing rank end the whole job instead of leaving the others waiting.
+
+        An uncaught exception prints its traceback and aborts (through
+        ``sys.excepthook``); a rank that exits while others are still running waits
+        ``exit_timeout`` seconds for them, then aborts (at exit).
+
+        Args:
+            exit_timeout: seconds; default None: ``$MININ_EXIT_TIMEOUT`` or 60.
+        """
         if exit_timeout is None:
             exit_timeout = float(os.environ.get("MININ_EXIT_TIMEOUT", 60))
 
@@ -367,8 +616,11 @@ class ProcessGroup:
 
     def share_cores(self):
         """Give minin's CPU kernels this process's share of the cores: the cores it is
-        bound to, or the machine's cores divided by the processes on it. (BLAS reads
-        its own setting, ``OPENBLAS_NUM_THREADS``, when NumPy is loaded.)"""
+        bound to, or the machine's cores divided by the processes on it.
+
+        Nothing changes where ``MININ_NUM_THREADS`` is set. (BLAS reads its own setting,
+        ``OPENBLAS_NUM_THREADS``, when NumPy is loaded.)
+        """
         if os.environ.get("MININ_NUM_THREADS"):
             return
         from .kernels import parallel
