@@ -79,7 +79,21 @@ class device:
 def backend_of(where):
     """The backend name ('numpy' or 'cupy') for a device, a device string or a backend
     name; for a GPU, checks that CuPy and a GPU are there, and that ``where`` names the
-    GPU minin uses (CuPy's current device)."""
+    GPU minin uses (CuPy's current device).
+
+    Args:
+        where: a ``device``, or a string ``device`` takes: "cpu", "cuda", "cuda:N",
+            "numpy" or "cupy".
+
+    Returns:
+        'numpy' or 'cupy'. A "cuda" device raises ``BackendError`` without CuPy or a GPU,
+        and ValueError if it names a GPU other than the current one.
+
+    Example::
+
+        >>> backend_of("cpu"), backend_of(device("cpu")), backend_of("numpy")
+        ('numpy', 'numpy', 'numpy')
+    """
     place = device(where)
     if place.type == "cuda":
         cupy = backend.module("cupy")  # a clear BackendError without CuPy or a GPU

@@ -23,13 +23,36 @@ def _as_float64_leaf(x):
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, directional=False, seed=0):
-    """Check autograd's gradients of ``fn(*inputs)`` against central differences.
+    """Check autograd's gradients of ``fn(*inputs)`` against central differences, as
+    ``torch.autograd.gradcheck``.
 
     Every float Tensor input is copied to float64 (integer ones, labels say, are
-    passed as they are); those with ``requires_grad=True`` are checked. ``directional=True`` checks one random direction through all inputs
-    at once (two evaluations of ``fn``), for inputs too large to check element by
-    element. Returns True, or raises AssertionError naming the input, the worst
-    element and both values.
+    passed as they are); those with ``requires_grad=True`` are checked.
+
+    Args:
+        fn: a function of the inputs that returns one Tensor.
+        inputs: a Tensor, or a list or tuple of Tensors and other arguments; at least one
+            Tensor must have ``requires_grad=True``.
+        eps: the central differences' step (default 1e-6).
+        atol, rtol: an element (or the directional derivative) passes if
+            |analytic − numerical| ≤ atol + rtol·|numerical| (defaults 1e-5 and 1e-4);
+            a NaN fails.
+        directional: check one random direction through all inputs at once (two
+            evaluations of ``fn``), for inputs too large to check element by element
+            (default False).
+        seed: seed of the random output weights ``r`` and direction (default 0).
+
+    Returns:
+        True, or raises AssertionError naming the input, the worst element and both values.
+
+    Example::
+
+        >>> a, b = mn.randn(2, 3, requires_grad=True), mn.randn(3, 4, requires_grad=True)
+        >>> mn.gradcheck(lambda a, b: a @ b, (a, b))
+        True
+        >>> mn.gradcheck(lambda t: F.log_softmax(t, 1), mn.randn(20, 30, requires_grad=True),
+        ...              directional=True)
+        True
     """
     if isinstance(inputs, Tensor) or not isinstance(inputs, (list, tuple)):
         inputs = (inputs,)

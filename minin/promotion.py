@@ -37,8 +37,23 @@ def _category(dtype):
 
 
 def promote_types(a, b):
-    """The smallest dtype that holds both, by PyTorch's table: unlike NumPy's, a float
-    joined with an integer stays that float (int64 with float32 is float32)."""
+    """The smallest dtype that holds both, by PyTorch's table, as ``torch.promote_types``:
+    unlike NumPy's, a float joined with an integer stays that float (int64 with float32 is
+    float32), and bool joined with another dtype is that dtype.
+
+    Args:
+        a, b: dtypes, or anything ``np.dtype`` takes (``mn.float32``, ``np.int64``, "int32").
+
+    Returns:
+        a NumPy dtype.
+
+    Example::
+
+        >>> mn.promote_types(mn.int64, mn.float32), mn.promote_types(mn.int32, mn.int64)
+        (dtype('float32'), dtype('int64'))
+        >>> mn.promote_types(mn.bool, mn.uint8)
+        dtype('uint8')
+    """
     a, b = np.dtype(a), np.dtype(b)
     if _category(a) != _category(b):
         return a if _category(a) > _category(b) else b
@@ -54,6 +69,15 @@ def _combine(higher, lower):
 
 def result_type(a, b):
     """The dtype PyTorch gives ``a + b`` (``torch.result_type``): Tensors, arrays or numbers.
+
+    Args:
+        a, b: the operands: Tensors, arrays, or Python or NumPy numbers (a NumPy scalar
+            counts as a Python number); anything else raises TypeError.
+
+    Returns:
+        a NumPy dtype, by the ranks and categories in the module's docstring.
+
+    Example::
 
         >>> import minin as mn
         >>> mn.result_type(mn.ones(3), mn.tensor(2, dtype=mn.int64)), mn.result_type(mn.arange(3), 2.5)

@@ -25,7 +25,24 @@ _NOT_TRAINED = {"imagenet": "1000 classes at 224×224, and minin has no ImageNet
 
 @dataclasses.dataclass(frozen=True)
 class Model:
-    """A model the command line knows: its builder and its own input shape (C, H, W)."""
+    """A model the command line knows: its builder and its own input shape (C, H, W).
+
+    Args:
+        name: its name on the command line (``--model``), a key of ``MODELS``.
+        build: ``build(num_classes=None, in_channels=None, **switches)`` returns the
+            ``nn.Module``; the switches are ``nin``'s (head, mlp_depth, ...). AlexNet's
+            builder takes no switches and ignores the other two.
+        input_shape: (C, H, W) of the images it is built for.
+        trainable: whether ``minin train`` offers it (see ``not_trained_reason``).
+
+    Example::
+
+        >>> small = MODELS["small"]
+        >>> small.input_shape, small.resize, small.trainable
+        ((1, 28, 28), 0, True)
+        >>> small.build(num_classes=10)(mn.zeros(2, 1, 28, 28)).shape
+        (2, 10)
+    """
 
     name: str
     build: object              # build(num_classes=None, in_channels=None, **switches) -> Module
@@ -34,13 +51,27 @@ class Model:
 
     @property
     def resize(self):
-        """The image size the trainer resizes to by default (0: the data set's own)."""
+        """The image size the trainer resizes to by default (0: the data set's own): the
+        model's height when it is over 64 pixels."""
         return self.input_shape[1] if self.input_shape[1] > _RESIZED_FROM else 0
 
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
-    """A data set the trainer knows: where its class lives and how to normalise it."""
+    """A data set the trainer knows: where its class lives and how to normalise it.
+
+    Args:
+        name: its name on the command line (``--dataset``), a key of ``DATASETS``.
+        class_name: the class in ``minin.data``, imported when the data is needed.
+        mean, std: per channel, of the training images in [0, 1].
+        flips: whether a mirrored image shows the same class.
+
+    Example::
+
+        >>> mnist = DATASETS["mnist"]
+        >>> mnist.class_name, mnist.mean, mnist.flips
+        ('MNIST', (0.1307,), False)
+    """
 
     name: str
     class_name: str            # the class in minin.data, imported when the data is needed
@@ -49,6 +80,8 @@ class Dataset:
     flips: bool                # whether a mirrored image shows the same class
 
     def load(self, **kwargs):
+        """The data set: ``minin.data.<class_name>(**kwargs)``, e.g. ``load(train=False,
+        root=None)``; see that class for its arguments."""
         from . import data
         return getattr(data, self.class_name)(**kwargs)
 
@@ -77,15 +110,35 @@ DATASETS = {
 
 
 def trainable_models():
-    """The names ``minin train --model`` accepts, in the zoo's order."""
+    """The names ``minin train --model`` accepts, in the zoo's order, as a tuple.
+
+    Example::
+
+        >>> trainable_models()
+        ('small', 'd2l', 'cifar10')
+    """
     return tuple(name for name, model in MODELS.items() if model.trainable)
 
 
 def described_models():
-    """The names ``minin summary --model`` accepts."""
+    """The names ``minin summary --model`` accepts, as a tuple: every model in ``MODELS``.
+
+    Example::
+
+        >>> described_models()
+        ('small', 'd2l', 'cifar10', 'imagenet', 'alexnet')
+    """
     return tuple(MODELS)
 
 
 def not_trained_reason(name):
-    """Why ``minin train`` does not offer model ``name`` (None if it does)."""
+    """Why ``minin train`` does not offer model ``name`` (None if it does), as a string.
+
+    Example::
+
+        >>> not_trained_reason("alexnet")
+        'it is here to compare sizes with, not a NiN'
+        >>> not_trained_reason("small") is None
+        True
+    """
     return _NOT_TRAINED.get(name)

@@ -16,7 +16,9 @@ MODULES = ["minin.nn.layers", "minin.nn.fuse", "minin.nn.init", "minin.nn.module
            "minin.utils.data.dataset", "minin.utils.data.dataloader", "minin.utils.data.collate",
            "minin.training.config", "minin.training.extensions", "minin.training.updater",
            "minin.training.checkpoint", "minin.training.data", "minin.training.model",
-           "minin.training.folder", "minin.training.loop", "minin.summary", "minin.plots"]
+           "minin.training.folder", "minin.training.loop", "minin.summary", "minin.plots",
+           "minin.function", "minin.distributed", "minin.models.nin", "minin.models.alexnet",
+           "minin.gradcheck", "minin.cuda", "minin.registry", "minin.promotion"]
 
 
 @pytest.mark.parametrize("name", MODULES)

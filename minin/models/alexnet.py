@@ -9,7 +9,27 @@ from .. import nn
 
 
 def alexnet(num_classes=1000, in_channels=3):
-    """AlexNet as an ``nn.Sequential`` (PyTorch's default initialisation)."""
+    """AlexNet as an ``nn.Sequential`` (PyTorch's default initialisation), as
+    ``torchvision.models.alexnet``.
+
+    Args:
+        num_classes: outputs of the last layer (default 1000).
+        in_channels: channels of the input (default 3).
+
+    Shape:
+        (N, in_channels, 224, 224) → (N, num_classes). Unlike torchvision's there is no
+        adaptive pooling: the first ``nn.Linear`` takes 256×6×6 features, which the
+        convolutions and pools make from 224×224 images (55 → 27 → 13 → 6).
+
+    Returns:
+        the model in training mode: 21 layers, 61,100,840 parameters for 1000 classes.
+
+    Example::
+
+        >>> model = alexnet()
+        >>> sum(p.numel() for p in model.parameters()), model[-1]
+        (61100840, Linear(in_features=4096, out_features=1000, bias=True))
+    """
     return nn.Sequential(
         nn.Conv2d(in_channels, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(),
         nn.MaxPool2d(3, stride=2),

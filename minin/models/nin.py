@@ -24,16 +24,19 @@ def mlpconv(in_channels, widths, kernel_size, stride=1, padding=0, last_relu=Tru
         in_channels: channels of the input.
         widths: output channels of each layer; ``len(widths) - 1`` layers follow the first
             convolution (the paper's cccp layers).
-        kernel_size, stride, padding: of the first convolution, as ``nn.Conv2d``.
-        last_relu: whether a ReLU follows the last layer.
-        mlp_kernel: kernel of the layers after the first: 1 (NiN's 1×1) or 3 (a 3×3
-            convolution with padding 1, which also keeps the map size).
+        kernel_size, stride, padding: of the first convolution, as ``nn.Conv2d`` (stride
+            1 and padding 0 by default).
+        last_relu: whether a ReLU follows the last layer (default True).
+        mlp_kernel: kernel of the layers after the first: 1 (NiN's 1×1, the default) or 3
+            (a 3×3 convolution with padding 1, which also keeps the map size).
 
-    Shapes: (N, in_channels, H, W) → (N, widths[-1], Ho, Wo) with
-    Ho = floor((H + 2·padding − kernel_size) / stride) + 1 (the first convolution's
-    formula; the later layers keep the size).
+    Shape:
+        (N, in_channels, H, W) → (N, widths[-1], Ho, Wo), with
+        Ho = floor((H + 2·padding − kernel_size) / stride) + 1, and Wo likewise (the first
+        convolution's formula; the later layers keep the size).
 
-    Returns an ``nn.Sequential`` of ``nn.Conv2d`` and ``nn.ReLU`` layers.
+    Returns:
+        an ``nn.Sequential`` of ``nn.Conv2d`` and ``nn.ReLU`` layers.
 
     Example::
 
@@ -55,7 +58,26 @@ def mlpconv(in_channels, widths, kernel_size, stride=1, padding=0, last_relu=Tru
 
 
 def nin_block(in_channels, out_channels, kernel_size, stride, padding):
-    """d2l's NiN block: conv → ReLU → 1×1 conv → ReLU → 1×1 conv → ReLU, all out_channels wide."""
+    """d2l's NiN block: conv → ReLU → 1×1 conv → ReLU → 1×1 conv → ReLU, all out_channels wide.
+
+    The same as ``mlpconv(in_channels, (out_channels,) * 3, kernel_size, stride, padding)``.
+
+    Args:
+        in_channels, out_channels: C and O.
+        kernel_size, stride, padding: of the first convolution, as ``nn.Conv2d`` (no defaults).
+
+    Shape:
+        (N, C, H, W) → (N, O, Ho, Wo), with
+        Ho = floor((H + 2·padding − kernel_size) / stride) + 1, and Wo likewise.
+
+    Returns:
+        an ``nn.Sequential`` of three ``nn.Conv2d``, each followed by an ``nn.ReLU``.
+
+    Example::
+
+        >>> nin_block(1, 96, kernel_size=11, stride=4, padding=0)(mn.zeros(1, 1, 224, 224)).shape
+        (1, 96, 54, 54)
+    """
     return mlpconv(in_channels, (out_channels,) * 3, kernel_size, stride, padding)
 
 
@@ -109,6 +131,22 @@ def init_nin(model):
       weights and bias 0.1: every class map is equal and, where a ReLU follows
       (the d2l network), inside the ReLU's active region, so no class is dead.
       (So the first step changes only that layer; every layer learns from the second.)
+
+    Args:
+        model: a NiN (any ``nn.Module``): every ``nn.Conv2d`` in it, in ``modules()`` order,
+            is initialised in place; the last one is taken as the class-map layer.
+
+    Returns:
+        ``model``.
+
+    Example::
+
+        >>> model = init_nin(nin("small", init="torch"))
+        >>> np.unique(model(mn.rand(2, 1, 28, 28)).numpy())   # every class starts equal
+        array([0.1], dtype=float32)
+        >>> model[0][2].weight.numpy()[:2, :2, 0, 0]           # a 64 → 64 1×1 convolution
+        array([[1., 0.],
+               [0., 1.]], dtype=float32)
     """
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     for conv in convs:
@@ -245,28 +283,32 @@ def nin(variant="small", num_classes=None, in_channels=None, head="gap", mlp_dep
     """A Network in Network as an ``nn.Sequential`` of ``nn.Conv2d``/``nn.ReLU`` blocks.
 
     Args:
-        variant: "small" (1×28×28, trains on a CPU), "d2l" (the d2l / article network,
-            1×224×224), "cifar10" (the paper's CIFAR-10 model, 3×32×32) or "imagenet"
-            (the authors' 1000-class Caffe model-zoo network, 3×224×224).
-        num_classes: 10 by default (1000 for "imagenet").
-        in_channels: the variant's input channels by default.
+        variant: "small" (the default: 1×28×28, trains on a CPU), "d2l" (the d2l / article
+            network, 1×224×224), "cifar10" (the paper's CIFAR-10 model, 3×32×32) or
+            "imagenet" (the authors' 1000-class Caffe model-zoo network, 3×224×224).
+        num_classes: default None: 10 (1000 for "imagenet").
+        in_channels: default None: the variant's input channels.
         head: what turns the last mlpconv layer's maps (one per class) into logits:
-            "gap" global average pooling (NiN's), "gmp" global max pooling, "fc" flatten +
-            one fully connected layer, "fc-dropout" flatten + dropout 0.5 + that layer (the
-            paper's CIFAR-10 comparison, section 4.6: the rest of the network unchanged).
-            The fully connected heads fix the input size to the variant's ``INPUT_SHAPES``.
+            "gap" global average pooling (NiN's, the default), "gmp" global max pooling,
+            "fc" flatten + one fully connected layer, "fc-dropout" flatten + dropout 0.5 +
+            that layer (the paper's CIFAR-10 comparison, section 4.6: the rest of the
+            network unchanged). The fully connected heads fix the input size to the
+            variant's ``INPUT_SHAPES``.
         mlp_depth: layers after the first convolution of every mlpconv block, 0 to 3
-            (2 is NiN). Each block's output width stays the same (see ``_depth_widths``).
-        mlp_kernel: kernel of those layers: 1 (NiN's 1×1) or 3 (3×3, padding 1).
-        init: "nin" (``init_nin``: He, identity 1×1 layers, zero class-map layer), "torch"
-            (PyTorch's default, as every layer is built: U(±1/√fan_in)) or "xavier"
-            (d2l's: ``xavier_uniform_`` on every weight, biases as built).
+            (default 2, NiN's). Each block's output width stays the same (see
+            ``_depth_widths``).
+        mlp_kernel: kernel of those layers: 1 (NiN's 1×1, the default) or 3 (3×3, padding 1).
+        init: "nin" (the default, ``init_nin``: He, identity 1×1 layers, zero class-map
+            layer), "torch" (PyTorch's default, as every layer is built: U(±1/√fan_in)) or
+            "xavier" (d2l's: ``xavier_uniform_`` on every weight, biases as built).
 
-    Shapes: (N, *INPUT_SHAPES[variant]) → (N, num_classes). With the "gap" and "gmp" heads
-    other input sizes work too, as long as every map stays at least one pixel.
+    Shape:
+        (N, *INPUT_SHAPES[variant]) → (N, num_classes). With the "gap" and "gmp" heads
+        other input sizes work too, as long as every map stays at least one pixel.
 
-    Returns the model in training mode. The defaults give the same layers and, for the
-    same seed, the same weights as before these options existed.
+    Returns:
+        the model in training mode. The defaults give the same layers and, for the
+        same seed, the same weights as before these options existed.
 
     Example::
 
@@ -309,10 +351,25 @@ def class_maps(model, x):
     global (average or max) pooling turns each map into that class's score.
 
     Args:
-        model: an ``nn.Sequential`` NiN with a "gap" or "gmp" head.
+        model: an ``nn.Sequential`` NiN with a "gap" or "gmp" head; the layers before its
+            ``nn.GlobalAvgPool2d`` or ``GlobalMaxPool2d`` run (so put it in eval mode to
+            skip dropout). Another model raises TypeError or ValueError.
         x: a batch of images, (N, C, H, W).
 
-    Returns the maps, (N, num_classes, Ho, Wo).
+    Shape:
+        (N, C, H, W) → (N, num_classes, Ho, Wo): the last mlpconv layer's map size, 2×2 for
+        "small", 5×5 for "d2l", 8×8 for "cifar10" and 6×6 for "imagenet" at their
+        ``INPUT_SHAPES``.
+
+    Returns:
+        the maps, a Tensor; their means over (Ho, Wo) are the "gap" model's logits.
+
+    Example::
+
+        >>> model, x = nin("small", init="torch").eval(), mn.rand(2, 1, 28, 28)
+        >>> maps = class_maps(model, x)
+        >>> maps.shape, np.allclose(maps.numpy().mean(axis=(2, 3)), model(x).numpy())
+        ((2, 10, 2, 2), True)
     """
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"class_maps needs an nn.Sequential NiN, got {type(model).__name__}")
