@@ -118,9 +118,10 @@ class Function:
 
 
 def _check_same_backend(op_name, arrays):
-    places = [f"input {i} on '{backend.name_of(a)}'" for i, a in enumerate(arrays) if backend.is_array(a)]
-    if len({place.split(" on ")[1] for place in places}) > 1:
-        raise ValueError(f"{op_name} got arrays on different backends ({', '.join(places)}); "
+    places = [(i, backend.name_of(a)) for i, a in enumerate(arrays) if backend.is_array(a)]
+    if len({name for _, name in places}) > 1:
+        where = ", ".join(f"input {i} on '{name}'" for i, name in places)
+        raise ValueError(f"{op_name} got arrays on different backends ({where}); "
                          "move them to one backend with .to('numpy') or .to('cupy')")
 
 
@@ -135,7 +136,8 @@ def _topological_order(root):
         elif id(node) not in visited:
             visited.add(id(node))
             stack.append((node, True))
-            for parent in node._ctx.parents or () if node._ctx else ():
+            fn = node._ctx
+            for parent in (fn.parents or ()) if fn is not None else ():
                 if isinstance(parent, Tensor) and parent.requires_grad:
                     stack.append((parent, False))
     return order

@@ -402,7 +402,8 @@ def prefers_winograd(x_shape, weight_shape, stride, padding, dilation):
     """Whether F(2×2, 3×3) should beat im2col on the CPU for a layer with input (N, C, H, W),
     weight (O, C, kh, kw) and stride, padding, dilation pairs, forward and backward together:
     a 3×3 kernel, stride and dilation 1, at least MIN_CHANNELS channels, a batch of MIN_BATCH
-    and MIN_OUTPUT_SIDE output pixels each way (the measurements: docs/benchmarks.md).
+    and MIN_OUTPUT_SIDE output pixels each way. Below those, its 16 small GEMMs run too far
+    below BLAS's speed to pay for the transforms (the measurements: docs/benchmarks.md).
 
         >>> prefers_winograd((128, 128, 6, 6), (192, 128, 3, 3), (1, 1), (1, 1), (1, 1))
         True
