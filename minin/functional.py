@@ -110,7 +110,7 @@ def _choose_kernels(algorithm, x, weight, stride, padding, dilation, op):
         chosen = x.backend == "numpy" and winograd.prefers_winograd(x.shape, weight.shape, stride,
                                                                     padding, dilation)
         return winograd if chosen else conv
-    if algorithm == "winograd" and weight.shape[2:] == (3, 3) and stride == dilation == (1, 1):
+    if algorithm == "winograd" and winograd.applies(weight.shape, stride, dilation):
         return winograd
     if algorithm == "im2col":
         return conv

@@ -409,6 +409,11 @@ def prefers_winograd(x_shape, weight_shape, stride, padding, dilation):
         True
     """
     n, c, h, w = x_shape
-    fits = tuple(weight_shape[2:]) == (3, 3) and tuple(stride) == tuple(dilation) == (1, 1)
     out_side = min(h + 2 * padding[0], w + 2 * padding[1]) - 2
-    return fits and c >= MIN_CHANNELS and n >= MIN_BATCH and out_side >= MIN_OUTPUT_SIDE
+    return (applies(weight_shape, stride, dilation) and c >= MIN_CHANNELS and n >= MIN_BATCH
+            and out_side >= MIN_OUTPUT_SIDE)
+
+
+def applies(weight_shape, stride, dilation):
+    """Whether Winograd's F(m×m, 3×3) can run this layer: a 3×3 kernel, stride and dilation 1."""
+    return tuple(weight_shape[2:]) == (3, 3) and tuple(stride) == tuple(dilation) == (1, 1)
