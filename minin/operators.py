@@ -94,13 +94,18 @@ def _cast(x, dtype):
     return x  # a Python number takes the array's dtype, in NumPy as in PyTorch
 
 
+def _describe(x):
+    return f"{type(x).__name__} of dtype {x.dtype}" if hasattr(x, "dtype") else type(x).__name__
+
+
 def _arithmetic(function, a, b):
     """``function`` on a and b cast to PyTorch's ``result_type``: ints and 0-d tensors never
     widen a float tensor; true division of integers gives the default float."""
     try:
         dtype = result_type(a, b)
-    except TypeError:  # not a number: the Function's own checks say what is wrong
-        return function.apply(a, b)
+    except TypeError:  # strings, None, complex numbers: nothing NumPy should try to add
+        raise TypeError(f"{function.__name__.lower()}: unsupported operands {_describe(a)} and "
+                        f"{_describe(b)}; expected tensors, arrays or real numbers") from None
     if function is ops.Div and dtype.kind != "f":
         dtype = DEFAULT_DTYPE
     return function.apply(_cast(a, dtype), _cast(b, dtype))

@@ -22,6 +22,8 @@ def _dtype_and_rank(x):
     if isinstance(x, np.generic):   # minin passes NumPy scalars on as Python numbers
         x = x.item()
     if hasattr(x, "dtype"):         # a Tensor or an array
+        if np.dtype(x.dtype).kind not in "biuf":
+            raise TypeError(f"expected real numbers, got an array of dtype {x.dtype}")
         return np.dtype(x.dtype), (_DIMENSIONED if x.ndim else _ZERO_DIM)
     if isinstance(x, bool):
         return np.dtype(bool), _NUMBER

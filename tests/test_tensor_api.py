@@ -326,3 +326,17 @@ def test_d2l_softmax_regression_snippets_run_as_in_pytorch():
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
     assert ours[3] == theirs[3] == 0.5
     assert str(ours[4].dtype) == str(theirs[4].dtype).replace("torch.", "") == "float32"
+
+
+@pytest.mark.parametrize("other", ["a", None, object(), 1j, np.array(["x"]), np.array([1 + 2j])],
+                         ids=["str", "None", "object", "complex", "str-array", "complex-array"])
+@pytest.mark.parametrize("op, name", [(operator.add, "add"), (operator.sub, "sub"),
+                                      (operator.mul, "mul"), (operator.truediv, "div")])
+def test_arithmetic_with_something_that_is_not_a_number_is_a_clear_type_error(op, name, other):
+    t = mn.tensor([1.0, 2.0], requires_grad=True)
+    for left, right in ((t, other), (other, t)):
+        with pytest.raises(TypeError, match=rf"^{name}: unsupported operands .*expected tensors, "
+                                            r"arrays or real numbers"):
+            op(left, right)
+    with pytest.raises(TypeError, match="unsupported operands"):
+        mn.maximum(t, other)
