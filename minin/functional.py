@@ -19,7 +19,7 @@ from .ops import ReLU
 from .tensor import Tensor
 
 __all__ = ["avg_pool2d", "conv2d", "conv2d_relu", "conv2d_simple", "get_conv_algorithm", "set_conv_algorithm", "cross_entropy", "dropout", "flatten",
-           "global_avg_pool2d", "linear", "log_softmax", "max_pool2d", "relu"]
+           "global_avg_pool2d", "linear", "log_softmax", "max_pool2d", "pad", "relu"]
 
 
 # --------------------------------------------------------------------------- checks
@@ -133,12 +133,31 @@ def _conv_arguments(x, weight, bias, stride, padding, dilation, op):
     _check_float(x, op, "input")
     if weight.ndim != 4 or weight.dtype != x.dtype or weight.shape[1] != x.shape[1]:
         raise _weight_error(x, weight, op)
-    stride, padding = pair(stride, op, "stride", 1), pair(padding, op, "padding", 0)
-    dilation = pair(dilation, op, "dilation", 1)
+    stride, dilation = pair(stride, op, "stride", 1), pair(dilation, op, "dilation", 1)
+    if isinstance(padding, str):
+        x, padding = _named_padding(x, padding, weight.shape[2:], stride, dilation, op)
+    else:
+        padding = pair(padding, op, "padding", 0)
     if min(output_size(x.shape[2 + a], weight.shape[2 + a], stride[a], padding[a], dilation[a])
            for a in (0, 1)) < 1:
         raise _kernel_size_error(x, weight, padding, dilation, op)
     return x, weight, _checked_bias(bias, op, weight.shape[0]), stride, padding, dilation
+
+
+def _named_padding(x, name, kernel, stride, dilation, op):
+    """PyTorch's padding="valid" (none) and "same" (stride 1: the output as large as the
+    input). "same" splits the padding evenly; an odd total puts its extra row or column at
+    the bottom or right, which the kernels' symmetric padding cannot, so x is padded for it."""
+    if name == "valid":
+        return x, (0, 0)
+    if name != "same":
+        raise ValueError(f"{op}: padding must be an int, a pair of ints, 'same' or 'valid', got {name!r}")
+    if stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
+    total = [dilation[a] * (kernel[a] - 1) for a in (0, 1)]
+    if total[0] % 2 or total[1] % 2:
+        x = pad(x, (0, total[1] % 2, 0, total[0] % 2))
+    return x, (total[0] // 2, total[1] // 2)
 
 
 def _weight_error(x, weight, op):
@@ -170,7 +189,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, *, algorithm=N
     """2-D convolution (cross-correlation, as in PyTorch).
 
     Arguments: x (N, C, H, W); weight (O, C, kh, kw); bias (O,) or None; stride, padding
-    and dilation, each an int or a pair; algorithm: "im2col", "winograd" (3×3, stride 1),
+    and dilation, each an int or a pair (padding may also be "valid", none, or "same",
+    which keeps H and W at stride 1, as in PyTorch); algorithm: "im2col", "winograd" (3×3, stride 1),
     "auto", or None for the global setting (``set_conv_algorithm``, "auto" by default).
 
     Shape: (N, O, Ho, Wo) with Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1,
@@ -298,9 +318,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 
 class AvgPool2dFunction(Function):
-    def forward(self, x, kernel, stride, padding, ceil_mode, count_include_pad):
+    def forward(self, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
         out, self.divisor = pooling.avg_pool2d_forward(x, kernel, stride, padding, ceil_mode,
-                                                       count_include_pad)
+                                                       count_include_pad, divisor_override)
         self.x_shape, self.options = x.shape, (kernel, stride, padding)
         return out
 
@@ -308,11 +328,13 @@ class AvgPool2dFunction(Function):
         return pooling.avg_pool2d_backward(grad, self.divisor, self.x_shape, *self.options)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
     """The mean of each kernel_size window, as ``torch.nn.functional.avg_pool2d``.
 
     Arguments and shape as ``max_pool2d``, except that padding counts as zeros;
-    count_include_pad divides by the whole window (True) or by its part inside the input.
+    count_include_pad divides by the whole window (True) or by its part inside the input;
+    divisor_override, a nonzero int, is divided by instead.
 
     Example::
 
@@ -322,8 +344,13 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     x = _tensor(x, "avg_pool2d", "input")
     _check_float(x, "avg_pool2d", "input")
     kernel, stride, padding = _pool_options("avg_pool2d", x, kernel_size, stride, padding, ceil_mode)
+    if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral)
+                                         or isinstance(divisor_override, bool) or divisor_override == 0):
+        raise ValueError(f"avg_pool2d: divisor_override must be a nonzero int or None, "
+                         f"got {divisor_override!r}")
     return AvgPool2dFunction.apply(x, kernel=kernel, stride=stride, padding=padding,
-                           ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
+                                   ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad),
+                                   divisor_override=divisor_override)
 
 
 class GlobalAvgPool2dFunction(Function):
@@ -372,10 +399,12 @@ def dropout(x, p=0.5, training=True):
         ([0.0, 2.0], True)
     """
     x = _tensor(x, "dropout", "input")
-    if not isinstance(p, numbers.Real) or not 0 <= p < 1:
-        raise ValueError(f"dropout: p must be in [0, 1), got {p!r}")
+    if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p!r}")
     if not training or p == 0:
         return x
+    if p == 1:  # every element dropped; x * 0, as PyTorch, so a NaN stays NaN
+        return x * 0
     mask = dropout_kernels.dropout_mask(x.data, float(p), backend.generator(x.backend))
     return DropoutFunction.apply(x, mask)
 
@@ -420,6 +449,60 @@ def linear(x, weight, bias=None):
                          f"weight expects {weight.shape[1]} (weight shape {tuple(weight.shape)})")
     bias = _checked_bias(bias, "linear", weight.shape[0])
     return LinearFunction.apply(x, weight, bias)
+
+
+class PadFunction(Function):
+    def forward(self, x, widths, value):
+        shape = tuple(n + before + after for n, (before, after) in zip(x.shape, widths))
+        out = backend.get_array_module(x).full(shape, value, dtype=x.dtype)
+        self.x_shape, (self.kept, self.placed) = x.shape, _kept_and_placed(x.shape, widths)
+        out[self.placed] = x[self.kept]
+        return out
+
+    def backward(self, grad):
+        grad_x = backend.get_array_module(grad).zeros(self.x_shape, dtype=grad.dtype)
+        grad_x[self.kept] = grad[self.placed]
+        return grad_x
+
+
+def _kept_and_placed(shape, widths):
+    """The part of x a padding keeps (a negative width crops) and where it lands in the output."""
+    kept = tuple(slice(max(0, -before), n - max(0, -after)) for n, (before, after) in zip(shape, widths))
+    placed = tuple(slice(max(0, before), max(0, before) + k.stop - k.start)
+                   for k, (before, _) in zip(kept, widths))
+    return kept, placed
+
+
+def pad(x, pad, mode="constant", value=None):
+    """Pad x with ``value`` (0 by default), as ``torch.nn.functional.pad`` in its "constant" mode.
+
+    Arguments: ``pad`` is (left, right) for the last axis, then (top, bottom) for the one
+    before it, and so on: up to two ints per axis, read from the last axis backwards; a
+    negative int crops instead. mode: "constant" (the only one here).
+
+    Shape: every padded axis grows by its two widths; the others stay.
+
+    Example::
+
+        >>> F.pad(mn.ones(1, 1, 2, 2), (1, 1, 0, 1)).tolist()
+        [[[[0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]]
+    """
+    x = _tensor(x, "pad", "input")
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got mode={mode!r}")
+    if (not isinstance(pad, (tuple, list)) or len(pad) % 2
+            or not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in pad)):
+        raise TypeError(f"pad: pad must be a tuple of ints, two per padded axis, got {pad!r}")
+    if len(pad) > 2 * x.ndim:
+        raise ValueError(f"pad: {len(pad)} widths pad {len(pad) // 2} axes, but the input has "
+                         f"{x.ndim} (shape {tuple(x.shape)})")
+    widths = [(0, 0)] * (x.ndim - len(pad) // 2) + [(int(pad[i]), int(pad[i + 1]))
+                                                    for i in range(len(pad) - 2, -1, -2)]
+    for axis, (n, (before, after)) in enumerate(zip(x.shape, widths)):
+        if n + min(before, 0) + min(after, 0) < 0:
+            raise ValueError(f"pad: widths ({before}, {after}) crop more than the {n} elements of "
+                             f"axis {axis} (input shape {tuple(x.shape)})")
+    return PadFunction.apply(x, widths=widths, value=0 if value is None else value)
 
 
 def flatten(x, start_dim=1, end_dim=-1):

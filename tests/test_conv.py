@@ -108,6 +108,37 @@ def test_matches_torch(options, shapes):
                        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **options), arrays)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note that it copies x, as minin does
+@pytest.mark.parametrize("padding, dilation", [("same", 1), ("same", 2), ("same", (1, 2)), ("valid", 1)], ids=str)
+@pytest.mark.parametrize("w_shape", [(2, 3, 3, 3), (2, 3, 4, 4), (2, 3, 2, 5), (2, 3, 1, 1)], ids=str)
+def test_named_padding_matches_torch(padding, dilation, w_shape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((2, 3, 7, 6)), rng.standard_normal(w_shape), rng.standard_normal(2)]
+    out = compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, padding=padding, dilation=dilation),
+                             lambda x, w, b: torch.nn.functional.conv2d(x, w, b, padding=padding,
+                                                                        dilation=dilation), arrays)
+    if padding == "same":
+        assert out.shape == (2, 2, 7, 6)
+
+
+def test_same_padding_gradcheck_with_an_even_kernel():
+    rng = np.random.default_rng(3)
+    x = mn.tensor(rng.standard_normal((1, 2, 5, 4)), requires_grad=True)
+    w = mn.tensor(rng.standard_normal((3, 2, 2, 3)), requires_grad=True)
+    assert mn.gradcheck(lambda x, w: F.conv2d_relu(x, w, padding="same"), [x, w])
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(padding="same", stride=2), r"padding='same' needs stride 1 .*got stride \(2, 2\)"),
+    (dict(padding="Same"), "padding must be an int, a pair of ints, 'same' or 'valid', got 'Same'"),
+    (dict(padding="valid", stride=0), "stride must be at least 1"),
+])
+def test_named_padding_errors(options, message):
+    with pytest.raises(ValueError, match=message):
+        F.conv2d(mn.zeros(1, 1, 5, 5), mn.zeros(1, 1, 3, 3), **options)
+
+
 @pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=1), dict(dilation=2, padding=1)], ids=str)
 @pytest.mark.parametrize("kernel", [(3, 3), (1, 1)], ids=str)
 @pytest.mark.parametrize("bias", [True, False])

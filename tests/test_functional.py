@@ -1,4 +1,4 @@
-"""relu, dropout, linear, flatten, log_softmax and cross_entropy."""
+"""relu, dropout, linear, flatten, pad, log_softmax and cross_entropy."""
 
 import numpy as np
 import pytest
@@ -54,10 +54,20 @@ def test_dropout_is_the_identity_when_not_training_or_p_is_zero():
     assert F.dropout(x, 0.0) is x
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, "half"])
+@pytest.mark.parametrize("p", [-0.1, 1.01, 1.5, float("nan"), "half"])
 def test_dropout_rejects_bad_p(p):
-    with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
         F.dropout(mn.tensor([1.0]), p)
+
+
+def test_dropout_with_p_one_drops_everything_as_pytorch_does():
+    x = leaf([1.0, -2.0, 3.0])
+    y = F.dropout(x, 1.0)
+    assert y.tolist() == [0.0, 0.0, 0.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    # x * 0, as in PyTorch: a NaN in the input stays visible
+    assert np.isnan(F.dropout(mn.tensor([np.nan, 1.0]), 1.0).numpy()).tolist() == [True, False]
 
 
 def test_dropout_gradient_with_a_fixed_mask():
@@ -110,6 +120,37 @@ def test_flatten():
     assert mn.gradcheck(F.flatten, [x])
     with pytest.raises(ValueError, match="start_dim 4 is out of range"):
         F.flatten(x, 4)
+
+
+# ------------------------------------------------------------------ pad
+
+@pytest.mark.parametrize("widths", [(1, 2), (0, 1, 2, 0), (-1, 2, 1, -2), (1, 1, 1, 1, 1, 1), (0, 0)])
+def test_pad_gradcheck_and_torch(widths):
+    x = randn(2, 3, 4, 5)
+    assert mn.gradcheck(lambda t: F.pad(t, widths), [leaf(x)])
+    torch = pytest.importorskip("torch")
+    compare_with_torch(lambda t: F.pad(t, widths, value=1.5),
+                       lambda t: torch.nn.functional.pad(t, widths, value=1.5), [x])
+
+
+def test_pad_keeps_the_dtype_and_casts_the_value():
+    assert F.pad(mn.ones(2), (1, 0), value=2.5).dtype == np.float32
+    padded = F.pad(mn.tensor([1, 1]), (1, 1), value=2.7)  # as PyTorch: the value takes x's dtype
+    assert padded.dtype == np.int64 and padded.tolist() == [2, 1, 1, 2]
+
+
+@pytest.mark.parametrize("widths, mode, error, message", [
+    ((1,), "constant", TypeError, "two per padded axis"),
+    ((1.5, 1), "constant", TypeError, "tuple of ints"),
+    ((True, 1), "constant", TypeError, "tuple of ints"),
+    (3, "constant", TypeError, "tuple of ints"),
+    ((0,) * 10, "constant", ValueError, "pad 5 axes, but the input has 4"),
+    ((-3, -3), "constant", ValueError, r"crop more than the 5 elements of axis 3"),
+    ((1, 1), "reflect", NotImplementedError, "only mode='constant'"),
+])
+def test_pad_rejects_bad_arguments(widths, mode, error, message):
+    with pytest.raises(error, match=message):
+        F.pad(mn.zeros(2, 3, 4, 5), widths, mode=mode)
 
 
 # ------------------------------------------------------------------ log_softmax and cross_entropy

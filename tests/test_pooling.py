@@ -170,6 +170,15 @@ def test_avg_pool_matches_torch(options, count_include_pad):
                        [x])
 
 
+@pytest.mark.parametrize("divisor", [2, -3, 7])
+def test_avg_pool_divisor_override_matches_torch(divisor):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 10))
+    options = dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, divisor_override=divisor)
+    compare_with_torch(lambda t: F.avg_pool2d(t, **options),
+                       lambda t: torch.nn.functional.avg_pool2d(t, **options), [x])
+
+
 def test_global_avg_pool_matches_torch():
     torch = pytest.importorskip("torch")
     compare_with_torch(F.global_avg_pool2d,
@@ -197,6 +206,8 @@ def test_pooling_keeps_float32_and_layout(backend):
     (lambda x: F.avg_pool2d(x[0], 2), ValueError, "4-D input"),
     (lambda x: F.global_avg_pool2d(x[0]), ValueError, "4-D input"),
     (lambda x: F.max_pool2d(x, 2.5), TypeError, "kernel_size must be an int or a pair"),
+    (lambda x: F.avg_pool2d(x, 2, divisor_override=0), ValueError, "divisor_override must be a nonzero int"),
+    (lambda x: F.avg_pool2d(x, 2, divisor_override=2.5), ValueError, "nonzero int or None, got 2.5"),
     (lambda x: F.max_pool2d(mn.Tensor(x.data.astype(np.int64)), 2), TypeError,
      "max_pool2d: input must be floating point, got dtype int64"),
 ])

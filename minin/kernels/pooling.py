@@ -181,14 +181,16 @@ def _sum_along(a, axis, size, step, out):
         out += a[_along(axis, strided_window(j, count, step))]
 
 
-def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
-    """Returns (out, divisor); divisor is the (Ho, Wo, 1) array of window counts."""
+def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override=None):
+    """Returns (out, divisor); divisor is the (Ho, Wo, 1) array of window counts (or of
+    ``divisor_override``, which replaces them, as in PyTorch)."""
     xp = get_array_module(x)
     n, c, h, w = x.shape
     ho = pool_output_size(h, kernel[0], stride[0], padding[0], ceil_mode)
     wo = pool_output_size(w, kernel[1], stride[1], padding[1], ceil_mode)
-    divisor = np.outer(avg_divisor(h, kernel[0], stride[0], padding[0], ho, count_include_pad),
-                       avg_divisor(w, kernel[1], stride[1], padding[1], wo, count_include_pad))
+    divisor = np.full((ho, wo), divisor_override) if divisor_override else \
+        np.outer(avg_divisor(h, kernel[0], stride[0], padding[0], ho, count_include_pad),
+                 avg_divisor(w, kernel[1], stride[1], padding[1], wo, count_include_pad))
     divisor = xp.asarray(divisor.astype(x.dtype))[:, :, None]  # (Ho, Wo, 1): broadcasts over N
     source = _padded(x, 0, kernel, stride, padding, (ho, wo))
     row_sum = xp.empty((c, source.shape[1], wo, n), dtype=x.dtype)
