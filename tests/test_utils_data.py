@@ -206,7 +206,7 @@ def test_loader_batches_match_torch_on_a_fixed_order():
 
 
 @pytest.mark.parametrize("name", ["minin.utils.data.collate", "minin.utils.data.dataset",
-                                  "minin.utils.data.dataloader"])
+                                  "minin.utils.data.dataloader", "minin.utils.data.sampler"])
 def test_docstring_examples(name):
     import doctest
     import importlib

@@ -314,25 +314,33 @@ class _FileDataset(ArrayDataset):
 
 
 class _IDXDataset(_FileDataset):
-    """MNIST-style datasets: four gzipped IDX files, two per split."""
+    """MNIST-style datasets: four gzipped IDX files, two per split (or the files unpacked,
+    as torchvision leaves them beside the archives)."""
 
     mirrors = ()
     md5 = {}
+    image_size = (28, 28)
 
     def _needed(self):
         prefix = "train" if self.train else "t10k"
         return [f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz"]
 
     def _expected_files(self):
-        return ", ".join(self._needed())
+        return (", ".join(self._needed())
+                + " (or the same names without .gz, as torchvision unpacks them)")
 
     def _locate(self, folder):
-        return folder if all((folder / f).is_file() for f in self._needed()) else None
+        return folder if all(_idx_variants(folder, f) for f in self._needed()) else None
 
     def _read(self, folder):
-        image_file, label_file = (folder / f for f in self._needed())
-        images = read_idx(image_file, _IDX_IMAGES)
-        return images.reshape(len(images), 1, *images.shape[1:]), read_idx(label_file, _IDX_LABELS)
+        image_name, label_name = self._needed()
+        images = _read_idx_either(folder, image_name, _IDX_IMAGES)
+        if images.shape[1:] != self.image_size:
+            raise DatasetFormatError(f"{self.title} in {folder}: images must be "
+                                     f"{'x'.join(map(str, self.image_size))}, the file holds "
+                                     f"{'x'.join(map(str, images.shape[1:]))}")
+        return (images.reshape(len(images), 1, *images.shape[1:]),
+                _read_idx_either(folder, label_name, _IDX_LABELS))
 
     def _fetch(self, target):
         for filename in self._needed():
@@ -483,10 +491,11 @@ def read_idx(path, magic):
 
     The file is decompressed in pieces of at most 1 MiB and reading stops once the data
     outgrow the size the header gives, so a gzip bomb costs no more memory than the data
-    it claims to hold. A bad file raises ``DatasetFormatError``.
+    it claims to hold. A file whose name does not end in ``.gz`` may also be the IDX file
+    uncompressed, as torchvision unpacks it. A bad file raises ``DatasetFormatError``.
 
     Args:
-        path: the ``.gz`` file.
+        path: the ``.gz`` file (or the unpacked one).
         magic: the expected magic number: 0x00000803 for images (3-D unsigned bytes),
             0x00000801 for labels (1-D).
 
@@ -512,6 +521,8 @@ def read_idx(path, magic):
     size = path.stat().st_size
     with open(path, "rb") as file:
         lead = file.read(4)
+        if lead[:2] != b"\x1f\x8b" and path.suffix != ".gz":   # unpacked, as torchvision keeps it
+            return _read_raw_idx(file, path, size, magic)
         if lead[:2] != b"\x1f\x8b":
             raise DatasetFormatError(f"{path}: not a gzip file (it starts with {lead!r}; "
                                      "gzip files start with b'\\x1f\\x8b')")
@@ -530,8 +541,39 @@ def read_idx(path, magic):
         raise DatasetFormatError(f"{path}: wrong size: the header says shape {shape}, which "
                                  f"needs {expected} bytes, but the file holds {len(data)} "
                                  "once decompressed")
+    return _idx_array(data, header, shape)
+
+
+def _idx_array(data, header, shape):
     array = np.frombuffer(bytes(data), dtype=np.uint8, offset=header).reshape(shape)
     return array.astype(np.int64) if len(shape) == 1 else array
+
+
+def _read_raw_idx(file, path, size, magic):
+    """The array of an uncompressed IDX file, its size checked against the header before
+    the data are read."""
+    file.seek(0)
+    head = file.read(4 + 4 * (magic & 0xFF))
+    header, shape, expected = _idx_layout(head, magic, path, final=True)
+    if size != expected:
+        raise DatasetFormatError(f"{path}: wrong size: the header says shape {shape}, which "
+                                 f"needs {expected} bytes, but the file holds {size}")
+    return _idx_array(head + file.read(), header, shape)
+
+
+def _idx_variants(folder, name):
+    """The files of ``name`` (a .gz) in ``folder``: the archive and/or its unpacked copy."""
+    return [p for p in (folder / name, folder / name[:-3]) if p.is_file()]
+
+
+def _read_idx_either(folder, name, magic):
+    """The array of ``name`` or of its unpacked copy; when both are there they must agree,
+    since torchvision reads the unpacked one and minin would read the archive."""
+    arrays = [(p, read_idx(p, magic)) for p in _idx_variants(folder, name)]
+    if len(arrays) == 2 and not np.array_equal(arrays[0][1], arrays[1][1]):
+        raise DatasetFormatError(f"{arrays[0][0]} and {arrays[1][0]} hold different data; "
+                                 "delete the wrong one (or both, and get them again)")
+    return arrays[0][1]
 
 
 def _gunzip(file, path, size):

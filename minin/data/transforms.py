@@ -26,11 +26,22 @@ def _check_float(name, x):
 
 
 def _size_pair(name, size):
-    pair = (size, size) if isinstance(size, numbers.Integral) else tuple(size)
-    if len(pair) != 2 or not all(isinstance(s, numbers.Integral) and s > 0 for s in pair):
+    pair = (size, size) if isinstance(size, numbers.Integral) else \
+        tuple(size) if isinstance(size, (list, tuple)) else ()   # 2.5, "a", None: an error below
+    if len(pair) == 1:   # torchvision: a sequence of one is a square
+        pair = pair * 2
+    if len(pair) != 2 or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
+                                 and s > 0 for s in pair):
         raise ValueError(f"{name}: size must be a positive int or a pair (height, width), "
                          f"got {size!r}")
     return int(pair[0]), int(pair[1])
+
+
+def _transform_list(transforms):
+    """``transforms`` as a list; a lone transform is the usual slip (``Compose(ToTensor())``)."""
+    if callable(transforms) or not isinstance(transforms, (list, tuple)):
+        raise TypeError(f"Compose expects a list of transforms, got {transforms!r}")
+    return list(transforms)
 
 
 class Compose:
@@ -51,7 +62,7 @@ class Compose:
     """
 
     def __init__(self, transforms):
-        self.transforms = list(transforms)
+        self.transforms = _transform_list(transforms)
         for t in self.transforms:
             if not callable(t):
                 raise TypeError(f"Compose: every transform must be callable, got {t!r}")
@@ -97,7 +108,7 @@ class Normalize:
 
     Args:
         mean: one number for all channels, or one per channel.
-        std: likewise, as long as ``mean`` and without zeros.
+        std: likewise, without zeros; one number and a list for the other broadcast.
 
     Shape:
         (N, C, H, W) floating point → the same shape and dtype (put ``ToFloat()`` before
@@ -110,13 +121,18 @@ class Normalize:
     """
 
     def __init__(self, mean, std):
-        self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float32))
-        self.std = np.atleast_1d(np.asarray(std, dtype=np.float32))
-        if self.mean.ndim != 1 or self.mean.shape != self.std.shape:
-            raise ValueError(f"Normalize: mean and std must be numbers or equally long lists, "
-                             f"got {mean!r} and {std!r}")
+        # float64, cast to the images' dtype when applied: float64 images get torch's values
+        self.mean, self.std = _channel_values(mean), _channel_values(std)
+        if self.mean is None or self.std is None or self.mean.ndim != 1 or self.std.ndim != 1 \
+                or 1 not in (len(self.mean), len(self.std)) and len(self.mean) != len(self.std):
+            raise ValueError(f"Normalize: mean and std must be numbers or equally long lists "
+                             f"of numbers, got {mean!r} and {std!r}")
+        if not (np.isfinite(self.mean).all() and np.isfinite(self.std).all()):
+            raise ValueError(f"Normalize: mean and std must be finite, got {mean!r} and {std!r}")
         if np.any(self.std == 0):
             raise ValueError(f"Normalize: std must not contain zeros, got {std!r}")
+        # one value against one per channel broadcasts, as in torchvision
+        self.mean, self.std = (a.copy() for a in np.broadcast_arrays(self.mean, self.std))
 
     def __call__(self, x):
         _check_batch("Normalize", x)
@@ -132,6 +148,16 @@ class Normalize:
     def __repr__(self):
         mean, std = ([round(float(v), 6) for v in a] for a in (self.mean, self.std))
         return f"Normalize(mean={mean}, std={std})"
+
+
+def _channel_values(values):
+    """``values`` as a float64 array of at least one dimension, or None if they are not numbers."""
+    if values is None or isinstance(values, (str, bytes)):   # None would become NaN
+        return None
+    try:
+        return np.atleast_1d(np.asarray(values, dtype=np.float64))
+    except (TypeError, ValueError):
+        return None
 
 
 class RandomCrop:
@@ -211,7 +237,7 @@ class RandomHorizontalFlip:
     """
 
     def __init__(self, p=0.5):
-        if not 0 <= p <= 1:
+        if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
             raise ValueError(f"RandomHorizontalFlip: p must lie in [0, 1], got {p!r}")
         self.p = float(p)
 
@@ -249,8 +275,9 @@ class Resize:
     the same arithmetic on each.
 
     Args:
-        size: (height, width), or an int for the smaller edge, keeping the aspect ratio
-            as torchvision does (the other edge becomes int(size · long / short)).
+        size: (height, width), or an int (or a sequence of one int) for the smaller
+            edge, keeping the aspect ratio as torchvision does (the other edge becomes
+            int(size · long / short)).
 
     Shape:
         (N, C, H, W) floating point → (N, C, H_out, W_out), same dtype.
@@ -264,7 +291,9 @@ class Resize:
     """
 
     def __init__(self, size):
-        if isinstance(size, numbers.Integral):
+        if isinstance(size, (list, tuple)) and len(size) == 1:
+            size = size[0]   # torchvision: a sequence of one is the smaller edge, as an int
+        if isinstance(size, numbers.Integral) and not isinstance(size, bool):
             if size <= 0:
                 raise ValueError(f"Resize: size must be positive, got {size!r}")
             self.size = int(size)
@@ -290,6 +319,8 @@ class Resize:
         _check_float("Resize", x)
         xp = backend.get_array_module(x)
         height, width = x.shape[2:]
+        if height == 0 or width == 0:
+            raise ValueError(f"Resize: cannot resize empty images ({height}x{width})")
         out_h, out_w = self._output_size(height, width)
         rows = self._matrix(height, out_h, x.dtype, xp)        # (out_h, height)
         cols = self._matrix(width, out_w, x.dtype, xp).T       # (width, out_w)

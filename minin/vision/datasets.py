@@ -20,10 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from .. import backend, data
-from ..data.datasets import DatasetNotFoundError
+from .._files import atomic_write
+from ..data.datasets import DatasetNotFoundError, _idx_variants
 from ..data.loader import take_batch
 from ..tensor import Tensor
 from ..utils.data import Dataset
+from . import transforms
 
 __all__ = ["CIFAR10", "FashionMNIST", "MNIST", "VisionDataset"]
 
@@ -44,8 +46,8 @@ class VisionDataset(Dataset):
             ``Compose`` of ``minin.vision.transforms`` also runs on whole batches.
         target_transform: a callable on the int target (default None).
         download: if the files are not under ``root``, copy them there from where minin
-            finds them, else download them (default False: a missing file raises
-            ``DatasetNotFoundError``).
+            finds them, else download them; files already under ``root`` are never
+            replaced (default False: a missing file raises ``DatasetNotFoundError``).
 
     Shape:
         ``dataset[i]`` is ``(image, target)``: the image uint8 (H, W), or (H, W, C) for
@@ -72,6 +74,9 @@ class VisionDataset(Dataset):
         for name, t in (("transform", transform), ("target_transform", target_transform)):
             if t is not None and not callable(t):
                 raise TypeError(f"{type(self).__name__}: {name} must be callable, got {t!r}")
+        if Path(root).expanduser().exists() and not Path(root).expanduser().is_dir():
+            raise NotADirectoryError(f"{type(self).__name__}: root must be a folder, but {root} "
+                                     "is a file")
         self.root, self.train = str(root), train
         self.transform, self.target_transform = transform, target_transform
         arrays = self._load(Path(root).expanduser(), bool(download))
@@ -96,13 +101,17 @@ class VisionDataset(Dataset):
         except DatasetNotFoundError:
             return self._source(root=folder, train=self.train, download=True)
         self._copy(found, root)
-        return found
+        # read back what root now holds: a file the user already had there is never
+        # replaced, so a bad one is reported rather than silently read past
+        return self._source(root=folder, train=self.train, download=False)
 
     def _copy(self, found, root):
+        """Copy the files ``found`` read into ``root``, only those missing there."""
         folder = self._folder(root)
-        folder.mkdir(parents=True, exist_ok=True)
         for name in found._needed():
-            shutil.copyfile(found.source / name, folder / name)
+            if not _idx_variants(folder, name):   # a file already there stays as it is
+                src = _idx_variants(found.source, name)[0]
+                _copy_file(src, folder / src.name)
 
     # ------------------------------------------------------------------ samples
     def _image(self, chw):
@@ -128,14 +137,17 @@ class VisionDataset(Dataset):
 
         Returns:
             [images, labels], two Tensors on the current backend; None (one sample at a
-            time, then) unless the transform works on batches and there is no
-            target_transform.
+            time, then) unless the transform works on batches, ends in a Tensor
+            (``ToTensor`` is in it: before that a sample is an (H, W[, C]) array) and
+            there is no target_transform.
         """
         if self.target_transform is not None or self.transform is None:
             return None
         batch = getattr(self.transform, "batch", None)
         if batch is None or not getattr(self.transform, "batchable", True):
             return None
+        if not transforms.makes_tensor(self.transform):
+            return None   # samples stay (H, W[, C]) arrays: collated as torchvision's are
         return list(take_batch(self.images, self.labels, indices,
                                lambda x: _in_chunks(batch, x), backend.current()))
 
@@ -155,6 +167,12 @@ class VisionDataset(Dataset):
         if self.transform is not None:
             lines.append("    Transform: " + repr(self.transform).replace("\n", "\n    "))
         return "\n".join(lines)
+
+
+def _copy_file(src, dst):
+    """Copy ``src`` to ``dst`` whole or not at all (an interrupted copy leaves nothing)."""
+    with open(src, "rb") as file:
+        atomic_write(dst, lambda out: shutil.copyfileobj(file, out, 1 << 20))
 
 
 def _in_chunks(transform, x, chunk_bytes=1 << 21):
@@ -242,11 +260,13 @@ class CIFAR10(VisionDataset):
         return root
 
     def _copy(self, found, root):
+        """Copy the batches folder or the archive into ``root``, only the files missing there."""
         if found.source.is_dir():
-            shutil.copytree(found.source, root / found.folder, dirs_exist_ok=True)
-        else:
-            root.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(found.source, root / found.archive)
+            for src in sorted(found.source.iterdir()):
+                if src.is_file() and not (root / found.folder / src.name).exists():
+                    _copy_file(src, root / found.folder / src.name)
+        elif not (root / found.archive).exists():
+            _copy_file(found.source, root / found.archive)
 
     @property
     def data(self):

@@ -77,7 +77,7 @@ class Compose:
     """
 
     def __init__(self, transforms):
-        self.transforms = list(transforms)
+        self.transforms = _batch._transform_list(transforms)
         for t in self.transforms:
             if not callable(t):
                 raise TypeError(f"Compose: every transform must be callable, got {t!r}")
@@ -129,6 +129,9 @@ class ToTensor:
                                  f"{tuple(pic.shape)}")
             return Tensor(self.batch(pic.data[None])[0])
         array = np.asarray(pic)
+        if array.dtype.kind not in "biuf":   # None, a string, a list of objects
+            raise TypeError(f"ToTensor expects an image (a PIL image or a numeric array), "
+                            f"got {type(pic).__name__}")
         if array.ndim == 2:
             array = array[:, :, None]
         if array.ndim != 3:
@@ -146,6 +149,23 @@ class ToTensor:
         return "ToTensor()"
 
 
+def makes_tensor(transform):
+    """Whether ``transform`` turns a sample into a Tensor (C, H, W): it is a ``ToTensor``, or
+    a ``Compose`` with one in it. Only then do its samples collate to (N, C, H, W), the
+    layout of its ``batch``; before ``ToTensor`` a sample is an (H, W[, C]) array.
+
+    Example::
+
+        >>> transforms.makes_tensor(transforms.Compose([transforms.ToTensor()]))
+        True
+        >>> transforms.makes_tensor(transforms.RandomHorizontalFlip())
+        False
+    """
+    if isinstance(transform, Compose):
+        return any(makes_tensor(t) for t in transform.transforms)
+    return isinstance(transform, ToTensor)
+
+
 def _is_chw(shape):
     """Whether a 3-D image array is (C, H, W) rather than (H, W, C)."""
     return shape[0] in (1, 3) and shape[2] > 4
@@ -160,8 +180,8 @@ class Resize(_PerSample):
     from torchvision's default (antialias=True); enlarging is the same.
 
     Args:
-        size: (height, width), or an int for the smaller edge (the aspect ratio kept, the
-            longer edge int(size · long / short)).
+        size: (height, width), or an int (or a sequence of one int) for the smaller edge
+            (the aspect ratio kept, the longer edge int(size · long / short)).
         interpolation: bilinear only (default ``InterpolationMode.BILINEAR``).
         max_size: None only (default).
         antialias: accepted (default True); see above.
@@ -183,8 +203,8 @@ class Resize(_PerSample):
                              f"got {interpolation!r}")
         if max_size is not None:
             raise ValueError(f"Resize: max_size is not supported, got {max_size!r}")
+        self._resize = _batch.Resize(size)   # checks size
         self.size = size if isinstance(size, numbers.Integral) else tuple(size)
-        self._resize = _batch.Resize(size)
 
     def batch(self, x):
         """The resize of an (N, C, H, W) array."""
@@ -225,6 +245,9 @@ class Normalize(_PerSample):
         if not isinstance(tensor, Tensor):
             raise TypeError(f"Normalize expects a float Tensor (C, H, W), got "
                             f"{type(tensor).__name__}; put ToTensor() before it")
+        if not np.issubdtype(tensor.dtype, np.floating):
+            raise TypeError(f"Normalize expects a float Tensor (C, H, W), got dtype "
+                            f"{tensor.dtype}")
         return super().__call__(tensor)
 
     def batch(self, x):

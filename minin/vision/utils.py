@@ -1,6 +1,7 @@
 """``make_grid``: a batch of images tiled into one image, as torchvision.utils.make_grid."""
 
 import math
+import numbers
 
 import numpy as np
 
@@ -47,8 +48,8 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
     x = _images(tensor)
     if x.ndim != 4:
         raise ValueError(f"make_grid expects images (N, C, H, W), got shape {x.shape}")
-    if nrow < 1 or padding < 0:
-        raise ValueError(f"make_grid: nrow must be positive and padding non-negative, got "
+    if not all(isinstance(v, numbers.Integral) for v in (nrow, padding)) or nrow < 1 or padding < 0:
+        raise ValueError(f"make_grid: nrow must be a positive int and padding a non-negative int, got "
                          f"nrow={nrow}, padding={padding}")
     xp = backend.get_array_module(x)
     if x.shape[1] == 1:

@@ -50,6 +50,10 @@ def default_collate(batch):
     elem = batch[0]
     if isinstance(elem, Tensor) or backend.name_of(elem) == "cupy" or (
             isinstance(elem, np.ndarray) and elem.dtype.kind not in "OUS"):
+        others = {type(x).__name__ for x in batch if not hasattr(x, "shape")}
+        if others:   # an int among arrays: no shape to stack
+            raise TypeError(f"default_collate: the samples must all be arrays or Tensors "
+                            f"like the first, got {', '.join(sorted(others))} too")
         shapes = {tuple(x.shape) for x in batch}
         if len(shapes) > 1:
             raise ValueError(f"default_collate: the samples' arrays must all have one shape "

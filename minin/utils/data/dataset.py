@@ -5,6 +5,8 @@ collated, gathered with one fancy index. The DataLoader calls it instead of one
 ``__getitem__`` per sample when it gives a batch (it may return None to decline).
 """
 
+import bisect
+import collections.abc
 import math
 import numbers
 import warnings
@@ -81,6 +83,9 @@ class Dataset:
 
     def __len__(self):
         raise NotImplementedError(f"{type(self).__name__} must define __len__()")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -166,10 +171,16 @@ class Subset(Dataset):
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64)
+        self.indices = _index_array(indices)
         if self.indices.ndim != 1:
             raise ValueError(f"Subset: indices must be a 1-D sequence of ints, got shape "
                              f"{self.indices.shape}")
+        n = len(dataset) if hasattr(dataset, "__len__") else None
+        if n is not None and len(self.indices) and (
+                self.indices.min() < -n or self.indices.max() >= n):
+            raise IndexError(f"Subset: indices must lie in [-{n}, {n}) for a data set of {n} "
+                             f"samples, got values from {self.indices.min()} to "
+                             f"{self.indices.max()}")
 
     def __getitem__(self, index):
         if isinstance(index, (list, np.ndarray)):
@@ -195,6 +206,60 @@ class Subset(Dataset):
             [40, 90]
         """
         return batch_of(self.dataset, self.indices[np.asarray(indices)])
+
+
+class ConcatDataset(Dataset):
+    """Data sets one after the other, as ``torch.utils.data.ConcatDataset`` (``a + b`` too).
+
+    Args:
+        datasets: a non-empty list of map-style data sets.
+
+    Shape:
+        ``concat[i]`` is sample i of the first data set, then of the second, ...;
+        ``len(concat)`` is the sum of their lengths; ``cumulative_sizes`` their running sums.
+
+    Example::
+
+        >>> from minin.utils.data import ConcatDataset
+        >>> both = ConcatDataset([[10, 11, 12], [20, 21]])
+        >>> len(both), both[3], both[-1], both.cumulative_sizes
+        (5, 20, 21, [3, 5])
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one data set, got an empty list")
+        for d in self.datasets:
+            if not hasattr(d, "__getitem__") or not hasattr(d, "__len__"):
+                raise TypeError(f"ConcatDataset takes map-style data sets (with __getitem__ "
+                                f"and __len__), got {type(d).__name__}")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"ConcatDataset: an index must be an int, got {index!r}")
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")
+        index = int(index) % n
+        part = bisect.bisect_right(self.cumulative_sizes, index)
+        return self.datasets[part][index - (self.cumulative_sizes[part - 1] if part else 0)]
+
+
+def _index_array(indices):
+    """``indices`` as an int64 array; floats or bools would be cast to other samples silently."""
+    try:
+        array = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or not (np.issubdtype(array.dtype, np.integer) or array.size == 0):
+        raise TypeError(f"Subset: indices must be a sequence of ints, got {indices!r:.80}"
+                        + (f" (dtype {array.dtype})" if array is not None else ""))
+    return array.astype(np.int64)
 
 
 def _lengths_from_fractions(fractions, n):
@@ -231,6 +296,9 @@ def random_split(dataset, lengths, generator=None):
         >>> len(train), len(val), val.indices.tolist()
         (7, 3, [0, 8, 1])
     """
+    if not isinstance(lengths, collections.abc.Iterable):
+        raise TypeError(f"random_split: lengths must be a list of ints or fractions, "
+                        f"got {lengths!r}")
     lengths = list(lengths)
     n = len(dataset)
     if not lengths or not all(isinstance(k, numbers.Real) and not isinstance(k, bool) and k >= 0
