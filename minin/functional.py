@@ -134,26 +134,32 @@ def _conv_arguments(x, weight, bias, stride, padding, dilation, op):
     if weight.ndim != 4 or weight.dtype != x.dtype or weight.shape[1] != x.shape[1]:
         raise _weight_error(x, weight, op)
     stride, dilation = pair(stride, op, "stride", 1), pair(dilation, op, "dilation", 1)
+    padding = conv_padding(padding, stride, op)
     if isinstance(padding, str):
-        x, padding = _named_padding(x, padding, weight.shape[2:], stride, dilation, op)
-    else:
-        padding = pair(padding, op, "padding", 0)
+        x, padding = _named_padding(x, padding, weight.shape[2:], dilation)
     if min(output_size(x.shape[2 + a], weight.shape[2 + a], stride[a], padding[a], dilation[a])
            for a in (0, 1)) < 1:
         raise _kernel_size_error(x, weight, padding, dilation, op)
     return x, weight, _checked_bias(bias, op, weight.shape[0]), stride, padding, dilation
 
 
-def _named_padding(x, name, kernel, stride, dilation, op):
-    """PyTorch's padding="valid" (none) and "same" (stride 1: the output as large as the
-    input). "same" splits the padding evenly; an odd total puts its extra row or column at
-    the bottom or right, which the kernels' symmetric padding cannot, so x is padded for it."""
+def conv_padding(padding, stride, op):
+    """A convolution's padding, checked: a pair, or PyTorch's "valid" or "same" (stride 1 only)."""
+    if not isinstance(padding, str):
+        return pair(padding, op, "padding", 0)
+    if padding not in ("same", "valid"):
+        raise ValueError(f"{op}: padding must be an int, a pair of ints, 'same' or 'valid', got {padding!r}")
+    if padding == "same" and stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
+    return padding
+
+
+def _named_padding(x, name, kernel, dilation):
+    """x and the padding pair for "valid" (none) or "same" (the output as large as the input).
+    "same" splits the padding evenly; an odd total puts its extra row or column at the bottom
+    or right, as PyTorch does, which the kernels' symmetric padding cannot, so x is padded."""
     if name == "valid":
         return x, (0, 0)
-    if name != "same":
-        raise ValueError(f"{op}: padding must be an int, a pair of ints, 'same' or 'valid', got {name!r}")
-    if stride != (1, 1):
-        raise ValueError(f"{op}: padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
     total = [dilation[a] * (kernel[a] - 1) for a in (0, 1)]
     if total[0] % 2 or total[1] % 2:
         x = pad(x, (0, total[1] % 2, 0, total[0] % 2))
@@ -273,6 +279,14 @@ def pool_params(op, kernel_size, stride, padding):
     return kernel, stride, padding
 
 
+def divisor_param(op, divisor_override):
+    """avg_pool2d's divisor_override, checked: None or a nonzero int."""
+    if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral)
+                                         or isinstance(divisor_override, bool) or divisor_override == 0):
+        raise ValueError(f"{op}: divisor_override must be a nonzero int or None, got {divisor_override!r}")
+    return divisor_override
+
+
 def _pool_options(op, x, kernel_size, stride, padding, ceil_mode):
     _check_4d(x, op)
     kernel, stride, padding = pool_params(op, kernel_size, stride, padding)
@@ -344,13 +358,9 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     x = _tensor(x, "avg_pool2d", "input")
     _check_float(x, "avg_pool2d", "input")
     kernel, stride, padding = _pool_options("avg_pool2d", x, kernel_size, stride, padding, ceil_mode)
-    if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral)
-                                         or isinstance(divisor_override, bool) or divisor_override == 0):
-        raise ValueError(f"avg_pool2d: divisor_override must be a nonzero int or None, "
-                         f"got {divisor_override!r}")
     return AvgPool2dFunction.apply(x, kernel=kernel, stride=stride, padding=padding,
                                    ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad),
-                                   divisor_override=divisor_override)
+                                   divisor_override=divisor_param("avg_pool2d", divisor_override))
 
 
 class GlobalAvgPool2dFunction(Function):

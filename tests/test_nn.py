@@ -164,10 +164,16 @@ def test_layer_arguments_are_checked_at_construction():
         nn.Conv2d(1, 3, (3, 3, 3))
     with pytest.raises(ValueError, match="at most half the kernel size"):
         nn.MaxPool2d(2, padding=2)
-    with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
-        nn.Dropout(1.0)
-    with pytest.raises(ValueError, match=r"Dropout: p must be in \[0, 1\), got None"):
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
+        nn.Dropout(1.5)
+    with pytest.raises(ValueError, match=r"Dropout: p must be in \[0, 1\], got None"):
         nn.Dropout(None)
+    with pytest.raises(ValueError, match=r"Conv2d: padding='same' needs stride 1"):
+        nn.Conv2d(1, 3, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match=r"Conv2d: padding must be an int, a pair of ints, 'same' or 'valid'"):
+        nn.Conv2d(1, 3, 3, padding="full")
+    with pytest.raises(ValueError, match=r"AvgPool2d: divisor_override must be a nonzero int"):
+        nn.AvgPool2d(2, divisor_override=0)
     for sizes, name in (((0, 5), "in_features"), ((3, -1), "out_features"), ((3.0, 5), "in_features")):
         with pytest.raises(ValueError, match=f"Linear: {name} must be a positive int"):
             nn.Linear(*sizes)

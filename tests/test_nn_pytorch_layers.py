@@ -175,6 +175,22 @@ def test_pytorch_signatures_of_relu_dropout_and_max_pool2d():
 
 # ------------------------------------------------------------------ loss modules
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("make", [
+    lambda nn: nn.Conv2d(3, 4, 4, padding="same"), lambda nn: nn.Conv2d(3, 4, (3, 2), padding="same", dilation=2),
+    lambda nn: nn.Conv2d(3, 4, 3, padding="valid", stride=2), lambda nn: nn.AvgPool2d(3, 2, 1, divisor_override=4),
+    lambda nn: nn.Dropout(1.0)])
+def test_pytorch_layer_options_give_torchs_values_and_gradients(make):
+    torch = pytest.importorskip("torch")
+    ours, theirs = make(nn), make(torch.nn).double()
+    for name, p in ours.named_parameters():
+        p.data = getattr(theirs, name).detach().numpy().copy()
+    x = randn(2, 3, 7, 6)
+    out = compare_with_torch(ours, theirs, [x])
+    assert out.shape == tuple(theirs(torch.tensor(x)).shape)
+    assert repr(ours).split("(")[0] == repr(theirs).split("(")[0]
+
+
 @pytest.mark.parametrize("options", CE_OPTIONS)
 def test_cross_entropy_loss_module_matches_torch(options):
     torch = pytest.importorskip("torch")

@@ -26,7 +26,8 @@ class Conv2d(Module):
     Args:
         in_channels, out_channels: C and O.
         kernel_size, stride, padding, dilation: an int or a pair (for height and width);
-            padding adds zeros on both sides.
+            padding adds zeros on both sides. padding may also be "valid" (none) or
+            "same" (stride 1 only: Ho = H and Wo = W), as in PyTorch.
         bias: whether to learn an (O,) bias.
         algorithm: "im2col", "winograd" (3×3, stride 1 only), "auto", or None for the
             global choice (``F.set_conv_algorithm``).
@@ -51,7 +52,7 @@ class Conv2d(Module):
         # Checked here, so a bad argument is reported where the layer is built.
         self.kernel_size = F.pair(kernel_size, "Conv2d", "kernel_size", 1)
         self.stride = F.pair(stride, "Conv2d", "stride", 1)
-        self.padding = F.pair(padding, "Conv2d", "padding", 0)
+        self.padding = F.conv_padding(padding, self.stride, "Conv2d")
         self.dilation = F.pair(dilation, "Conv2d", "dilation", 1)
         if algorithm is not None and algorithm not in F.CONV_ALGORITHMS:
             raise ValueError(f"Conv2d: algorithm must be one of {', '.join(F.CONV_ALGORITHMS)} or None, "
@@ -190,6 +191,7 @@ class AvgPool2d(Module):
         kernel_size, stride, padding, ceil_mode: as ``MaxPool2d`` (padding counts zeros).
         count_include_pad: divide by the whole window (True) or only by its part inside
             the input (False).
+        divisor_override: a nonzero int to divide by instead (default None).
 
     Shape:
         (N, C, H, W) → (N, C, Ho, Wo), with Ho as for ``MaxPool2d``.
@@ -200,15 +202,17 @@ class AvgPool2d(Module):
         (1, 4, 8, 8)
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
         F.pool_params("AvgPool2d", kernel_size, stride, padding)
+        self.divisor_override = F.divisor_param("AvgPool2d", divisor_override)
 
     def forward(self, x):
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad)
+                            self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
         stride = self.kernel_size if self.stride is None else self.stride
@@ -237,7 +241,7 @@ class Dropout(Module):
     with probability p and the others are scaled by 1/(1 - p); in eval mode, nothing.
 
     Args:
-        p: the probability of dropping an element, in [0, 1).
+        p: the probability of dropping an element, in [0, 1].
         inplace: accepted for PyTorch programs; minin writes a new array.
 
     Shape:
@@ -252,8 +256,8 @@ class Dropout(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         self.inplace = bool(inplace)
-        if not isinstance(p, numbers.Real) or not 0 <= p < 1:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
+        if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p!r}")
         self.p = p
 
     def forward(self, x):
