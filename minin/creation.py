@@ -185,6 +185,10 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """
     if end is None:
         start, end = 0, start
+    if step == 0:  # NumPy would divide by it
+        raise ValueError("arange: step must be nonzero")
+    if (end - start) * step < 0:  # NumPy would give an empty tensor
+        raise ValueError(f"arange: end {end} lies on the wrong side of start {start} for step {step}")
     if dtype is None:
         integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = np.int64 if integral else DEFAULT_DTYPE

@@ -20,9 +20,9 @@ from collections import namedtuple
 import numpy as np
 
 from . import backend, ops
-from .promotion import result_type
+from .promotion import _category, promote_types, result_type
 from .device import backend_of, device as _device
-from .function import run_backward
+from .function import is_grad_enabled, run_backward
 from .tensor import DEFAULT_DTYPE, Tensor, _checked_dim, _convert
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -73,6 +73,33 @@ def _dims(op, dim, axis, keepdim, keepdims):
         raise TypeError(f"{op}: give dim (PyTorch's name) or axis (NumPy's), not both")
     dim = axis if dim is None else dim
     return (tuple(dim) if isinstance(dim, list) else dim), bool(keepdim if keepdims is None else keepdims)
+
+
+def _checked_dims(op, dim, ndim):
+    """``dim`` (None, an int or several) checked against ``ndim`` as PyTorch checks it: an
+    out-of-range or repeated dim is a clear error here, not NumPy's AxisError later."""
+    if dim is None:
+        return None
+    if isinstance(dim, tuple):
+        axes = tuple(_checked_dim(d, ndim, op) for d in dim)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{op}: dim {dim} names an axis more than once")
+    else:
+        axes = _checked_dim(dim, ndim, op)
+    return axes if ndim else None  # a 0-d tensor takes dim 0 or -1, as in PyTorch
+
+
+def _check_not_empty(op, input, axis):
+    """A maximum or minimum over no elements has no value (PyTorch: IndexError).
+    ``axis`` is None or checked axes, as :func:`_checked_dims` gives them."""
+    if input.data.size:
+        return
+    if axis is None:
+        raise IndexError(f"{op}(): the tensor has no elements (shape {input.shape}); "
+                         "give the dim to reduce over")
+    for a in np.atleast_1d(axis):
+        if input.shape[a] == 0:
+            raise IndexError(f"{op}(): dim {a} to reduce over has size 0 (shape {input.shape})")
 
 
 def _shape_args(shape, op):
@@ -173,7 +200,15 @@ def _pow(input, exponent):
         raise TypeError(f"a tensor can only be raised to a constant number, got {type(exponent).__name__}")
     if isinstance(exponent, np.generic):
         exponent = exponent.item()  # a NumPy scalar would upcast float32 data
+    if isinstance(exponent, float) and input.dtype.kind != "f":
+        input = _astype(input, DEFAULT_DTYPE)  # int ** 0.5 is float32, as in PyTorch, not float64
     return ops.Pow.apply(input, exponent=exponent)
+
+
+def _floating(input, op):
+    """``input`` as a Tensor, integers cast to float32: NumPy would make them float64."""
+    input = _as_tensor(input, op)
+    return input if input.dtype.kind == "f" else _astype(input, DEFAULT_DTYPE)
 
 
 def exp(input):
@@ -184,7 +219,7 @@ def exp(input):
         >>> mn.exp(mn.tensor([0.0]))
         tensor([1.])
     """
-    return ops.Exp.apply(_as_tensor(input, "exp"))
+    return ops.Exp.apply(_floating(input, "exp"))
 
 
 def log(input):
@@ -195,7 +230,7 @@ def log(input):
         >>> mn.log(mn.tensor([1.0]))
         tensor([0.])
     """
-    return ops.Log.apply(_as_tensor(input, "log"))
+    return ops.Log.apply(_floating(input, "log"))
 
 
 def relu(input):
@@ -233,9 +268,9 @@ def minimum(input, other):
 
 # --------------------------------------------------------------------------- reductions
 
-def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The sum over ``dim`` (an int, several, or None for all), as ``torch.sum``, with ``keepdim=``;
-    NumPy's ``axis=`` and ``keepdims=`` too.
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """The sum over ``dim`` (an int, several, or None for all), as ``torch.sum``, with ``keepdim=``
+    and ``dtype=`` (the input is cast to it first); NumPy's ``axis=`` and ``keepdims=`` too.
 
     Shape: the summed axes go, or stay with length 1 under ``keepdim``.
 
@@ -245,11 +280,20 @@ def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         tensor([3., 5., 7.])
     """
     axis, keep = _dims("sum", dim, axis, keepdim, keepdims)
-    return ops.Sum.apply(_as_tensor(input, "sum"), axis=axis, keepdims=keep)
+    input = _in_dtype(_as_tensor(input, "sum"), dtype)
+    if axis is not None:
+        axis = _checked_dims("sum", axis, input.ndim)
+    return ops.Sum.apply(input, axis=axis, keepdims=keep)
 
 
-def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def _in_dtype(input, dtype):
+    return input if dtype is None else _cast(input, np.dtype(dtype))
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """The mean over ``dim``, as ``torch.mean``; the same arguments and shapes as :func:`sum`.
+    As in PyTorch, the input (or ``dtype=``) must be floating point: NumPy's mean of integers
+    would be float64.
 
     Example::
 
@@ -257,7 +301,11 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         tensor([1., 4.])
     """
     axis, keep = _dims("mean", dim, axis, keepdim, keepdims)
-    return ops.Mean.apply(_as_tensor(input, "mean"), axis=axis, keepdims=keep)
+    input = _in_dtype(_as_tensor(input, "mean"), dtype)
+    if input.dtype.kind != "f":
+        raise TypeError(f"mean: needs a floating-point tensor, got dtype {input.dtype}; "
+                        "convert first, e.g. t.float().mean(), or pass dtype=minin.float32")
+    return ops.Mean.apply(input, axis=_checked_dims("mean", axis, input.ndim), keepdims=keep)
 
 
 def _extreme(function, arg, op, input, dim, keepdim, axis, keepdims):
@@ -265,12 +313,19 @@ def _extreme(function, arg, op, input, dim, keepdim, axis, keepdims):
     if isinstance(dim, Tensor) or backend.is_array(dim):
         return (maximum if op == "max" else minimum)(input, dim)  # torch.max(a, b)
     if dim is None and axis is None:
+        _check_not_empty(op, input, None)
         return function.apply(input, axis=None, keepdims=False, ties="share")
     if axis is not None:  # NumPy's name, NumPy's answer: the values only
         axis, keep = _dims(op, dim, axis, keepdim, keepdims)
+        axis = _checked_dims(op, axis, input.ndim)
+        _check_not_empty(op, input, axis)
         ties = "first" if isinstance(axis, numbers.Integral) else "share"
         return function.apply(input, axis=axis, keepdims=keep, ties=ties)
     dim = _checked_dim(dim, input.ndim, op)
+    _check_not_empty(op, input, dim)
+    if input.ndim == 0:  # dim 0 or -1 of a 0-d tensor: the value itself, at index 0
+        values = function.apply(input, axis=None, keepdims=False, ties="share")
+        return ValuesIndices(values, Tensor(backend.get_array_module(input.data).zeros((), np.int64)))
     values = function.apply(input, axis=dim, keepdims=bool(keepdim), ties="first")
     indices = getattr(input.data, arg)(axis=dim)
     if keepdim:
@@ -313,8 +368,7 @@ def amax(input, dim=None, keepdim=False):
         >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).amax(dim=0)
         tensor([7., 5.])
     """
-    axis, keep = _dims("amax", dim, None, keepdim, None)
-    return ops.Max.apply(_as_tensor(input, "amax"), axis=axis, keepdims=keep, ties="share")
+    return _all_extremes(ops.Max, "amax", input, dim, keepdim)
 
 
 def amin(input, dim=None, keepdim=False):
@@ -325,8 +379,15 @@ def amin(input, dim=None, keepdim=False):
         >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).amin(dim=0)
         tensor([1., 2.])
     """
-    axis, keep = _dims("amin", dim, None, keepdim, None)
-    return ops.Min.apply(_as_tensor(input, "amin"), axis=axis, keepdims=keep, ties="share")
+    return _all_extremes(ops.Min, "amin", input, dim, keepdim)
+
+
+def _all_extremes(function, op, input, dim, keepdim):
+    input = _as_tensor(input, op)
+    axis, keep = _dims(op, dim, None, keepdim, None)
+    axis = _checked_dims(op, axis, input.ndim)
+    _check_not_empty(op, input, axis)
+    return function.apply(input, axis=axis, keepdims=keep, ties="share")
 
 
 def _arg_extreme(arg, input, dim, keepdim, axis):
@@ -334,6 +395,7 @@ def _arg_extreme(arg, input, dim, keepdim, axis):
     dim, keep = _dims(arg, dim, axis, keepdim, None)
     if dim is not None:
         dim = _checked_dim(dim, input.ndim, arg)
+    _check_not_empty(arg, input, dim)
     index = getattr(input.data, arg)(axis=dim, keepdims=keep)
     return Tensor(backend.get_array_module(index).asarray(index, dtype=np.int64))
 
@@ -385,8 +447,15 @@ def permute(input, *dims):
         >>> mn.zeros(2, 3, 4).permute(2, 0, 1).shape
         (4, 2, 3)
     """
-    dims = _shape_args(dims, "permute") if dims else None
-    return ops.Transpose.apply(_as_tensor(input, "permute"), axes=dims)
+    input = _as_tensor(input, "permute")
+    if not dims:
+        return ops.Transpose.apply(input, axes=None)
+    dims = _shape_args(dims, "permute")
+    axes = [_checked_dim(d, input.ndim, "permute") for d in dims]
+    if sorted(axes) != list(range(input.ndim)):  # NumPy would say only "axes don't match array"
+        raise ValueError(f"permute: dims {dims} are not an order of the {input.ndim} dims of a "
+                         f"tensor of shape {input.shape}")
+    return ops.Transpose.apply(input, axes=dims)
 
 
 def transpose(input, *dims):
@@ -442,20 +511,22 @@ def unsqueeze(input, dim):
 
 
 def squeeze(input, dim=None):
-    """Drop the axes of length 1 (only ``dim``, if given and of length 1), as ``torch.squeeze``.
+    """Drop the axes of length 1 (only those of ``dim``, an int or several, that have length 1),
+    as ``torch.squeeze``.
 
     Example::
 
-        >>> mn.zeros(1, 3, 1).squeeze().shape
-        (3,)
+        >>> mn.zeros(1, 3, 1).squeeze().shape, mn.zeros(1, 3, 1).squeeze((0, 1)).shape
+        ((3,), (3, 1))
     """
     input = _as_tensor(input, "squeeze")
     if dim is None:
         return reshape(input, tuple(n for n in input.shape if n != 1))
-    dim = _checked_dim(dim, input.ndim, "squeeze")
-    if input.ndim == 0 or input.shape[dim] != 1:
+    dims = _checked_dims("squeeze", tuple(dim) if isinstance(dim, list) else dim, input.ndim)
+    dropped = {d for d in np.atleast_1d(dims) if input.shape[d] == 1} if input.ndim else set()
+    if not dropped:
         return input
-    return reshape(input, input.shape[:dim] + input.shape[dim + 1:])
+    return reshape(input, tuple(n for i, n in enumerate(input.shape) if i not in dropped))
 
 
 _UNSET = object()
@@ -491,7 +562,10 @@ def cat(tensors, dim=0, *, axis=_UNSET):
     d = dim % ndim
     if any(len(s) != ndim or s[:d] + s[d + 1:] != shapes[0][:d] + shapes[0][d + 1:] for s in shapes):
         raise ValueError(f"cat: shapes {shapes} do not match outside axis {dim}")
-    return ops.Concatenate.apply(*tensors, axis=d)
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = promote_types(dtype, t.dtype)  # PyTorch's table: float32 with int64 stays float32
+    return ops.Concatenate.apply(*(_cast(t, dtype) for t in tensors), axis=d)
 
 
 def stack(tensors, dim=0):
@@ -565,7 +639,8 @@ def _astype(self, dtype):
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-               "int64": "LongTensor", "int32": "IntTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+               "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
 def _type(self, dtype=None):
@@ -573,7 +648,19 @@ def _type(self, dtype=None):
     with a dtype, a copy in that dtype."""
     if dtype is None:
         return "minin." + _TYPE_NAMES.get(self.dtype.name, self.dtype.name)
+    if isinstance(dtype, str):  # t.type('torch.FloatTensor'): the import rule leaves strings as they are
+        return self.to(*_named_type(dtype))
     return self.to(dtype)
+
+
+def _named_type(name):
+    """The dtype (and device, for 'torch.cuda.FloatTensor') a type's name stands for."""
+    prefix, _, short = name.rpartition(".")
+    dtypes = {type_name: np.dtype(dtype) for dtype, type_name in _TYPE_NAMES.items()}
+    if short not in dtypes or prefix not in ("torch", "minin", "torch.cuda", "minin.cuda"):
+        raise ValueError(f"type(): unknown type name {name!r}; expected a name such as "
+                         "'torch.FloatTensor' or 'torch.LongTensor', or a dtype such as minin.float32")
+    return (dtypes[short], "cuda") if prefix.endswith("cuda") else (dtypes[short],)
 
 
 def clone(input):
@@ -604,8 +691,104 @@ def _comparison(name):
     def method(self, other):
         if other is None:  # `t == None` is a question about t, as in PyTorch
             return name == "__ne__"
-        return Tensor(compare(self.data, _data(other)))
+        if not isinstance(other, (Tensor, numbers.Real, list, tuple)) and not backend.is_array(other):
+            return NotImplemented  # Python's answer, as PyTorch's: == is False, < a TypeError
+        return Tensor(compare(self.data, _data(_operand(other))))
     return method
+
+
+def _comparison_method(name):
+    """``t.eq(other)`` and the like: the operator, but a TypeError for what isn't a number."""
+    compare = _comparison(f"__{name}__")
+
+    def method(self, other):
+        result = compare(self, other)
+        if not isinstance(result, Tensor):
+            raise TypeError(f"{name}: expected a tensor, an array or a number, got {type(other).__name__}")
+        return result
+    method.__name__ = name
+    return method
+
+
+# --------------------------------------------------------------------------- in place
+
+def _needs_graph(self, other, op):
+    """Whether changing ``self`` by ``other`` must be recorded for autograd. A leaf that
+    requires grad can't change in place while it is (PyTorch's rule): its gradient would
+    be for values it no longer holds."""
+    if not is_grad_enabled():
+        return False
+    if self._requires_grad and self._ctx is None:
+        raise RuntimeError(f"{op}: a leaf tensor that requires grad can't be changed in place while "
+                           "gradients are recorded; do it inside `with minin.no_grad():` (as an "
+                           "optimizer step does), or on t.detach()")
+    return self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
+
+
+def _not_in_graph(op):
+    return RuntimeError(f"{op}: minin does not record in-place changes for autograd, and this one "
+                        "would need it (the tensor or the value requires grad); compute a new "
+                        "tensor instead, e.g. x = x + y or x = x * mask")
+
+
+_IN_PLACE = {ops.Add: ("add", "add_", "+="), ops.Sub: ("subtract", "sub_", "-="),
+             ops.Mul: ("multiply", "mul_", "*="), ops.Div: ("true_divide", "div_", "/=")}
+
+
+def _in_place(function, rebinds):
+    """``t += other`` (``rebinds``: Python assigns the result back to the name) or
+    ``t.add_(other)``: written into t's array, which views and ``from_numpy`` arrays share,
+    as in PyTorch. Where autograd needs a record, ``+=`` computes a new tensor instead."""
+    ufunc, method_name, symbol = _IN_PLACE[function]
+    op = symbol if rebinds else method_name
+
+    def method(self, other):
+        other = _operand(other)
+        if _needs_graph(self, other, op):
+            if rebinds:
+                return _arithmetic(function, self, other)
+            raise _not_in_graph(op)
+        dtype = _arithmetic_dtype(function, op, self, other)
+        if _category(dtype) > _category(self.dtype):  # PyTorch's can_cast: no float into ints
+            raise TypeError(f"{op}: the result has dtype {dtype}, which can't be stored in place in "
+                            f"a tensor of dtype {self.dtype}")
+        shape = np.shape(_data(other))
+        if np.broadcast_shapes(self.shape, shape) != self.shape:
+            raise ValueError(f"{op}: an operand of shape {shape} doesn't broadcast to the "
+                             f"tensor's shape {self.shape}")
+        xp = backend.get_array_module(self.data)
+        getattr(xp, ufunc)(self.data, _data(other), out=self.data, casting="unsafe")
+        return self
+    return method
+
+
+def _arithmetic_dtype(function, op, a, b):
+    try:
+        dtype = result_type(a, b)
+    except TypeError:
+        raise TypeError(f"{op}: unsupported operands {_describe(a)} and {_describe(b)}; "
+                        "expected tensors, arrays or real numbers") from None
+    return np.dtype(DEFAULT_DTYPE) if function is ops.Div and dtype.kind != "f" else dtype
+
+
+def _setitem(self, index, value):
+    """``t[index] = value``, as in PyTorch: written into t's array, the value cast to t's dtype."""
+    value = _operand(value)
+    if _needs_graph(self, value, "index assignment"):
+        raise _not_in_graph("index assignment")
+    _arithmetic_dtype(ops.Add, "index assignment", self, value)  # a TypeError for what isn't a number
+    self.data[_plain_index(index)] = _data(value)
+
+
+def fill_(self, value):
+    """Fill with ``value`` in place, as ``Tensor.fill_``; returns the tensor."""
+    _setitem(self, Ellipsis, value)
+    return self
+
+
+def zero_(self):
+    """Fill with zeros in place, as ``Tensor.zero_``; returns the tensor."""
+    return fill_(self, 0)
 
 
 # --------------------------------------------------------------------------- binding
@@ -620,8 +803,14 @@ def install():
         "__mul__": mul, "__rmul__": reflected(ops.Mul), "__truediv__": div,
         "__rtruediv__": reflected(ops.Div), "__neg__": lambda self: ops.Neg.apply(self),
         "__pow__": _pow, "__matmul__": matmul, "__rmatmul__": lambda self, other: ops.MatMul.apply(_operand(other), self),
-        "__getitem__": _getitem,
+        "__getitem__": _getitem, "__setitem__": _setitem, "fill_": fill_, "zero_": zero_,
+        **{f"__i{name}__": _in_place(function, True) for name, function in
+           (("add", ops.Add), ("sub", ops.Sub), ("mul", ops.Mul), ("truediv", ops.Div))},
+        **{_IN_PLACE[function][1]: _in_place(function, False) for function in _IN_PLACE},
         **{name: _comparison(name) for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")},
+        **{name: _comparison_method(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")},
+        "view_as": lambda self, other: reshape(self, other.shape),
+        "reshape_as": lambda self, other: reshape(self, other.shape),
         "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
         "argmax": argmax, "argmin": argmin, "exp": exp, "log": log, "relu": relu,
         "reshape": reshape, "view": reshape, "permute": permute, "transpose": transpose,

@@ -100,8 +100,17 @@ class MatMul(Function):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             raise ValueError(f"matmul needs operands of at least one dimension, got shapes "
                              f"{np.shape(a)} and {np.shape(b)} (multiply by a number with *)")
+        if a.dtype != b.dtype:  # NumPy would silently compute in the wider dtype
+            raise TypeError(f"matmul: both operands must have one dtype, got {a.dtype} and "
+                            f"{b.dtype}; convert one first, e.g. with .float()")
         self.a, self.b = a, b
-        return a @ b
+        try:
+            return a @ b
+        except ValueError:  # NumPy's message speaks of gufunc signatures
+            inner = "size" if b.ndim == 1 else "second-to-last size"
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied: the first's "
+                             f"last size must equal the second's {inner}, and the batch sizes must "
+                             "broadcast") from None
 
     def backward(self, grad):
         a, b = self.a, self.b

@@ -221,3 +221,13 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     if device is not None:
         result.data = backend.to_backend(result.data, _device(device).backend)
     return result
+
+
+def zero_grads(tensors, set_to_none=True):
+    """What ``zero_grad`` does, for a module's or an optimizer's parameters: set each
+    gradient to None, or (``set_to_none=False``) fill the existing ones with zeros in place."""
+    for t in tensors:
+        if set_to_none or t.grad is None:
+            t.grad = None
+        else:
+            t.grad[...] = 0

@@ -316,3 +316,71 @@ def test_forward_hooks_see_both_layers_of_a_fusable_pair():
     y = model(mn.tensor(np.random.default_rng(0).standard_normal((2, 1, 5, 5)).astype(np.float32)))
     assert len(seen) == 1 and (seen[0] < 0).any()  # the convolution's output, before the ReLU
     np.testing.assert_array_equal(y.numpy(), np.maximum(seen[0], 0))
+
+
+def _with_buffers(nn, t):
+    """A module with a persistent float buffer, an integer one, a non-persistent one and a
+    child with its own buffer, written once for minin and once for PyTorch."""
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("running_mean", t.zeros(3))
+            self.fc = nn.Linear(3, 2)
+            self.register_buffer("steps", t.tensor(0))
+            self.register_buffer("scratch", t.ones(2), persistent=False)
+            self.inner = nn.Sequential(nn.Linear(2, 2))
+            self.inner.register_buffer("seen", t.zeros(1))
+
+        def forward(self, x):
+            return self.inner(self.fc(x - self.running_mean))
+
+    return Counter()
+
+
+def test_buffers_are_registered_saved_loaded_and_moved_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _with_buffers(nn, mn), _with_buffers(torch.nn, torch)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert len(list(ours.buffers())) == 4
+    state = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    state["running_mean"] = np.array([1.0, 2.0, 3.0])
+    state["steps"] = np.array(5)
+    assert ours.load_state_dict(state) == ([], [])
+    assert ours.running_mean.tolist() == [1.0, 2.0, 3.0] and ours.steps.item() == 5
+    del state["inner.seen"]
+    with pytest.raises(KeyError, match=r"missing key\(s\) 'inner.seen'"):
+        ours.load_state_dict(state)
+    ours.to(mn.float64)  # floating-point buffers only, as in PyTorch
+    assert ours.running_mean.dtype == np.float64 and ours.steps.dtype == np.int64
+    assert ours.scratch.dtype == np.float64 and ours.fc.weight.dtype == np.float64
+    ours.running_mean = mn.ones(3, dtype=mn.float64)  # assigning to a buffer replaces it
+    assert ours.state_dict()["running_mean"].tolist() == [1.0, 1.0, 1.0]
+    del ours.steps
+    assert "steps" not in ours.state_dict()
+
+
+def test_buffer_mistakes_are_clear_errors():
+    m = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="register_buffer: cannot register a list as buffer 'b'"):
+        m.register_buffer("b", [1.0])
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        m.register_buffer("weight", mn.zeros(1))
+    with pytest.raises(KeyError, match="without '.'"):
+        m.register_buffer("a.b", mn.zeros(1))
+    m.register_buffer("b", mn.zeros(1))
+    with pytest.raises(TypeError, match="cannot assign a float to buffer 'b' of Linear"):
+        m.b = 1.0
+
+
+def test_zero_grad_set_to_none_false_zeroes_the_gradients_in_place():
+    torch = pytest.importorskip("torch")
+    for lib in (mn, torch):
+        layer = lib.nn.Linear(2, 1)
+        layer(lib.ones(3, 2)).sum().backward()
+        grad = layer.weight.grad
+        layer.zero_grad(set_to_none=False)
+        assert layer.weight.grad is grad and grad.tolist() == [[0.0, 0.0]]
+        layer.zero_grad()
+        assert layer.weight.grad is None

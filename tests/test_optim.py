@@ -79,6 +79,8 @@ ADAM_OPTIONS = [
     dict(betas=(0.8, 0.99), weight_decay=0.1),
     dict(betas=(0.0, 0.5), weight_decay=0.01),
     dict(eps=1e-3, lr=0.05),
+    dict(amsgrad=True),
+    dict(amsgrad=True, betas=(0.5, 0.9), weight_decay=0.05, lr=0.1),
 ]
 
 
@@ -475,3 +477,32 @@ def test_invalid_scheduler_arguments_raise(make, match):
 def test_optimizer_is_the_public_base_class():
     assert issubclass(SGD, Optimizer) and issubclass(Adam, Optimizer)
     assert math.isclose(SGD([Parameter(np.zeros(1))], lr=0.1).defaults["lr"], 0.1)
+
+
+def test_zero_grad_set_to_none_and_the_default_lr_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (mn, torch):
+        p = lib.nn.Parameter(lib.tensor([1.0, -2.0]))
+        opt = lib.optim.SGD([p])  # lr=1e-3 by default since PyTorch 2
+        assert opt.param_groups[0]["lr"] == 1e-3
+        (p * p).sum().backward()
+        grad = p.grad
+        opt.zero_grad(set_to_none=False)
+        assert p.grad is grad and grad.tolist() == [0.0, 0.0]
+        opt.zero_grad(set_to_none=True)
+        assert p.grad is None
+
+
+def test_adam_amsgrad_state_round_trips():
+    p = Parameter(np.array([1.0, -2.0]))
+    opt = Adam([p], lr=0.1, amsgrad=True)
+    for g in ([1.0, 3.0], [0.0, 0.0]):  # v falls at the second step; its maximum stays
+        p.grad = np.array(g)
+        opt.step()
+    saved = opt.state_dict()
+    assert saved["param_groups"][0]["amsgrad"] is True
+    assert saved["state"]["0"]["max_exp_avg_sq"].tolist() == pytest.approx([0.001, 0.009])
+    assert saved["state"]["0"]["exp_avg_sq"].tolist() == pytest.approx([0.000999, 0.008991])
+    again = Adam([Parameter(np.array([1.0, -2.0]))], amsgrad=False)
+    again.load_state_dict(saved)
+    assert again.param_groups[0]["amsgrad"] is True

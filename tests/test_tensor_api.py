@@ -340,3 +340,270 @@ def test_arithmetic_with_something_that_is_not_a_number_is_a_clear_type_error(op
             op(left, right)
     with pytest.raises(TypeError, match="unsupported operands"):
         mn.maximum(t, other)
+
+
+# ------------------------------------------------------------------ reductions, dtypes, errors
+def _raises_like_torch(make, error, message, torch):
+    """``make(torch)`` raises, and ``make(mn)`` raises ``error`` with ``message``."""
+    with pytest.raises((RuntimeError, IndexError, TypeError, ValueError)):
+        make(torch)
+    with pytest.raises(error, match=message):
+        make(mn)
+
+
+def test_reductions_check_their_dims_and_refuse_empty_extremes_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for make, error, message in [
+        (lambda t: t.zeros(2, 3).sum(2), IndexError, "sum: dim 2 is out of range for 2 dimensions"),
+        (lambda t: t.zeros(2, 3).mean(dim=-3), IndexError, "mean: dim -3 is out of range"),
+        (lambda t: t.zeros(2, 3).sum((1, -1)), ValueError, r"sum: dim \(1, -1\) names an axis more than once"),
+        (lambda t: t.zeros(2, 3).sum(1.0), TypeError, "sum: dim must be an int, got 1.0"),
+        (lambda t: t.zeros(0).max(), IndexError, r"max\(\): the tensor has no elements"),
+        (lambda t: t.zeros(0, 3).min(0), IndexError, r"min\(\): dim 0 to reduce over has size 0"),
+        (lambda t: t.zeros(0, 3).amax(0), IndexError, r"amax\(\): dim 0 to reduce over has size 0"),
+        (lambda t: t.zeros(0, 3).argmax(), IndexError, r"argmax\(\): the tensor has no elements"),
+        (lambda t: t.zeros(0, 3).argmin(0), IndexError, r"argmin\(\): dim 0 to reduce over has size 0"),
+    ]:
+        _raises_like_torch(make, error, message, torch)
+    empty = np.zeros((0, 3))
+    for name in ("max", "argmax", "amax", "sum"):  # over a dim of length 3: an empty answer
+        ours, theirs = getattr(mn.tensor(empty), name)(1), getattr(torch.tensor(empty), name)(1)
+        ours, theirs = (ours[0], theirs[0]) if name == "max" else (ours, theirs)
+        assert ours.shape == tuple(theirs.shape) == (0,)
+    assert mn.tensor(3.0).sum(0).item() == torch.tensor(3.0).sum(0).item() == 3.0
+    values, indices = mn.tensor(3.0).max(-1)  # a 0-d tensor has dim 0 (or -1), as in PyTorch
+    assert (values.item(), indices.item(), indices.dtype) == (3.0, 0, mn.int64)
+
+
+def test_no_silent_float64_from_integers_and_mixed_dtypes():
+    torch = pytest.importorskip("torch")
+    ints = [1, 2, 4]
+    pairs = [
+        (lambda t: t.exp(t.tensor(ints)), None), (lambda t: t.log(t.tensor(ints)), None),
+        (lambda t: t.tensor(ints) ** 0.5, None), (lambda t: t.tensor(ints) ** 2, None),
+        (lambda t: t.cat([t.tensor([1.5]), t.tensor(ints)]), None),
+        (lambda t: t.cat([t.tensor(ints), t.tensor([True])]), None),
+        (lambda t: t.tensor(ints).sum(dtype=t.float64), None),
+        (lambda t: t.tensor(ints).mean(dtype=t.float32), None),
+        (lambda t: t.tensor(ints).float().mean(0, keepdim=True), None),
+    ]
+    for make, _ in pairs:
+        ours, theirs = make(mn), make(torch)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), make
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    _raises_like_torch(lambda t: t.tensor(ints).mean(), TypeError,
+                       "mean: needs a floating-point tensor, got dtype int64", torch)
+    _raises_like_torch(lambda t: t.zeros(2, 3) @ t.zeros(3, 2, dtype=t.int64), TypeError,
+                       "matmul: both operands must have one dtype, got float32 and int64", torch)
+    _raises_like_torch(lambda t: t.zeros(2, 3) @ t.zeros(3, dtype=t.float64), TypeError,
+                       "got float32 and float64", torch)
+    a = mn.tensor([1.0, 2.0], requires_grad=True)
+    mn.cat([a, mn.tensor([3])]).sum().backward()  # the cast keeps the gradient flowing
+    assert a.grad.tolist() == [1.0, 1.0]
+
+
+def test_shape_mistakes_name_the_shapes_not_numpys_internals():
+    torch = pytest.importorskip("torch")
+    for make, message in [
+        (lambda t: t.zeros(2, 3) @ t.zeros(4, 2), r"matmul: shapes \(2, 3\) and \(4, 2\) cannot be multiplied"),
+        (lambda t: t.zeros(5, 2, 3) @ t.zeros(4, 3, 1), r"shapes \(5, 2, 3\) and \(4, 3, 1\).*batch sizes"),
+        (lambda t: t.zeros(2, 3).permute(0, 0), r"permute: dims \(0, 0\) are not an order of the 2 dims"),
+        (lambda t: t.zeros(2, 3).permute(1), r"permute: dims \(1,\) are not an order"),
+    ]:
+        _raises_like_torch(make, ValueError, message, torch)
+    _raises_like_torch(lambda t: t.zeros(2, 3).permute(0, 2), IndexError,
+                       "permute: dim 2 is out of range", torch)
+    for args, message in [((0, 1, 0), "arange: step must be nonzero"),
+                          ((5, 0), "arange: end 0 lies on the wrong side of start 5 for step 1")]:
+        _raises_like_torch(lambda t: t.arange(*args), ValueError, message, torch)
+
+
+def test_type_takes_pytorchs_type_names():
+    torch = pytest.importorskip("torch")
+    x = np.array([1.7, -2.2])
+    for name in ("torch.FloatTensor", "torch.LongTensor", "torch.DoubleTensor", "torch.IntTensor"):
+        ours, theirs = mn.tensor(x).type(name), torch.tensor(x).type(name)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        assert ours.tolist() == theirs.tolist() and ours.type() == name.replace("torch", "minin")
+    assert mn.tensor([1], dtype=mn.int16).type() == "minin." + torch.tensor([1], dtype=torch.int16).type()[6:]
+    with pytest.raises(ValueError, match="type\\(\\): unknown type name 'torch.Floats'"):
+        mn.tensor(x).type("torch.Floats")
+
+
+def test_comparison_methods_and_view_as_for_the_classic_accuracy_count():
+    torch = pytest.importorskip("torch")
+
+    def correct(t):  # PyTorch's MNIST example
+        output = t.tensor([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5]])
+        target = t.tensor([1, 2, 2])
+        pred = output.argmax(dim=1, keepdim=True)
+        return pred.eq(target.view_as(pred)).sum().item()
+
+    assert correct(mn) == correct(torch) == 2
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])
+    for name in ("eq", "ne", "lt", "le", "gt", "ge"):
+        assert getattr(mn.tensor(x), name)(mn.tensor(y)).tolist() == getattr(torch.tensor(x), name)(torch.tensor(y)).tolist()
+        assert getattr(mn.tensor(x), name)(2).tolist() == getattr(torch.tensor(x), name)(2).tolist()
+    assert mn.zeros(2, 3).reshape_as(mn.zeros(3, 2)).shape == (3, 2)
+    assert (mn.zeros(2) == "a") is False and (mn.zeros(2) != "a") is True
+    _raises_like_torch(lambda t: t.zeros(2) < "a", TypeError, "'<' not supported between", torch)
+    _raises_like_torch(lambda t: t.zeros(2).eq("a"), TypeError, "eq: expected a tensor, an array or a number, got str", torch)
+
+
+# ------------------------------------------------------------------ in-place operations
+def test_d2l_sgd_from_scratch_updates_the_parameters_in_place():
+    torch = pytest.importorskip("torch")
+
+    def train(t):  # d2l 3.2's sgd: `param -= lr * param.grad / batch_size` under no_grad
+        w = t.tensor([[1.0], [-2.0]], requires_grad=True)
+        b = t.zeros(1, requires_grad=True)
+        X, y = t.tensor([[1.0, 2.0], [3.0, 4.0], [0.5, -1.0]]), t.tensor([[1.0], [2.0], [3.0]])
+        for _ in range(3):
+            loss = ((X @ w + b - y) ** 2 / 2).sum()
+            loss.backward()
+            with t.no_grad():
+                for param in [w, b]:
+                    param -= 0.05 * param.grad / 3
+                    param.grad = None
+        return w, b
+
+    (w, b), (tw, tb) = train(mn), train(torch)
+    np.testing.assert_allclose(w.numpy(), tw.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(b.numpy(), tb.detach().numpy(), rtol=1e-6)
+    assert w.is_leaf and w.requires_grad
+
+
+def test_in_place_operators_follow_pytorchs_autograd_rules():
+    torch = pytest.importorskip("torch")
+
+    def leaf_plus_one(t):
+        w = t.ones(2, requires_grad=True)
+        w += 1
+
+    _raises_like_torch(leaf_plus_one, RuntimeError, r"\+=: a leaf tensor that requires grad can't be "
+                                                    "changed in place while gradients are recorded", torch)
+
+    def grads(t):  # += on a result in the graph, and on a constant with a term that requires grad
+        w = t.tensor([1.0, 2.0], requires_grad=True)
+        h = w * w
+        h += 1
+        h *= w
+        x = t.zeros(2)
+        x += w
+        (h + x).sum().backward()
+        return w.grad
+
+    np.testing.assert_allclose(grads(mn), grads(torch).numpy())
+
+    def method_in_graph(t):
+        w = t.ones(2, requires_grad=True)
+        h = w * 2
+        h.add_(1)  # PyTorch records it; minin says it can't rather than leave h unchanged
+
+    with pytest.raises(RuntimeError, match="add_: minin does not record in-place changes"):
+        method_in_graph(mn)
+
+
+def test_in_place_writes_reach_views_and_shared_arrays_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def run(t):
+        a = np.zeros(3, dtype=np.float32)
+        x = t.from_numpy(a)
+        x += 1
+        m = t.zeros(2, 3)
+        row = m[0]
+        row *= 0  # a view: m sees it
+        row += t.tensor([1.0, 2.0, 3.0])
+        r = m.mul_(2)
+        m.div_(t.tensor([1.0, 2.0, 4.0]))
+        m.sub_(1)
+        return a.tolist(), m.tolist(), r is m
+
+    assert run(mn) == run(torch)
+    x = mn.zeros(2)
+    x += mn.ones(2, dtype=mn.float64)  # PyTorch casts back into the tensor's dtype
+    assert x.dtype == mn.float32 and x.tolist() == [1.0, 1.0]
+    u = mn.zeros(2, dtype=mn.uint8)
+    u += mn.ones(2, dtype=mn.int64)
+    assert u.dtype == mn.uint8 and u.tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda t: operator.iadd(t.zeros(2, dtype=t.int64), 1.5), TypeError,
+     r"\+=: the result has dtype float32, which can't be stored in place in a tensor of dtype int64"),
+    (lambda t: operator.itruediv(t.ones(2, dtype=t.int64), 2), TypeError, "/=: the result has dtype float32"),
+    (lambda t: operator.iadd(t.zeros(3), t.ones(2, 3)), ValueError,
+     r"\+=: an operand of shape \(2, 3\) doesn't broadcast to the tensor's shape \(3,\)"),
+    (lambda t: operator.iadd(t.zeros(3), "a"), TypeError, r"\+=: unsupported operands"),
+    (lambda t: t.zeros(3).__setitem__(0, "a"), TypeError, "index assignment: unsupported operands"),
+    (lambda t: t.zeros(3, requires_grad=True).__setitem__(0, 1.0), RuntimeError,
+     "index assignment: a leaf tensor that requires grad"),
+    (lambda t: t.zeros(3, requires_grad=True).zero_(), RuntimeError, "a leaf tensor that requires grad"),
+], ids=["int+=float", "int/=", "broadcast", "str", "setitem-str", "setitem-leaf", "zero_-leaf"])
+def test_bad_in_place_operations_raise_where_pytorch_does(make, error, message):
+    torch = pytest.importorskip("torch")
+    _raises_like_torch(make, error, message, torch)
+
+
+def test_index_assignment_fill_and_zero_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def run(t):
+        x = t.zeros(2, 4)
+        x[0] = 5.0
+        x[:, 1:3] = t.tensor([7.0, 8.0])
+        x[x > 6] = -1.0
+        x[t.tensor([1]), t.tensor([3])] = 2.5
+        x[..., None][1, 0] = 9.0
+        ints = t.zeros(3, dtype=t.int64)
+        ints[0] = 1.7  # cast into the tensor's dtype
+        w = t.zeros(3, requires_grad=True)
+        with t.no_grad():
+            w[1] = 4.0
+            w.fill_(w[1].item() / 2)
+        filled = t.ones(2).fill_(3)
+        return x.tolist(), ints.tolist(), w.tolist() if t is mn else w.detach().tolist(), \
+            filled.tolist(), t.ones(2).zero_().tolist()
+
+    assert run(mn) == run(torch)
+    x = mn.zeros(3)
+    with pytest.raises(RuntimeError, match="index assignment: minin does not record in-place changes"):
+        x[0] = mn.ones(1, requires_grad=True)[0] * 2  # PyTorch records it; minin says so, not silence
+
+
+def test_reductions_agree_with_pytorch_on_any_shape_and_dim():
+    """Values, shapes and dtypes, or an error from both, for random shapes (empty ones too)
+    and dims (out of range ones too)."""
+    torch = pytest.importorskip("torch")
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=60, deadline=None, derandomize=True)
+    @hypothesis.given(shape=st.lists(st.integers(0, 3), min_size=0, max_size=3),
+                      dim=st.integers(-4, 3), keepdim=st.booleans(),
+                      name=st.sampled_from(["sum", "mean", "amax", "amin", "argmax", "argmin", "max", "min"]))
+    @hypothesis.example(shape=[], dim=-1, keepdim=False, name="max")
+    @hypothesis.example(shape=[0, 2], dim=0, keepdim=True, name="amin")
+    def check(shape, dim, keepdim, name):
+        x = np.arange(float(np.prod(shape))).reshape(shape) % 5
+        try:
+            expected = getattr(torch.tensor(x), name)(dim, keepdim)
+        except (IndexError, RuntimeError):
+            with pytest.raises(IndexError, match=rf"^{name}"):  # named, not NumPy's AxisError
+                getattr(mn.tensor(x), name)(dim, keepdim)
+            return
+        got = getattr(mn.tensor(x), name)(dim, keepdim)
+        for ours, theirs in zip(got, expected) if name in ("max", "min") else [(got, expected)]:
+            assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)[6:]
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+    check()
+
+
+def test_squeeze_takes_several_dims_as_pytorch_2():
+    torch = pytest.importorskip("torch")
+    for dim in [(0, 2), (0, 1), [2], (-1, -3), -1]:
+        assert mn.zeros(1, 3, 1).squeeze(dim).shape == tuple(torch.zeros(1, 3, 1).squeeze(dim).shape)
+    _raises_like_torch(lambda t: t.zeros(1, 3, 1).squeeze((0, 5)), IndexError, "squeeze: dim 5 is out of range", torch)
+    _raises_like_torch(lambda t: t.zeros(1, 3, 1).squeeze((0, 0)), ValueError, "names an axis more than once", torch)

@@ -84,7 +84,7 @@ def _with_fused_children(module):
     """A shallow copy of a custom Module (its own forward decides what runs) whose
     children are fused."""
     new = copy.copy(module)
-    for field in ("_parameters", "_modules", "_forward_hooks"):
+    for field in ("_parameters", "_modules", "_buffers", "_forward_hooks"):
         object.__setattr__(new, field, OrderedDict(getattr(module, field)))
     for name, child in module._modules.items():
         new._modules[name] = fuse_conv_relu(child)

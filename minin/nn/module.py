@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import backend
 from ..device import backend_of, device
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 
 
 class Parameter(Tensor):
@@ -68,6 +68,8 @@ class Module:
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_forward_hooks", OrderedDict())
 
@@ -93,6 +95,11 @@ class Module:
                 raise TypeError(f"cannot assign a {type(value).__name__} to sub-module '{name}' of "
                                 f"{type(self).__name__}: expected an nn.Module or None")
             del modules[name]
+        elif name in self._buffers:  # as in PyTorch: a buffer stays one, with the new tensor
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign a {type(value).__name__} to buffer '{name}' of "
+                                f"{type(self).__name__}: expected a Tensor or None")
+            self._buffers[name] = value
         object.__setattr__(self, name, value)
 
     def register_parameter(self, name, param):
@@ -107,9 +114,46 @@ class Module:
             self._parameters[name] = None
         self.__setattr__(name, param)
 
+    def register_buffer(self, name, tensor, persistent=True):
+        """Register ``tensor`` as a buffer, state that is not a parameter (no optimizer moves
+        it), as ``torch.nn.Module.register_buffer``: ``to()`` moves it with the parameters and,
+        if ``persistent``, ``state_dict()`` holds it.
+
+        Args:
+            name: the attribute name (a string without dots, not yet another attribute).
+            tensor: a Tensor, or None for a buffer not set yet.
+            persistent: whether ``state_dict()`` and ``load_state_dict()`` include it.
+
+        Example::
+
+            >>> class Norm(nn.Module):
+            ...     def __init__(self):
+            ...         super().__init__()
+            ...         self.register_buffer("running_mean", mn.zeros(3))
+            >>> m = Norm()
+            >>> list(m.state_dict()), [name for name, _ in m.named_buffers()]
+            (['running_mean'], ['running_mean'])
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() "
+                                 "before registering buffers")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_buffer: the name must be a non-empty string without '.', got {name!r}")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: cannot register a {type(tensor).__name__} as buffer "
+                            f"'{name}': expected a Tensor or None")
+        if name in self._parameters or name in self._modules or (
+                hasattr(self, name) and name not in self._buffers):
+            raise KeyError(f"register_buffer: attribute '{name}' already exists")
+        self._buffers[name] = tensor
+        (self._non_persistent_buffers.discard if persistent else self._non_persistent_buffers.add)(name)
+        object.__setattr__(self, name, tensor)
+
     def __delattr__(self, name):
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         object.__delattr__(self, name)
 
     # ------------------------------------------------------------------ calling
@@ -225,6 +269,34 @@ class Module:
                 seen.add(id(p))
                 yield (f"{module_name}.{name}" if module_name else name), p
 
+    def named_buffers(self, prefix=""):
+        """Every buffer with its dotted name, each once, as ``torch.nn.Module.named_buffers``.
+
+        Args:
+            prefix: prepended, with a dot, to every name (default "").
+
+        Returns:
+            an iterator over (name, Tensor) pairs; buffers set to None are skipped.
+        """
+        return self._named_buffers(prefix, persistent_only=False)
+
+    def _named_buffers(self, prefix, persistent_only):
+        seen = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, b in module._buffers.items():
+                if b is None or id(b) in seen or (persistent_only and name in module._non_persistent_buffers):
+                    continue
+                seen.add(id(b))
+                yield (f"{module_name}.{name}" if module_name else name), b
+
+    def buffers(self):
+        """Every buffer, each once, as ``torch.nn.Module.buffers``.
+
+        Returns:
+            an iterator over Tensors (those of ``named_buffers``).
+        """
+        return (b for _, b in self.named_buffers())
+
     def parameters(self):
         """Every parameter, each once, as ``torch.nn.Module.parameters``; what an
         optimiser is given.
@@ -272,11 +344,10 @@ class Module:
         """Forget every parameter's gradient, as ``torch.nn.Module.zero_grad``.
 
         Args:
-            set_to_none: accepted for PyTorch programs; gradients are always set to None
-                (PyTorch's default, True).
+            set_to_none: if True (default), set each gradient to None; if False, fill the
+                existing gradients with zeros in place, as PyTorch does.
         """
-        for p in self.parameters():
-            p.grad = None
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         """Call ``fn`` on every sub-module, children first, then on this one, as
@@ -322,6 +393,11 @@ class Module:
         """
         where, dtype = _placement(args, kwargs)
         name = backend_of(where) if where is not None else None  # a clear error without a GPU
+        for b in self.buffers():  # as in PyTorch, a dtype converts floating-point buffers only
+            if name is not None:
+                b.data = backend.to_backend(b.data, name)
+            if dtype is not None and b.dtype.kind == "f":
+                b.data = b.data.astype(dtype, copy=False)
         for p in self.parameters():
             for field in ("data", "grad"):
                 value = getattr(p, field)
@@ -352,11 +428,11 @@ class Module:
 
     # ------------------------------------------------------------------ state
     def state_dict(self):
-        """The parameters' values, as ``torch.nn.Module.state_dict``.
+        """The parameters' values, then the persistent buffers', as ``torch.nn.Module.state_dict``.
 
         Returns:
-            an OrderedDict from each dotted name (as ``named_parameters``) to a NumPy
-            copy of that parameter's data.
+            an OrderedDict from each dotted name (as ``named_parameters`` and
+            ``named_buffers``) to a NumPy copy of that tensor's data.
 
         Example::
 
@@ -364,7 +440,20 @@ class Module:
             >>> {name: a.shape for name, a in net.state_dict().items()}
             {'0.weight': (3, 4), '0.bias': (3,), '2.weight': (1, 3), '2.bias': (1,)}
         """
-        return OrderedDict((name, p.numpy()) for name, p in self.named_parameters())
+        return OrderedDict((name, t.numpy()) for name, t in self._state_tensors().items())
+
+    def _state_tensors(self):
+        """What ``state_dict`` holds, in PyTorch's order: module by module, its parameters,
+        then its persistent buffers; a tensor shared between modules once, first name first."""
+        state, seen = OrderedDict(), set()
+        for module_name, module in self.named_modules():
+            persistent = [(name, b) for name, b in module._buffers.items()
+                          if name not in module._non_persistent_buffers]
+            for name, t in list(module._parameters.items()) + persistent:
+                if t is not None and id(t) not in seen:
+                    seen.add(id(t))
+                    state[f"{module_name}.{name}" if module_name else name] = t
+        return state
 
     def load_state_dict(self, state, strict=True):
         """Copy values from ``state`` into the parameters, in place, as
@@ -386,7 +475,7 @@ class Module:
             Parameter containing:
             tensor([[1., 1.]], requires_grad=True)
         """
-        own = OrderedDict(self.named_parameters())
+        own = self._state_tensors()
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):

@@ -1,4 +1,4 @@
-"""Adam, exactly as torch.optim.Adam (not AMSGrad, weight decay as L2 on the gradient)."""
+"""Adam, exactly as torch.optim.Adam (with AMSGrad if asked; weight decay as L2 on the gradient)."""
 
 
 from .. import backend
@@ -8,7 +8,7 @@ from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    """The Adam optimizer, as ``torch.optim.Adam`` (without AMSGrad).
+    """The Adam optimizer, as ``torch.optim.Adam``.
 
     At step t, for every parameter p with a gradient::
 
@@ -18,7 +18,8 @@ class Adam(Optimizer):
         p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps)
 
     eps is added after the bias correction of √v, as PyTorch does, so the same eps
-    gives the same steps as there. State: ``step`` (an int), ``exp_avg``, ``exp_avg_sq``.
+    gives the same steps as there. With ``amsgrad``, √v is that of the largest v so far.
+    State: ``step`` (an int), ``exp_avg``, ``exp_avg_sq`` (and ``max_exp_avg_sq``).
 
     Args:
         params: an iterable of Parameters or of parameter-group dicts.
@@ -26,6 +27,7 @@ class Adam(Optimizer):
         betas: (β₁, β₂), the decay rates of m and v, each in [0, 1); default (0.9, 0.999).
         eps: added to the denominator for numerical stability; default 1e-8.
         weight_decay: L2 penalty added to the gradient (not decoupled as in AdamW); default 0.
+        amsgrad: use the AMSGrad variant (the running maximum of v); default False.
 
     Example::
 
@@ -40,9 +42,9 @@ class Adam(Optimizer):
         0.8 2
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay))
+                                      weight_decay=weight_decay, amsgrad=bool(amsgrad)))
 
     def _check_group(self, group):
         for name in ("lr", "eps", "weight_decay"):
@@ -62,9 +64,12 @@ class Adam(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         if not state:
             state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
+        amsgrad = group.get("amsgrad", False)  # a state dict saved before AMSGrad has no entry
+        if amsgrad and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = xp.zeros_like(p.data)
         state["step"] += 1
         step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        if backend.on_gpu(p.data):  # one fused kernel on the GPU
+        if backend.on_gpu(p.data) and not amsgrad:  # one fused kernel on the GPU
             optim_cuda.adam(p.data, p.grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step)
             return
 
@@ -78,6 +83,9 @@ class Adam(Optimizer):
         exp_avg_sq += (1 - beta2) * grad * grad
 
         step_size = lr / (1 - beta1 ** step)
+        if amsgrad:
+            xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+            exp_avg_sq = state["max_exp_avg_sq"]
         denom = xp.sqrt(exp_avg_sq)
         denom /= (1 - beta2 ** step) ** 0.5
         denom += eps

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..function import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 
 
 class Optimizer:
@@ -100,8 +100,12 @@ class Optimizer:
     def _check_group(self, group):
         """Raise ValueError for invalid hyper-parameters (overridden by subclasses)."""
 
-    def zero_grad(self):
-        """Set the gradient of every parameter to None.
+    def zero_grad(self, set_to_none=True):
+        """Set the gradient of every parameter to None, as ``torch.optim.Optimizer.zero_grad``.
+
+        Args:
+            set_to_none: if True (default), set each gradient to None; if False, fill the
+                existing gradients with zeros in place, as PyTorch does.
 
         Example::
 
@@ -112,9 +116,7 @@ class Optimizer:
             >>> p.grad is None
             True
         """
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.grad = None
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; parameters without one are skipped.

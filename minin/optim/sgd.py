@@ -20,7 +20,7 @@ class SGD(Optimizer):
 
     Args:
         params: an iterable of Parameters or of parameter-group dicts.
-        lr: the learning rate (required).
+        lr: the learning rate; default 1e-3, as in PyTorch.
         momentum: the momentum factor; default 0 (no momentum).
         dampening: dampening of the momentum; default 0.
         weight_decay: L2 penalty added to the gradient; default 0.
@@ -40,7 +40,7 @@ class SGD(Optimizer):
         -0.0625 [0.875]
     """
 
-    def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False):
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
