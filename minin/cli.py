@@ -14,6 +14,7 @@ settings or files) or 1 (a run that failed); nothing is written outside ``--out`
 import argparse
 import dataclasses
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from . import backend, distributed, registry
 from .training.config import (DATASETS, HEADS, INITS, MLP_DEPTHS, MLP_KERNELS, MODELS, OPTIMIZERS,
                               SCHEDULES, TrainConfig)
 
+# The longest file name and path Linux takes; longer ones fail with ENAMETOOLONG, which
+# pathlib's exists() and is_dir() raise instead of answering.
+NAME_MAX, PATH_MAX = 255, 4096
 # Image formats confmap writes (matplotlib's common ones), and the most images a readable figure holds.
 IMAGE_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 MAX_CONFMAP_COUNT = 32
@@ -84,7 +88,20 @@ def fraction(text):
 def path(text):
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be empty (an unset shell variable?)")
+    encoded = os.fsencode(text)
+    longest = max(encoded.split(b"/"), key=len)
+    if len(longest) > NAME_MAX:
+        raise argparse.ArgumentTypeError(f"a name in it is {len(longest)} bytes long; file and folder "
+                                         f"names have at most {NAME_MAX}")
+    if len(encoded) >= PATH_MAX:
+        raise argparse.ArgumentTypeError(f"it is {len(encoded)} bytes long; paths have fewer than {PATH_MAX}")
     return text
+
+
+def _os_error(exc):
+    """An OSError in a few words, with the file it concerns when it names one."""
+    what = exc.strerror or str(exc)
+    return f"{what}: {exc.filename}" if exc.filename else what
 
 
 def build_parser():
@@ -192,11 +209,15 @@ def _train_config(args, parser):
                          "--backend, --data-dir, --no-download and --tf32 can go with it, not "
                          + ", ".join("--" + k.replace("_", "-") for k in extra))
         try:
-            return resume_config(args.resume, epochs=args.epochs, backend=args.backend,
-                                 data_dir=args.data_dir, tf32=args.tf32 or None,
-                                 download=False if args.no_download else None)
+            config = resume_config(args.resume, epochs=args.epochs, backend=args.backend,
+                                   data_dir=args.data_dir, tf32=args.tf32 or None,
+                                   download=False if args.no_download else None)
         except (FileNotFoundError, CheckpointError, ValueError) as exc:
             raise CommandError(str(exc), 2) from None
+        except OSError as exc:  # last.npz is a folder, or cannot be read
+            raise CommandError(f"cannot read the run to resume: {_os_error(exc)}", 2) from None
+        _check_tf32(config, parser)
+        return config
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     options = {k: v for k, v in given.items() if k in fields}
     if args.no_download:
@@ -211,9 +232,14 @@ def _train_config(args, parser):
         check_fresh(config.out)
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
+    _check_tf32(config, parser)
+    return config
+
+
+def _check_tf32(config, parser):
+    # A resumed run's backend is its own unless --backend is given: the same check applies.
     if config.tf32 and config.backend != "cupy":
         parser.error("--tf32 only applies to --backend cupy")
-    return config
 
 
 def _check_data_dir(data_dir):
@@ -248,8 +274,8 @@ def _train(args, parser):
         raise CommandError(f"training stopped: {exc}") from None
     except ValueError as exc:  # the output folder could not be used
         raise CommandError(str(exc), 2) from None
-    except OSError as exc:  # a full disk or a folder that became unwritable
-        raise CommandError(exc.strerror or str(exc)) from None
+    except OSError as exc:  # a full disk, a folder that became unwritable, a file that is a folder
+        raise CommandError(_os_error(exc)) from None
     return 0
 
 
@@ -296,6 +322,8 @@ def _load_run(path, backend_name, data_dir, download, subset=None):
         state = load_checkpoint(path)
     except (FileNotFoundError, CheckpointError, ValueError) as exc:
         raise CommandError(str(exc), 2) from None
+    except OSError as exc:  # a folder, or a file that cannot be read
+        raise CommandError(f"cannot read the checkpoint: {_os_error(exc)}", 2) from None
     config = TrainConfig.from_dict(state["config"])
     _check_data_dir(data_dir or config.data_dir)
     backend.use(backend_name)
@@ -455,4 +483,8 @@ def _error(message, status):
 
 
 def entry_point():
+    # A path that is not UTF-8 (argv keeps its bytes as surrogates) is printed with escapes,
+    # not a UnicodeEncodeError, whatever the locale.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     sys.exit(main())

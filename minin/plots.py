@@ -20,22 +20,26 @@ def plot_curves(history, path):
     Args:
         history: the rows of metrics.jsonl, dicts with ``epoch``, ``train_loss``,
             ``train_acc``, ``val_loss`` and ``val_acc`` (the validation ones None, then not
-            drawn, without a validation set).
+            drawn, without a validation set). A value that is missing or not a number
+            leaves a gap; a row without an epoch number is left out.
         path: the image file to write (e.g. curves.png).
 
     Returns:
         True if written; False (and nothing written) when matplotlib is missing or
         ``history`` is empty.
     """
+    history = [row for row in history if not np.isnan(_number(row, "epoch"))]
     plt = _pyplot()
     if plt is None or not history:
         return False
-    epochs = [row["epoch"] for row in history]
+    epochs = [_number(row, "epoch") for row in history]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
     for axis, key, title in ((left, "loss", "cross-entropy loss"), (right, "acc", "accuracy")):
-        axis.plot(epochs, [row[f"train_{key}"] for row in history], "o-", label="training", color="#1f77b4")
-        if history[0].get(f"val_{key}") is not None:
-            axis.plot(epochs, [row[f"val_{key}"] for row in history], "s-", label="validation", color="#d62728")
+        axis.plot(epochs, [_number(row, f"train_{key}") for row in history], "o-", label="training",
+                  color="#1f77b4")
+        validation = [_number(row, f"val_{key}") for row in history]
+        if not np.isnan(validation).all():
+            axis.plot(epochs, validation, "s-", label="validation", color="#d62728")
         axis.set_xlabel("epoch")
         axis.set_title(title)
         axis.grid(alpha=0.3)
@@ -47,6 +51,13 @@ def plot_curves(history, path):
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return True
+
+
+def _number(row, key):
+    """``row[key]`` as a float; NaN (a gap in the curve) where it is missing or not a number,
+    as in a hand-edited metrics.jsonl: a figure never stops a run."""
+    value = row.get(key) if isinstance(row, dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("nan")
 
 
 def upsample(maps, size):

@@ -203,6 +203,12 @@ def _read(source, path):
     except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
         raise CheckpointError(f"cannot read checkpoint {path}: the file is truncated or not an "
                               f".npz file ({type(exc).__name__}: {exc})") from None
+    except RecursionError:
+        raise CheckpointError(f"cannot read checkpoint {path}: its index is nested too deeply "
+                              "(minin.save never writes one like it)") from None
+    except MemoryError as exc:  # an entry whose header claims a huge array, or a machine short of memory
+        raise CheckpointError(f"cannot read checkpoint {path}: an array in it needs more memory than "
+                              f"is available ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
         raise CheckpointError(f"{path} has checkpoint format {found!r}; this minin reads format {_FORMAT}")
@@ -211,3 +217,6 @@ def _read(source, path):
     except (KeyError, TypeError, AttributeError) as exc:
         raise CheckpointError(f"{path} is damaged: its index names what the file does not hold "
                               f"({type(exc).__name__}: {exc})") from None
+    except RecursionError:
+        raise CheckpointError(f"{path} is damaged: its index is nested too deeply "
+                              "(minin.save never writes one like it)") from None

@@ -180,3 +180,50 @@ def test_pickled_objects_inside_an_npz_are_refused_without_numpys_advice(tmp_pat
     with pytest.raises(mn.CheckpointError, match="pickled Python objects, which minin never loads") as info:
         mn.load(path)
     assert "allow_pickle" not in str(info.value)
+
+
+def test_an_index_nested_too_deeply_is_a_checkpoint_error(tmp_path):
+    # json.loads and the decoder recurse: a forged index used to end in a RecursionError
+    for depth in (50_000, 600):
+        root = '{"__list__": [' * depth + "1" + "]}" * depth
+        path = tmp_path / f"deep{depth}.npz"
+        np.savez(path, __minin__=np.array('{"format": 1, "root": ' + root + "}"))
+        with pytest.raises(mn.CheckpointError, match=f"deep{depth}.npz.*nested too deeply"):
+            mn.load(path)
+
+
+def test_an_entry_claiming_a_huge_array_is_a_checkpoint_error(tmp_path):
+    # Its header alone makes NumPy allocate 8 TB: a MemoryError the command line took for a big batch
+    import io
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": (10**12,)})
+    index = io.BytesIO()
+    np.save(index, np.array('{"format": 1, "root": {"__array__": "a0"}}'))
+    path = tmp_path / "huge.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("__minin__.npy", index.getvalue())
+        archive.writestr("a0.npy", header.getvalue() + bytes(64))
+    with pytest.raises(mn.CheckpointError, match=r"huge\.npz: an array in it needs more memory"):
+        mn.load(path)
+
+
+def test_a_write_that_fails_halfway_leaves_the_old_file(tmp_path, monkeypatch):
+    import errno
+
+    import minin.serialization as serialization
+
+    path = tmp_path / "ck.npz"
+    mn.save({"epoch": 1, "w": np.ones(1000)}, path)
+    before = path.read_bytes()
+
+    def full_disk(file, **arrays):
+        file.write(b"PK\x03\x04 half an archive")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(serialization.np, "savez", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        mn.save({"epoch": 2, "w": np.zeros(1000)}, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["ck.npz"]
+    assert mn.load(path)["epoch"] == 1

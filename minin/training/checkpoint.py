@@ -8,6 +8,8 @@ of its loss so far, so that a resumed run ends exactly as an uninterrupted one.
 import dataclasses
 from pathlib import Path
 
+import numpy as np
+
 from .. import backend
 from ..serialization import CheckpointError, load, save
 from .config import TrainConfig
@@ -97,11 +99,53 @@ def load_checkpoint(path):
     missing = [k for k in ("rng", "scheduler", "order", "partial") if k not in state]
     if missing:
         raise CheckpointError(f"{path} is not a complete training checkpoint: it lacks {', '.join(missing)}")
+    problem = _position_problem(state)
+    if problem:
+        raise CheckpointError(f"{path} is damaged: {problem}")
     try:
         TrainConfig.from_dict(state["config"])
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{path} holds settings this minin cannot use ({exc})") from None
     return state
+
+
+def _position_problem(state):
+    """What is wrong with where a checkpoint says its run stands, or None; checked here so
+    that a damaged file fails on loading, not as an IndexError epochs into the resumed run."""
+    if not all(isinstance(c, str) for c in state["classes"]):
+        return "its 'classes' entry is not a list of names"
+    for key in ("epoch", "step"):
+        if isinstance(state[key], bool) or state[key] < 0:
+            return f"its {key!r} entry is {state[key]!r}, expected an integer >= 0"
+    order = state["order"]
+    if order is not None and not (isinstance(order, np.ndarray) and order.ndim == 1
+                                  and order.dtype.kind in "iu"):
+        return f"its 'order' entry is {type(order).__name__}, expected None or a 1-D integer array"
+    if state["step"] and order is None:
+        return f"it was saved at step {state['step']} of an epoch but holds no epoch order"
+    partial = state["partial"]
+    if partial is not None and not (isinstance(partial, dict) and all(
+            isinstance(partial.get(k), (int, float)) for k in ("loss_sum", "correct", "seen", "seconds"))):
+        return "its 'partial' entry is not the sums of an epoch (loss_sum, correct, seen, seconds)"
+    if not isinstance(state["rng"], dict) or not isinstance(state["scheduler"], (dict, type(None))):
+        return "its 'rng' or 'scheduler' entry is not a state dict"
+    return None
+
+
+def check_epochs(state, epochs, path):
+    """A ValueError if a run of ``epochs`` epochs cannot continue the checkpoint ``state``:
+    it has trained them already, or is partway through a later one.
+
+    Args:
+        state: what ``load_checkpoint`` returned.
+        epochs: the epochs the resumed run is to train in all.
+        path: the checkpoint's file, named in the error.
+    """
+    done = state["epoch"] + (1 if state["step"] else 0)
+    if epochs < done:
+        where = f"is partway through epoch {done}" if state["step"] else f"has trained {done} epochs"
+        raise ValueError(f"--epochs {epochs} is fewer than the saved run needs: {path} {where}; give "
+                         f"--epochs {done} or more (or leave --epochs out)")
 
 
 def resume_config(out, **overrides):
@@ -125,10 +169,13 @@ def resume_config(out, **overrides):
     path = Path(out) / "last.npz"
     if not path.exists():
         raise FileNotFoundError(f"nothing to resume: {path} does not exist")
-    saved = dict(load_checkpoint(path)["config"])
+    state = load_checkpoint(path)
+    saved = dict(state["config"])
     saved.update({k: v for k, v in overrides.items() if v is not None})
     saved["out"] = str(out)
-    return TrainConfig.from_dict(saved)
+    config = TrainConfig.from_dict(saved)
+    check_epochs(state, config.epochs, path)
+    return config
 
 
 def restore(trainer, state, path):
@@ -149,14 +196,36 @@ def restore(trainer, state, path):
     except (KeyError, ValueError, TypeError, IndexError) as exc:
         raise CheckpointError(f"{path} does not fit model {trainer.config.model!r} of this run "
                               f"({str(exc).strip(chr(34) + chr(39))})") from None
+    check_epochs(state, trainer.config.epochs, path)
+    _check_order(trainer, state, path)
     trainer.epoch, trainer.step_in_epoch = int(state["epoch"]), int(state["step"])
-    _restore_schedule(trainer, state, start)
+    try:
+        _restore_schedule(trainer, state, start)
+        backend.set_rng_state(state["rng"])
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"{path} is damaged: its schedule or random generator state cannot be "
+                              f"restored ({type(exc).__name__}: {exc})") from None
     trainer.order = state.get("order") if trainer.step_in_epoch else None
     trainer.partial = state.get("partial")
     trainer.best_val_acc = float(state["best_val_acc"])
-    backend.set_rng_state(state["rng"])
     if trainer.config.backend != "numpy":  # CuPy's generator has no saved state: reseed it
         backend.reseed(trainer.config.backend, (trainer.config.seed, trainer.epoch, trainer.step_in_epoch))
+
+
+def _check_order(trainer, state, path):
+    """A ``CheckpointError`` unless a checkpoint saved mid-epoch stopped inside an epoch of
+    this run and its order shuffles exactly this run's training images (another
+    --data-dir may hold another number of them)."""
+    step, steps, images = state["step"], len(trainer.train_loader), len(trainer.train_loader.dataset)
+    if not step:
+        return
+    if step >= steps:
+        raise CheckpointError(f"{path} was saved at step {step} of an epoch, but an epoch of this run "
+                              f"has {steps} steps")
+    order = state["order"]
+    if len(order) != images or not np.array_equal(np.sort(order), np.arange(images)):
+        raise CheckpointError(f"{path} was saved mid-epoch over {len(order)} training images in an order "
+                              f"that is not a shuffle of this run's {images}; was --data-dir changed?")
 
 
 def _restore_schedule(trainer, state, start):

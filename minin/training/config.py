@@ -2,6 +2,10 @@
 
 import dataclasses
 import math
+import numbers
+import os
+
+import numpy as np
 
 from .. import backend, registry
 
@@ -31,7 +35,8 @@ class TrainConfig:
     folder records them, and ``minin train --help`` lists them as options.
 
     Each field's comment says what it sets; a value outside its range is a ValueError
-    that names the field, raised here rather than epochs later.
+    that names the field, and a value of the wrong kind (epochs=1.5) a TypeError, raised
+    here rather than epochs later. Paths may be given as ``pathlib.Path``.
 
     Example::
 
@@ -72,6 +77,7 @@ class TrainConfig:
     init: str = "nin"          # initialisation: NiN's (init_nin), PyTorch's default, or Xavier
 
     def __post_init__(self):
+        self._check_types()
         for name, allowed in (("model", MODELS), ("dataset", DATASETS), ("optimizer", OPTIMIZERS),
                               ("schedule", SCHEDULES), ("backend", backend.BACKENDS),
                               ("head", HEADS), ("init", INITS), ("mlp_depth", MLP_DEPTHS),
@@ -85,6 +91,8 @@ class TrainConfig:
         for name in ("subset", "resize", "seed") + (("val_split",) if self.val_split is not None else ()):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)!r}")
+        if self.seed >= 2**64:  # what a random generator takes (minin.manual_seed)
+            raise ValueError(f"seed must lie in [0, 2**64), got {self.seed}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"lr must be a positive finite number, got {self.lr!r}")
         for name in ("momentum", "weight_decay"):
@@ -94,6 +102,27 @@ class TrainConfig:
             raise ValueError(f"label_smoothing must lie in [0, 1), got {self.label_smoothing!r}")
         if not str(self.out):
             raise ValueError("out must name a folder, got an empty path")
+
+    def _check_types(self):
+        """A TypeError naming the field for a value of the wrong kind for its annotation (a
+        forged checkpoint's epochs=1.5 would train 2 epochs, seed=1.5 fail epochs later);
+        NumPy numbers become Python ones and paths text, so that config.json can hold them."""
+        if self.data_dir is None:
+            self.data_dir = ""
+        kinds = {int: (numbers.Integral, "an integer"), float: (numbers.Real, "a number"),
+                 bool: ((bool, np.bool_), "True or False"), str: ((str, os.PathLike), "text")}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            kind, what = kinds[field.type]
+            what = "a path" if field.name in ("data_dir", "out") else what
+            if field.name == "val_split" and value is None:
+                continue
+            if not isinstance(value, kind) or (field.type is not bool and isinstance(value, (bool, np.bool_))):
+                raise TypeError(f"{field.name} must be {what}, got {value!r}")
+            value = os.fspath(value) if field.type is str else field.type(value)
+            if not isinstance(value, str) and field.type is str:  # a bytes path
+                raise TypeError(f"{field.name} must be a path given as text, got {getattr(self, field.name)!r}")
+            setattr(self, field.name, value)
 
     @classmethod
     def from_dict(cls, saved):

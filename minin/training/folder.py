@@ -103,6 +103,9 @@ def check_matches(out, state):
         recorded = json.loads(path.read_text())
     except (OSError, ValueError, UnicodeDecodeError):
         raise RunFolderError(f"{path} is not readable JSON; the folder's run cannot be checked") from None
+    if not isinstance(recorded, dict):  # a list or a string would be searched, not compared
+        raise RunFolderError(f"{path} holds {json.dumps(recorded)[:40]}, not the settings of a run "
+                             "(a JSON object); the folder's run cannot be checked")
     saved = state["config"]
     differ = [k for k in saved if k not in RESUMABLE and k in recorded and recorded[k] != saved[k]]
     if differ:
