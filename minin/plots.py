@@ -1,6 +1,10 @@
 """Figures: training curves and NiN's class confidence maps (matplotlib, if installed)."""
 
+import os
+
 import numpy as np
+
+from ._files import atomic_write
 
 
 def _pyplot():
@@ -48,7 +52,7 @@ def plot_curves(history, path):
             axis.set_xticks(epochs)
     right.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    _save(fig, path, dpi=120)
     plt.close(fig)
     return True
 
@@ -157,5 +161,12 @@ def plot_class_maps(images, maps, probabilities, labels, classes, path, mean=0.0
     fig.suptitle(f"class maps before global pooling, {maps.shape[2]}×{maps.shape[3]} upsampled to "
                  f"{height}×{width} and laid over the image (one colour scale; under each name: "
                  "the softmax probability)", fontsize=8)
-    fig.savefig(path, dpi=130)
+    _save(fig, path, dpi=130)
     plt.close(fig)
+
+
+def _save(fig, path, dpi):
+    """Write the figure whole or not at all, so that a run killed mid-write keeps its last
+    picture; the format is the file name's (png when it has none)."""
+    suffix = os.path.splitext(os.fspath(path))[1][1:].lower() or "png"
+    atomic_write(path, lambda file: fig.savefig(file, dpi=dpi, format=suffix))

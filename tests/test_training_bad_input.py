@@ -281,3 +281,32 @@ def test_a_second_ctrl_c_inside_the_stops_save_keeps_the_last_checkpoint(data_di
     assert (saved["epoch"], saved["step"]) == (1, 0) and not list(out.glob(".*.part"))
     assert cli.main(["train", "--resume", str(out), "--no-progress"]) == 0
     assert mn.load(out / "last.npz")["epoch"] == 2
+
+
+def test_a_figure_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from minin import plots
+    from matplotlib.figure import Figure
+
+    path = tmp_path / "curves.png"
+    rows = [dict(epoch=1, train_loss=1.0, train_acc=0.5, val_loss=None, val_acc=None)]
+    assert plots.plot_curves(rows, path)
+    before = path.read_bytes()
+    assert before.startswith(b"\x89PNG")
+
+    def killed(self, file, **kwargs):  # a kill in the middle of the write
+        file.write(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", killed)
+    with pytest.raises(KeyboardInterrupt):
+        plots.plot_curves(rows * 2, path)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["curves.png"]
+
+
+@pytest.mark.parametrize("value", [np.ones((1, 2), complex), np.array([["a", "b"]])])
+def test_load_state_dict_refuses_values_that_are_not_real_numbers(value):
+    layer = mn.nn.Linear(2, 1)
+    with pytest.raises(TypeError, match=f"'weight' holds {value.dtype} values in the state dict; the model's are float32"):
+        layer.load_state_dict({"weight": value, "bias": np.zeros(1)})
+    assert np.isfinite(layer.weight.numpy()).all()

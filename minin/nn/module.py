@@ -491,6 +491,9 @@ class Module:
             value = state[name]
             value = value.data if isinstance(value, Tensor) else value
             value = backend.asnumpy(value)
+            if value.dtype.kind not in "biuf":  # a complex value would lose its imaginary part
+                raise TypeError(f"load_state_dict: {name!r} holds {value.dtype} values in the state "
+                                f"dict; the model's are {p.dtype}")
             if value.shape != p.shape:
                 raise ValueError(f"load_state_dict: {name!r} has shape {value.shape} in the "
                                  f"state dict but {p.shape} in the model")
