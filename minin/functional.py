@@ -134,19 +134,18 @@ def _conv_arguments(x, weight, bias, stride, padding, dilation, op):
     if weight.ndim != 4 or weight.dtype != x.dtype or weight.shape[1] != x.shape[1]:
         raise _weight_error(x, weight, op)
     stride, dilation = pair(stride, op, "stride", 1), pair(dilation, op, "dilation", 1)
-    padding = conv_padding(padding, stride, op)
     if isinstance(padding, str):
-        x, padding = _named_padding(x, padding, weight.shape[2:], dilation)
+        x, padding = _named_padding(x, named_padding(padding, stride, op), weight.shape[2:], dilation)
+    else:
+        padding = pair(padding, op, "padding", 0)
     if min(output_size(x.shape[2 + a], weight.shape[2 + a], stride[a], padding[a], dilation[a])
            for a in (0, 1)) < 1:
         raise _kernel_size_error(x, weight, padding, dilation, op)
     return x, weight, _checked_bias(bias, op, weight.shape[0]), stride, padding, dilation
 
 
-def conv_padding(padding, stride, op):
-    """A convolution's padding, checked: a pair, or PyTorch's "valid" or "same" (stride 1 only)."""
-    if not isinstance(padding, str):
-        return pair(padding, op, "padding", 0)
+def named_padding(padding, stride, op):
+    """A convolution's padding given by name, checked: PyTorch's "valid" or "same" (stride 1 only)."""
     if padding not in ("same", "valid"):
         raise ValueError(f"{op}: padding must be an int, a pair of ints, 'same' or 'valid', got {padding!r}")
     if padding == "same" and stride != (1, 1):

@@ -52,7 +52,8 @@ class Conv2d(Module):
         # Checked here, so a bad argument is reported where the layer is built.
         self.kernel_size = F.pair(kernel_size, "Conv2d", "kernel_size", 1)
         self.stride = F.pair(stride, "Conv2d", "stride", 1)
-        self.padding = F.conv_padding(padding, self.stride, "Conv2d")
+        self.padding = F.named_padding(padding, self.stride, "Conv2d") if isinstance(padding, str) \
+            else F.pair(padding, "Conv2d", "padding", 0)
         self.dilation = F.pair(dilation, "Conv2d", "dilation", 1)
         if algorithm is not None and algorithm not in F.CONV_ALGORITHMS:
             raise ValueError(f"Conv2d: algorithm must be one of {', '.join(F.CONV_ALGORITHMS)} or None, "
