@@ -18,12 +18,13 @@ from . import operators
 
 operators.install()
 
-from .operators import (add, amax, amin, argmax, argmin, cat, clone, div, exp, flatten, log,  # noqa: E402
-                        matmul, max, maximum, mean, min, minimum, mul, numel, permute, relu,
-                        reshape, squeeze, stack, sub, sum, transpose, unsqueeze)
+from .operators import (abs, add, amax, amin, argmax, argmin, cat, clamp, clip, clone, div,  # noqa: E402
+                        exp, flatten, log, log_softmax, matmul, max, maximum, mean, min, minimum, mul, numel,
+                        permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, sub, sum, tanh,
+                        transpose, unsqueeze)
 from .promotion import promote_types, result_type  # noqa: E402
-from .creation import (arange, empty, from_numpy, full, ones, ones_like, rand, randint,  # noqa: E402
-                       randn, zeros, zeros_like)
+from .creation import (arange, empty, from_numpy, full, normal, ones, ones_like, rand,  # noqa: E402
+                       randint, randn, zeros, zeros_like)
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8,  # noqa: E402
                      int16, int32, int64, long, short, uint8)
 from . import cuda, functional, nn, optim, models  # noqa: E402
@@ -34,14 +35,15 @@ from .summary import Summary, summary  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "CheckpointError", "Function", "Summary", "Tensor", "add", "amax", "amin", "arange", "argmax",
-    "argmin", "backend", "bool", "cat", "clone", "cuda", "device", "div", "double", "empty",
-    "enable_grad", "exp", "flatten", "float", "float16", "float32", "float64", "from_numpy", "full",
-    "functional", "gradcheck", "half", "int", "int8", "int16", "int32", "int64", "is_grad_enabled",
-    "load", "log", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",
-    "models", "mul", "nn", "no_grad", "numel", "ones", "ones_like", "optim", "permute", "rand",
-    "randint", "randn", "relu", "reshape", "save", "short", "squeeze", "stack", "sub", "sum",
-    "summary", "tensor", "transpose", "uint8", "unsqueeze", "utils", "vision", "zeros", "zeros_like"]
+    "CheckpointError", "Function", "Summary", "Tensor", "abs", "add", "amax", "amin", "arange",
+    "argmax", "argmin", "backend", "bool", "cat", "clamp", "clip", "clone", "cuda", "device", "div",
+    "double", "empty", "enable_grad", "exp", "flatten", "float", "float16", "float32", "float64",
+    "from_numpy", "full", "functional", "gradcheck", "half", "int", "int8", "int16", "int32", "int64",
+    "is_grad_enabled", "load", "log", "log_softmax", "long", "manual_seed", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "models", "mul", "nn", "no_grad", "normal", "numel", "ones",
+    "ones_like", "optim", "permute", "pow", "rand", "randint", "randn", "relu", "reshape", "save",
+    "short", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "summary", "tanh",
+    "tensor", "transpose", "uint8", "unsqueeze", "utils", "vision", "zeros", "zeros_like"]
 
 
 def __getattr__(name):

@@ -1,5 +1,5 @@
 """New tensors, made as PyTorch makes them: ``zeros``, ``ones``, ``full``, ``rand``,
-``randn``, ``randint``, ``arange``, ``from_numpy`` and the ``*_like`` forms.
+``randn``, ``normal``, ``randint``, ``arange``, ``from_numpy`` and the ``*_like`` forms.
 
 Each takes ``dtype=``, ``device=`` ("cpu", "cuda", a ``minin.device``, or minin's backend
 names) and ``requires_grad=``; random ones draw from minin's seeded generator, so
@@ -20,7 +20,9 @@ import numpy as np
 from . import backend
 from .device import backend_of
 from .operators import _shape_args
+from .promotion import result_type
 from .tensor import DEFAULT_DTYPE, Tensor
+
 
 def _size(shape, size, op):
     """The shape from ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``."""
@@ -153,6 +155,53 @@ def randn(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """
     return _random(lambda g, shape, dtype: _floats(g, "standard_normal", shape, dtype),
                    _size(shape, size, "randn"), dtype, device, requires_grad, "randn")
+
+
+def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad=False):
+    """Normal random numbers N(mean, std²), as ``torch.normal``, in its forms:
+
+    * ``normal(mean, std, size)`` with numbers for mean and std: a new tensor of that size,
+      with ``dtype=`` (float32 by default), ``device=`` and ``requires_grad=``;
+    * ``normal(mean, std)`` with a tensor for either or both: one draw per element of their
+      broadcast shape, in their dtype and on their device (no gradient flows back to them).
+
+    Drawn from minin's seeded generator, as :func:`randn`; std must be ≥ 0.
+
+    Example::
+
+        >>> w = mn.normal(0, 0.01, size=(784, 10), requires_grad=True)
+        >>> w.shape, w.dtype, w.requires_grad
+        ((784, 10), dtype('float32'), True)
+        >>> mn.normal(mn.tensor([0.0, 100.0]), 0.0)
+        tensor([  0., 100.])
+    """
+    tensors = [x for x in (mean, std) if isinstance(x, Tensor) or backend.is_array(x)]
+    for name, value in (("mean", mean), ("std", std)):
+        if not (isinstance(value, numbers.Real) or isinstance(value, Tensor) or backend.is_array(value)):
+            raise TypeError(f"normal: {name} must be a number or a tensor, got {type(value).__name__}")
+    if not tensors:
+        if size is None:
+            raise TypeError("normal: with numbers for mean and std, give the size, e.g. "
+                            "minin.normal(0, 0.01, size=(784, 10))")
+        if std < 0:
+            raise ValueError(f"normal: std must be >= 0, got {std}")
+        mean, std = float(mean), float(std)
+        return _random(lambda g, shape, dtype: _floats(g, "standard_normal", shape, dtype) * std + mean,
+                       _size((), size, "normal"), dtype, device, requires_grad, "normal")
+    if size is not None or dtype is not None or device is not None:
+        raise TypeError("normal: size=, dtype= and device= go only with numbers for mean and std; "
+                        "with a tensor, the result takes its shape, dtype and device")
+    mean, std = (x.data if isinstance(x, Tensor) else x for x in (mean, std))
+    for x in tensors:
+        if x.dtype.kind != "f":
+            raise TypeError(f"normal: a tensor mean or std must be floating point, got dtype {x.dtype}")
+    dtype = result_type(mean, std)
+    if (std < 0).any() if backend.is_array(std) else std < 0:
+        raise ValueError("normal: std must be >= 0 everywhere")
+    name = backend.name_of(tensors[0].data if isinstance(tensors[0], Tensor) else tensors[0])
+    shape = np.broadcast_shapes(np.shape(mean), np.shape(std))
+    z = _floats(backend.generator(name), "standard_normal", shape, dtype)
+    return _new((z * std + mean).astype(dtype, copy=False), requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, device=None):

@@ -16,6 +16,7 @@ from .kernels.layout import output_size
 from .kernels import activation, conv, conv_simple, dropout as dropout_kernels, loss, pooling, winograd
 from . import operators
 from .ops import ReLU
+from .operators import log_softmax  # a tensor operation (torch.log_softmax), used here by the losses
 from .tensor import Tensor
 
 __all__ = ["avg_pool2d", "conv2d", "conv2d_relu", "conv2d_simple", "get_conv_algorithm", "set_conv_algorithm", "cross_entropy", "dropout", "flatten",
@@ -522,40 +523,6 @@ def flatten(x, start_dim=1, end_dim=-1):
 
 
 # --------------------------------------------------------------------------- losses
-
-class LogSoftmaxFunction(Function):
-    def forward(self, x, axis):
-        self.axis = axis
-        self.out = loss.log_softmax(x, axis)
-        return self.out
-
-    def backward(self, grad):
-        return loss.log_softmax_backward(grad, self.out, self.axis)
-
-
-_LAST = object()
-
-
-def log_softmax(x, dim=_LAST, *, axis=_LAST):
-    """log(softmax(x)) along ``dim`` (NumPy: ``axis``; the last axis by default), any shape,
-    computed as (x - max) - log(sum(exp(x - max))) so that large |x| cannot overflow.
-
-    Example::
-
-        >>> F.log_softmax(mn.tensor([[0.0, 1000.0]])).tolist()
-        [[-1000.0, 0.0]]
-    """
-    x = _tensor(x, "log_softmax", "input")
-    _check_float(x, "log_softmax", "input")
-    if dim is not _LAST and axis is not _LAST:
-        raise TypeError("log_softmax: give dim (PyTorch's name) or axis (NumPy's), not both")
-    axis = -1 if dim is _LAST and axis is _LAST else (axis if dim is _LAST else dim)
-    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
-        raise TypeError(f"log_softmax: axis must be an int, got {axis!r}")
-    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"log_softmax: axis {axis} is out of range for shape {tuple(x.shape)}")
-    return LogSoftmaxFunction.apply(x, axis=axis)
-
 
 class CrossEntropyFunction(Function):
     def forward(self, logits, target, reduction):

@@ -195,14 +195,39 @@ def matmul(input, other):
     return ops.MatMul.apply(_as_tensor(input, "matmul"), _operand(other))
 
 
-def _pow(input, exponent):
+def pow(input, exponent):
+    """``input ** exponent`` elementwise, as ``torch.pow``: the exponent may be a number, a
+    tensor or an array (broadcast against the input), and the input a number when the
+    exponent is a tensor (``2 ** t``). Integers raised to a float give float32.
+
+    Example::
+
+        >>> mn.pow(mn.tensor([1.0, 2.0, 3.0]), 2), mn.pow(2, mn.tensor([0.0, 1.0, 3.0]))
+        (tensor([1., 4., 9.]), tensor([1., 2., 8.]))
+    """
+    exponent = _operand(exponent)
+    if isinstance(input, numbers.Real) and not isinstance(exponent, numbers.Real):
+        return _power(input, _as_tensor(exponent, "pow"))
+    input = _as_tensor(input, "pow")
+    if isinstance(exponent, Tensor) or backend.is_array(exponent):
+        return _power(input, exponent)
     if not isinstance(exponent, numbers.Real):
-        raise TypeError(f"a tensor can only be raised to a constant number, got {type(exponent).__name__}")
+        raise TypeError(f"pow: the exponent must be a number, a tensor or an array, got "
+                        f"{type(exponent).__name__}")
     if isinstance(exponent, np.generic):
         exponent = exponent.item()  # a NumPy scalar would upcast float32 data
     if isinstance(exponent, float) and input.dtype.kind != "f":
         input = _astype(input, DEFAULT_DTYPE)  # int ** 0.5 is float32, as in PyTorch, not float64
     return ops.Pow.apply(input, exponent=exponent)
+
+
+def _power(base, exponent):
+    """``base ** exponent`` with a tensor exponent, in PyTorch's result dtype; a number base
+    becomes a 0-d array of that dtype (a Python float would make NumPy's log float64)."""
+    dtype = result_type(base, exponent)
+    if isinstance(base, numbers.Real):
+        base = backend.get_array_module(_data(exponent)).asarray(base, dtype=dtype)
+    return ops.Power.apply(_cast(base, dtype), _cast(exponent, dtype))
 
 
 def _floating(input, op):
@@ -242,6 +267,128 @@ def relu(input):
         tensor([0., 2.])
     """
     return ops.ReLU.apply(_as_tensor(input, "relu"))
+
+
+_LAST = object()
+
+
+def log_softmax(input, dim=_LAST, *, axis=_LAST, dtype=None):
+    """log(softmax(x)) along ``dim`` (NumPy: ``axis``; the last axis by default), as
+    ``torch.log_softmax``, any shape, computed as (x - max) - log(sum(exp(x - max))) so that
+    large |x| cannot overflow; ``dtype=`` casts the input first.
+
+    Example::
+
+        >>> mn.log_softmax(mn.tensor([[0.0, 1000.0]])).tolist()
+        [[-1000.0, 0.0]]
+    """
+    x = _in_dtype(_as_tensor(input, "log_softmax"), dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"log_softmax: input must be floating point, got dtype {x.dtype}")
+    if dim is not _LAST and axis is not _LAST:
+        raise TypeError("log_softmax: give dim (PyTorch's name) or axis (NumPy's), not both")
+    axis = -1 if dim is _LAST and axis is _LAST else (axis if dim is _LAST else dim)
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"log_softmax: axis must be an int, got {axis!r}")
+    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"log_softmax: axis {axis} is out of range for shape {tuple(x.shape)}")
+    return ops.LogSoftmax.apply(x, axis=axis)
+
+
+def softmax(input, dim=None, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim``, as ``torch.softmax``, computed as
+    exp(log_softmax(x)) (no overflow).
+
+    Args:
+        input: a float Tensor; dim: the axis that sums to 1 (required, as PyTorch
+            warns without it); dtype: cast the input to this dtype first.
+    Shapes: output has the input's shape.
+    Example::
+
+        >>> mn.softmax(mn.tensor([[0.0, 0.0]]), dim=1).tolist()
+        [[0.5, 0.5]]
+    """
+    if dim is None:
+        raise TypeError("softmax: give dim, the axis whose values sum to 1 "
+                        "(PyTorch's implicit choice is deprecated)")
+    return exp(log_softmax(input, dim, dtype=dtype))
+
+
+def sigmoid(input):
+    """1 / (1 + e ** -x) elementwise, as ``torch.sigmoid``; integers give float32. Computed
+    from e ** -|x|, so no x, however large, overflows.
+
+    Example::
+
+        >>> mn.sigmoid(mn.tensor([0.0, 1000.0, -1000.0]))
+        tensor([0.5, 1. , 0. ])
+    """
+    return ops.Sigmoid.apply(_floating(input, "sigmoid"))
+
+
+def tanh(input):
+    """The hyperbolic tangent elementwise, as ``torch.tanh``; integers give float32.
+
+    Example::
+
+        >>> mn.tanh(mn.tensor([0.0, 1000.0]))
+        tensor([0., 1.])
+    """
+    return ops.Tanh.apply(_floating(input, "tanh"))
+
+
+def abs(input):
+    """|x| elementwise, as ``torch.abs`` (and Python's ``abs(t)``); the dtype stays, integers
+    included. The gradient is sign(x), 0 at 0.
+
+    Example::
+
+        >>> mn.abs(mn.tensor([-1.5, 2.0]))
+        tensor([1.5, 2. ])
+    """
+    return ops.Abs.apply(_as_tensor(input, "abs"))
+
+
+def sqrt(input):
+    """The square root elementwise, as ``torch.sqrt``; integers give float32.
+
+    Example::
+
+        >>> mn.sqrt(mn.tensor([4, 9]))
+        tensor([2., 3.])
+    """
+    return ops.Sqrt.apply(_floating(input, "sqrt"))
+
+
+def clamp(input, min=None, max=None):
+    """Each element limited to [min, max], as ``torch.clamp`` (alias ``clip``): either bound
+    may be None (not both), a number, or a tensor that broadcasts against the input. As in
+    PyTorch, min > max gives max everywhere, and the dtype follows the operands (an int
+    tensor clamped to 0.5 is float32).
+
+    Example::
+
+        >>> mn.tensor([-2.0, 0.5, 3.0]).clamp(min=0, max=1)
+        tensor([0. , 0.5, 1. ])
+    """
+    input = _as_tensor(input, "clamp")
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must not be None")
+    bounds = []
+    for name, bound in (("min", min), ("max", max)):
+        bound = _operand(bound)
+        if not (bound is None or isinstance(bound, (Tensor, numbers.Real)) or backend.is_array(bound)):
+            raise TypeError(f"clamp: {name} must be a number, a tensor or None, got {type(bound).__name__}")
+        bounds.append(bound)
+    dtype, ndim = input.dtype, input.ndim
+    for bound in bounds:
+        if bound is not None:  # PyTorch's result_type of all three operands, two at a time
+            dtype = result_type(backend.get_array_module(input.data).empty((0,) * ndim, dtype), bound)
+            ndim = builtins.max(ndim, getattr(bound, "ndim", 0))
+    return ops.Clamp.apply(_cast(input, dtype), *(_cast(b, dtype) for b in bounds))
+
+
+clip = clamp
 
 
 def maximum(input, other):
@@ -802,7 +949,8 @@ def install():
         "__add__": add, "__radd__": reflected(ops.Add), "__sub__": sub, "__rsub__": reflected(ops.Sub),
         "__mul__": mul, "__rmul__": reflected(ops.Mul), "__truediv__": div,
         "__rtruediv__": reflected(ops.Div), "__neg__": lambda self: ops.Neg.apply(self),
-        "__pow__": _pow, "__matmul__": matmul, "__rmatmul__": lambda self, other: ops.MatMul.apply(_operand(other), self),
+        "__pow__": pow, "__rpow__": lambda self, other: pow(_operand(other), self),
+        "__abs__": abs, "__matmul__": matmul, "__rmatmul__": lambda self, other: ops.MatMul.apply(_operand(other), self),
         "__getitem__": _getitem, "__setitem__": _setitem, "fill_": fill_, "zero_": zero_,
         **{f"__i{name}__": _in_place(function, True) for name, function in
            (("add", ops.Add), ("sub", ops.Sub), ("mul", ops.Mul), ("truediv", ops.Div))},
@@ -813,6 +961,8 @@ def install():
         "reshape_as": lambda self, other: reshape(self, other.shape),
         "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
         "argmax": argmax, "argmin": argmin, "exp": exp, "log": log, "relu": relu,
+        "softmax": softmax, "log_softmax": log_softmax, "sigmoid": sigmoid, "tanh": tanh, "abs": abs, "sqrt": sqrt, "pow": pow, "clamp": clamp,
+        "clip": clip,
         "reshape": reshape, "view": reshape, "permute": permute, "transpose": transpose,
         "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
         "T": property(lambda self: permute(self)),

@@ -10,7 +10,7 @@ import numpy as np
 from . import backend
 from .backend import get_array_module
 from .function import Function
-from .kernels import activation
+from .kernels import activation, loss
 
 
 def unbroadcast(grad, shape):
@@ -91,6 +91,25 @@ class Pow(Function):
         if p == 0:  # a ** 0 is constant; p · a ** (p - 1) would be 0 · inf = nan at a = 0
             return get_array_module(grad).zeros_like(self.a)
         return grad * (p * self.a ** (p - 1))
+
+
+class Power(Function):
+    """``a ** b`` where the exponent is a tensor too (or the base a number, as a 0-d array).
+    As in PyTorch, a gets no gradient where b == 0, and b none where a == 0 and b ≥ 0."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = a ** b
+        return self.out
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        a, b = self.a, self.b
+        need_a, need_b = self.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):  # the masked values may be inf or nan
+            return (unbroadcast(xp.where(b == 0, 0, grad * b * a ** (b - 1)), _shape(a)) if need_a else None,
+                    unbroadcast(xp.where((a == 0) & (b >= 0), 0, grad * self.out * xp.log(a)), _shape(b))
+                    if need_b else None)
 
 
 class MatMul(Function):
@@ -235,6 +254,80 @@ class Log(Function):
 
     def backward(self, grad):
         return grad / self.a
+
+
+class Sigmoid(Function):
+    """1 / (1 + exp(-a)), computed from exp(-|a|) ≤ 1 so that no exp overflows."""
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        e = xp.exp(-xp.abs(a))
+        self.out = xp.where(a >= 0, 1, e) / (1 + e)
+        return self.out
+
+    def backward(self, grad):
+        return grad * self.out * (1 - self.out)
+
+
+class Tanh(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).tanh(a)
+        return self.out
+
+    def backward(self, grad):
+        return grad * (1 - self.out * self.out)
+
+
+class Abs(Function):
+    """|a|; the gradient is sign(a), 0 at 0, as in PyTorch."""
+
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).abs(a)
+
+    def backward(self, grad):
+        return grad * get_array_module(grad).sign(self.a)
+
+
+class Sqrt(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).sqrt(a)
+        return self.out
+
+    def backward(self, grad):
+        return grad / (2 * self.out)
+
+
+class Clamp(Function):
+    """``a`` limited to [low, high]; either bound may be None, a number or an array. As in
+    PyTorch, a gets the gradient where low ≤ a ≤ high, and a bound where the output is that
+    bound (when low > high, every output is high)."""
+
+    def forward(self, a, low, high):
+        xp = get_array_module(a)
+        self.a, self.low, self.high = a, low, high
+        out = a if low is None else xp.maximum(a, low)
+        return out if high is None else xp.minimum(out, high)
+
+    def backward(self, grad):
+        a, low, high = self.a, self.low, self.high
+        need_a, need_low, need_high = self.needs_input_grad
+        inside = (True if low is None else a >= low) & (True if high is None else a <= high)
+        to_low = need_low and (a < low) & (True if high is None else low < high)
+        to_high = need_high and (a > high) | (False if low is None else high < low)
+        return (unbroadcast(grad * inside, _shape(a)) if need_a else None,
+                unbroadcast(grad * to_low, _shape(low)) if need_low else None,
+                unbroadcast(grad * to_high, _shape(high)) if need_high else None)
+
+
+class LogSoftmax(Function):
+    def forward(self, a, axis):
+        self.axis = axis
+        self.out = loss.log_softmax(a, axis)
+        return self.out
+
+    def backward(self, grad):
+        return loss.log_softmax_backward(grad, self.out, self.axis)
 
 
 class ReLU(Function):

@@ -384,3 +384,59 @@ def test_zero_grad_set_to_none_false_zeroes_the_gradients_in_place():
         assert layer.weight.grad is grad and grad.tolist() == [[0.0, 0.0]]
         layer.zero_grad()
         assert layer.weight.grad is None
+
+
+def stack(nn):
+    """A module that keeps its layers in a ModuleList, as PyTorch programs do, built on ``nn``."""
+
+    class Stack(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(3, 4), nn.Linear(4, 2)])
+            self.layers.insert(1, nn.ReLU())
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+    return Stack()
+
+
+def test_module_list_registers_its_modules_as_pytorch_does():
+    torch = pytest.importorskip("torch")
+    ours, theirs = stack(nn), stack(torch.nn)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == \
+        ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert repr(ours) == repr(theirs)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours(mn.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    ours(mn.tensor(x)).sum().backward()
+    assert all(p.grad is not None for p in ours.parameters())
+
+
+def test_module_list_behaves_as_a_list():
+    layers = nn.ModuleList()
+    assert len(layers) == 0 and list(layers) == []
+    relu, flat = nn.ReLU(), nn.Flatten()
+    assert layers.append(relu) is layers
+    layers.extend([nn.Identity(), flat])
+    layers += [nn.Sigmoid()]
+    assert [type(m).__name__ for m in layers] == ["ReLU", "Identity", "Flatten", "Sigmoid"]
+    assert layers[0] is relu and layers[-2] is flat
+    part = layers[1:3]
+    assert isinstance(part, nn.ModuleList) and list(part) == [layers[1], flat]
+    layers[1] = nn.Tanh()
+    assert isinstance(layers[1], nn.Tanh) and len(layers) == 4
+    del layers[0]
+    assert [name for name, _ in layers.named_children()] == ["0", "1", "2"] and layers[1] is flat
+    layers.insert(-1, relu)
+    assert [type(m).__name__ for m in layers] == ["Tanh", "Flatten", "ReLU", "Sigmoid"]
+    with pytest.raises(IndexError, match="ModuleList index 4 is out of range for 4 modules"):
+        layers[4]
+    with pytest.raises(TypeError, match="ModuleList holds Modules, got int"):
+        layers.append(3)
+    with pytest.raises(TypeError, match="indices must be ints or slices, got str"):
+        layers["0"]

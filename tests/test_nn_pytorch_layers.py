@@ -227,3 +227,96 @@ def test_docstring_examples(name):
                              extraglobs={"mn": mn, "np": np, "F": F, "nn": nn},
                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+# ------------------------------------------------------------------ nll_loss, one_hot, activations
+
+NLL_OPTIONS = [dict(), dict(reduction="sum"), dict(reduction="none"),
+               dict(weight=np.array([1.0, 2.0, 0.5, 3.0, 1.5])), dict(ignore_index=2),
+               dict(weight=np.array([1.0, 2.0, 0.5, 3.0, 1.5]), ignore_index=1, reduction="none")]
+
+
+@pytest.mark.parametrize("options", NLL_OPTIONS)
+def test_nll_loss_gradcheck_torch_and_cross_entropy(options):
+    x = randn(5, 5)
+    assert mn.gradcheck(lambda t: F.nll_loss(t, LABELS, **options), [leaf(x)])
+    np.testing.assert_allclose(F.nll_loss(F.log_softmax(mn.tensor(x), 1), LABELS, **options).numpy(),
+                               F.cross_entropy(mn.tensor(x), LABELS, **options).numpy(), rtol=1e-12)
+    torch = pytest.importorskip("torch")
+    theirs = {k: torch.tensor(v) if k == "weight" else v for k, v in options.items()}
+    compare_with_torch(lambda t: F.nll_loss(t, LABELS, **options),
+                       lambda t: torch.nn.functional.nll_loss(t, torch.tensor(LABELS), **theirs), [x])
+    ours = nn.NLLLoss(**options)(mn.tensor(x), mn.tensor(LABELS))
+    expected = torch.nn.NLLLoss(**theirs)(torch.tensor(x), torch.tensor(LABELS))
+    np.testing.assert_allclose(as_numpy(ours), expected.numpy(), rtol=1e-12)
+
+
+def test_log_softmax_then_nll_loss_trains_as_cross_entropy_in_float32():
+    x = mn.tensor(randn(4, 3).astype(np.float32), requires_grad=True)
+    loss = nn.NLLLoss()(nn.LogSoftmax(dim=1)(x), np.array([0, 2, 1, 2]))
+    loss.backward()
+    assert loss.dtype == x.grad.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), F.cross_entropy(x, np.array([0, 2, 1, 2])).item(), rtol=1e-6)
+    assert repr(nn.NLLLoss(ignore_index=0)) == "NLLLoss(reduction='mean', ignore_index=0)"
+
+
+def test_nll_loss_errors_name_the_mistake():
+    logp = mn.tensor(randn(3, 4))
+    with pytest.raises(ValueError, match=r"nll_loss expects log-probabilities of shape \(N, C\), got \(4,\)"):
+        F.nll_loss(mn.tensor(randn(4)), np.array([1]))
+    with pytest.raises(ValueError, match=r"label 7 is outside \[0, 4\)"):
+        F.nll_loss(logp, np.array([0, 7, 1]))
+    with pytest.raises(TypeError, match="target must hold integer class labels"):
+        F.nll_loss(logp, np.array([0.0, 1.0, 1.0]))
+    with pytest.raises(TypeError, match="nll_loss: input must be floating point, got dtype int64"):
+        F.nll_loss(mn.tensor(np.zeros((3, 4), np.int64)), np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match="reduction must be"):
+        nn.NLLLoss(reduction="max")
+    with pytest.raises(TypeError, match="ignore_index must be an int"):
+        nn.NLLLoss(ignore_index=1.5)
+
+
+def test_one_hot_matches_torch():
+    torch = pytest.importorskip("torch")
+    labels = np.array([[0, 3], [2, 1], [3, 3]])
+    for args in [(), (5,), (-1,)]:
+        ours = F.one_hot(mn.tensor(labels), *args)
+        expected = torch.nn.functional.one_hot(torch.tensor(labels), *args)
+        assert ours.dtype == np.int64 and ours.shape == tuple(expected.shape)
+        np.testing.assert_array_equal(ours.numpy(), expected.numpy())
+    assert F.one_hot(mn.tensor(np.zeros(0, np.int64)), 3).shape == (0, 3)
+    assert not F.one_hot(labels, 4).requires_grad
+
+
+def test_one_hot_refuses_what_torch_refuses():
+    with pytest.raises(ValueError, match="class values must be non-negative, got -1"):
+        F.one_hot(mn.tensor([0, -1]))
+    with pytest.raises(ValueError, match="smaller than num_classes=3, got 5"):
+        F.one_hot(mn.tensor([0, 5]), 3)
+    with pytest.raises(ValueError, match="empty tensor"):
+        F.one_hot(mn.tensor(np.zeros(0, np.int64)))
+    with pytest.raises(TypeError, match="int64 .* got dtype int32; convert it first with .long()"):
+        F.one_hot(mn.tensor(np.array([1, 2], np.int32)))
+    with pytest.raises(TypeError, match="got list"):
+        F.one_hot([1, 2])
+    with pytest.raises(ValueError, match="num_classes must be"):
+        F.one_hot(mn.tensor([1]), 2.0)
+
+
+@pytest.mark.parametrize("make", [lambda nn: nn.Sigmoid(), lambda nn: nn.Tanh(),
+                                  lambda nn: nn.Softmax(dim=1), lambda nn: nn.Softmax(dim=0),
+                                  lambda nn: nn.LogSoftmax(dim=1), lambda nn: nn.LogSoftmax(-1)])
+def test_activation_layers_match_torch(make):
+    torch = pytest.importorskip("torch")
+    x = randn(3, 4) * 3
+    assert mn.gradcheck(make(nn), [leaf(x)])
+    compare_with_torch(make(nn), make(torch.nn), [x])
+    assert repr(make(nn)) == repr(make(torch.nn))
+    out = make(nn)(mn.tensor(x.astype(np.float32)))
+    assert out.dtype == np.float32 and out.shape == x.shape
+
+
+def test_softmax_layers_need_an_int_dim():
+    for layer in (nn.Softmax, nn.LogSoftmax):
+        with pytest.raises(TypeError, match=f"{layer.__name__}: dim must be an int"):
+            layer()

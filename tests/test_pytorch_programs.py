@@ -255,7 +255,8 @@ def run_with_minin(source, weights, monkeypatch, tmp_path):
     return record
 
 
-PROGRAM_NAMES = ["nin_fashion_mnist.py", "d2l_train_ch6.py", "tutorial_classifier.py"]
+PROGRAM_NAMES = ["nin_fashion_mnist.py", "d2l_train_ch6.py", "tutorial_classifier.py",
+                 "d2l_lenet_sigmoid.py"]
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                  "MININ_NUM_THREADS": "1"}
 
@@ -306,7 +307,8 @@ def runs(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("name,saved", [("nin_fashion_mnist.py", "params.pkl"),
                                         ("d2l_train_ch6.py", None),
-                                        ("tutorial_classifier.py", "fashion_net.pth")])
+                                        ("tutorial_classifier.py", "fashion_net.pth"),
+                                        ("d2l_lenet_sigmoid.py", None)])
 def test_program_runs_on_minin_with_only_its_imports_changed(name, saved, runs):
     source = (PROGRAMS / name).read_text()
     _, changed = rewrite_imports(source)

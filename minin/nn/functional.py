@@ -1,7 +1,7 @@
 """``import minin.nn.functional as F``: every operation of ``minin.functional``, plus the
-ones PyTorch programs call under ``torch.nn.functional``'s names: ``cross_entropy`` with
-all of PyTorch's options, ``mse_loss``, ``softmax``, ``adaptive_avg_pool2d`` and
-``adaptive_max_pool2d``; ``relu``, ``dropout`` and ``max_pool2d`` take PyTorch's arguments
+ones PyTorch programs call under ``torch.nn.functional``'s names: ``cross_entropy`` and
+``nll_loss`` with all of PyTorch's options, ``mse_loss``, ``softmax``, ``sigmoid``, ``tanh``,
+``one_hot``, ``adaptive_avg_pool2d`` and ``adaptive_max_pool2d``; ``relu``, ``dropout`` and ``max_pool2d`` take PyTorch's arguments
 (``inplace=``, ``return_indices=``) in PyTorch's order.
 
 Each is built from minin's differentiable operations, so its gradient comes from
@@ -16,10 +16,12 @@ import numpy as np
 from .. import backend, functional as _F
 from ..functional import *  # noqa: F401,F403  (re-exported: everything minin.functional has)
 from ..functional import __all__ as _functional_all
+from ..operators import sigmoid, softmax, tanh  # noqa: F401  (torch.nn.functional has them too)
 from ..tensor import Tensor
 
 __all__ = sorted(set(_functional_all) | {"adaptive_avg_pool2d", "adaptive_max_pool2d",
-                                         "cross_entropy", "mse_loss", "softmax"})
+                                         "cross_entropy", "mse_loss", "nll_loss", "one_hot",
+                                         "sigmoid", "softmax", "tanh"})
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -80,29 +82,6 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                          ceil_mode=ceil_mode)
 
 
-# --------------------------------------------------------------------------- softmax
-
-def softmax(input, dim=None, dtype=None):
-    """exp(x) / sum(exp(x)) along ``dim``, computed as exp(log_softmax(x)) (no overflow).
-
-    Args:
-        input: a float Tensor; dim: the axis that sums to 1 (required, as PyTorch
-            warns without it); dtype: cast the input to this dtype first.
-    Shapes: output has the input's shape.
-    Example::
-
-        >>> F.softmax(mn.tensor([[0.0, 0.0]]), dim=1).tolist()
-        [[0.5, 0.5]]
-    """
-    if dim is None:
-        raise TypeError("softmax: give dim, the axis whose values sum to 1 "
-                        "(PyTorch's implicit choice is deprecated)")
-    x = input if isinstance(input, Tensor) else Tensor(input)
-    if dtype is not None:
-        x = x.astype(dtype)
-    return _F.log_softmax(x, dim).exp()
-
-
 # --------------------------------------------------------------------------- losses
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -132,29 +111,62 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not isinstance(label_smoothing, numbers.Real) or not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], "
                          f"got {label_smoothing!r}")
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
-        raise TypeError(f"cross_entropy: ignore_index must be an int, got {ignore_index!r}")
+    _check_ignore_index("cross_entropy", ignore_index)
     logits = input if isinstance(input, Tensor) else _F._tensor(input, "cross_entropy", "input")
     labels = _labels(target, "cross_entropy")
     on_cpu = backend.name_of(labels) == "numpy"
     if weight is None and label_smoothing == 0 and not (on_cpu and (labels == ignore_index).any()):
         return _F.cross_entropy(logits, labels, reduction)   # the fused kernel
-    return _cross_entropy_general(logits, labels, weight, int(ignore_index), reduction,
-                                  float(label_smoothing))
+    return _negative_log_likelihood("cross_entropy", logits, labels, weight, int(ignore_index),
+                                    reduction, float(label_smoothing), from_logits=True)
 
 
-def _cross_entropy_general(logits, labels, weight, ignore_index, reduction, smoothing):
-    op = "cross_entropy"
-    if logits.ndim != 2:
-        raise ValueError(f"{op} expects logits of shape (N, C), got {tuple(logits.shape)}")
-    n, c = logits.shape
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """The negative log likelihood of (N, C) log-probabilities against N class labels, as
+    PyTorch's: loss_i = -w[y_i] · input[i, y_i], and 0 where y_i == ignore_index, reduced as in
+    :func:`cross_entropy` (which is ``nll_loss(log_softmax(x, 1), y)``).
+
+    Args:
+        input: (N, C) float log-probabilities, e.g. from ``F.log_softmax(x, 1)``.
+        target: (N,) integer labels in [0, C) or ignore_index.
+        weight: (C,) class weights or None. ignore_index: a label that contributes nothing.
+        reduction: "mean" (divided by Σ w[y_i] over the samples not ignored), "sum" or "none".
+    Returns:
+        A 0-d Tensor, or (N,) with reduction="none".
+    Example::
+
+        >>> F.nll_loss(mn.tensor([[-1.0, -2.0], [-3.0, -4.0]]), np.array([0, 1])).item()
+        2.5
+    """
+    _check_reduction("nll_loss", reduction, size_average, reduce)
+    _check_ignore_index("nll_loss", ignore_index)
+    x = input if isinstance(input, Tensor) else _F._tensor(input, "nll_loss", "input")
+    _F._check_float(x, "nll_loss", "input")
+    return _negative_log_likelihood("nll_loss", x, _labels(target, "nll_loss"), weight,
+                                    int(ignore_index), reduction, 0.0, from_logits=False)
+
+
+def _check_ignore_index(op, ignore_index):
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
+
+
+def _negative_log_likelihood(op, input, labels, weight, ignore_index, reduction, smoothing,
+                             from_logits):
+    """What cross_entropy (``from_logits``: input holds logits) and nll_loss (input holds
+    log-probabilities) compute with class weights, ignored labels and label smoothing."""
+    what = "logits" if from_logits else "log-probabilities"
+    if input.ndim != 2:
+        raise ValueError(f"{op} expects {what} of shape (N, C), got {tuple(input.shape)}")
+    n, c = input.shape
     if c == 0:
-        raise ValueError(f"{op} needs at least one class: the logits have shape {(n, c)}")
+        raise ValueError(f"{op} needs at least one class: the {what} have shape {(n, c)}")
     if labels.shape != (n,):
-        raise ValueError(f"{op}: target must have shape ({n},) to match the logits, "
+        raise ValueError(f"{op}: target must have shape ({n},) to match the {what}, "
                          f"got {tuple(labels.shape)}")
-    xp = backend.get_array_module(logits.data)
-    labels = backend.to_backend(labels, logits.backend)
+    xp = backend.get_array_module(input.data)
+    labels = backend.to_backend(labels, input.backend)
     kept = labels != ignore_index
     if backend.name_of(labels) == "numpy":
         bad = kept & ((labels < 0) | (labels >= c))
@@ -163,25 +175,63 @@ def _cross_entropy_general(logits, labels, weight, ignore_index, reduction, smoo
                              f"(and is not ignore_index={ignore_index})")
     if weight is not None:
         w = weight.data if isinstance(weight, Tensor) else xp.asarray(weight)
-        w = backend.to_backend(w, logits.backend)
+        w = backend.to_backend(w, input.backend)
         if w.shape != (c,):
             raise ValueError(f"{op}: weight must have shape ({c},), one per class, "
                              f"got {tuple(w.shape)}")
-        w = w.astype(logits.dtype, copy=False)
+        w = w.astype(input.dtype, copy=False)
     else:
-        w = xp.ones(c, dtype=logits.dtype)
+        w = xp.ones(c, dtype=input.dtype)
     safe = xp.where(kept, labels, 0)                        # any class for an ignored row
-    sample_w = xp.where(kept, w[safe], 0).astype(logits.dtype)   # (N,) weight of each label
-    log_p = _F.log_softmax(logits, 1)
+    sample_w = xp.where(kept, w[safe], 0).astype(input.dtype)   # (N,) weight of each label
+    log_p = _F.log_softmax(input, 1) if from_logits else input
     loss = -(log_p[xp.arange(n), safe] * sample_w)          # (N,)
     if smoothing:
-        smooth = -(log_p * w).sum(axis=1) * kept.astype(logits.dtype)
+        smooth = -(log_p * w).sum(axis=1) * kept.astype(input.dtype)
         loss = loss * (1 - smoothing) + smooth * (smoothing / c)
     if reduction == "none":
         return loss
     if reduction == "sum":
         return loss.sum()
     return loss.sum() / sample_w.sum()
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class labels as one-hot vectors, as ``torch.nn.functional.one_hot``: an int64 tensor of
+    shape (*, num_classes) with a 1 at each label's place; num_classes=-1 means the largest
+    label + 1.
+
+    Args:
+        tensor: an int64 tensor (or array) of labels in [0, num_classes), any shape.
+        num_classes: the length of each vector, or -1.
+    Returns:
+        int64, the input's shape with num_classes appended; no gradient.
+    Example::
+
+        >>> F.one_hot(mn.tensor(np.array([0, 2])), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]], dtype=int64)
+    """
+    labels = tensor.data if isinstance(tensor, Tensor) else tensor
+    if not backend.is_array(labels):
+        raise TypeError(f"one_hot takes an int64 tensor of class labels, got {type(tensor).__name__}")
+    if labels.dtype != np.int64:
+        raise TypeError(f"one_hot takes an int64 (long) tensor of class labels, got dtype "
+                        f"{labels.dtype}; convert it first with .long()")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < -1:
+        raise ValueError(f"one_hot: num_classes must be a non-negative int or -1, got {num_classes!r}")
+    if labels.size:
+        if labels.min() < 0:
+            raise ValueError(f"one_hot: class values must be non-negative, got {labels.min()}")
+        if num_classes != -1 and labels.max() >= num_classes:
+            raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, "
+                             f"got {labels.max()}")
+    elif num_classes == -1:
+        raise ValueError("one_hot: can't infer the number of classes from an empty tensor; "
+                         "give num_classes")
+    classes = int(labels.max()) + 1 if num_classes == -1 else int(num_classes)
+    xp = backend.get_array_module(labels)
+    return Tensor((labels[..., None] == xp.arange(classes)).astype(np.int64))
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):

@@ -4,7 +4,7 @@ import math
 import numbers
 from collections import OrderedDict
 
-from .. import backend, functional as F
+from .. import backend, functional as F, operators
 from . import init
 from .module import Module, Parameter
 
@@ -146,6 +146,99 @@ class ReLU(Module):
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
+
+
+class Sigmoid(Module):
+    """1 / (1 + e ** -x) elementwise, as ``torch.nn.Sigmoid`` (``minin.sigmoid``, which no
+    large |x| overflows).
+
+    Shape:
+        any; the output's shape is the input's.
+
+    Example::
+
+        >>> Sigmoid()(mn.tensor([0.0, 1000.0]))
+        tensor([0.5, 1. ])
+    """
+
+    def forward(self, x):
+        return operators.sigmoid(x)
+
+
+class Tanh(Module):
+    """The hyperbolic tangent elementwise, as ``torch.nn.Tanh``.
+
+    Shape:
+        any; the output's shape is the input's.
+
+    Example::
+
+        >>> Tanh()(mn.tensor([0.0, 1000.0]))
+        tensor([0., 1.])
+    """
+
+    def forward(self, x):
+        return operators.tanh(x)
+
+
+def _softmax_dim(layer, dim):
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{layer}: dim must be an int, the axis the softmax runs along, got {dim!r} "
+                        "(PyTorch's implicit choice of dim is deprecated)")
+    return int(dim)
+
+
+class Softmax(Module):
+    """exp(x) / sum(exp(x)) along ``dim``, as ``torch.nn.Softmax`` (``minin.softmax``).
+
+    Args:
+        dim: the axis whose values sum to 1 (required: PyTorch's implicit choice is deprecated).
+
+    Shape:
+        any; the output's shape is the input's.
+
+    Example::
+
+        >>> Softmax(dim=1)(mn.tensor([[0.0, 0.0]]))
+        tensor([[0.5, 0.5]])
+    """
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = _softmax_dim("Softmax", dim)
+
+    def forward(self, x):
+        return operators.softmax(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """log(softmax(x)) along ``dim``, as ``torch.nn.LogSoftmax`` (``minin.log_softmax``);
+    with ``NLLLoss`` after it, the same as ``CrossEntropyLoss``.
+
+    Args:
+        dim: the axis the softmax runs along (required, as for ``Softmax``).
+
+    Shape:
+        any; the output's shape is the input's.
+
+    Example::
+
+        >>> LogSoftmax(dim=1)(mn.tensor([[0.0, 1000.0]]))
+        tensor([[-1000., 0.]])
+    """
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = _softmax_dim("LogSoftmax", dim)
+
+    def forward(self, x):
+        return operators.log_softmax(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
 
 
 class MaxPool2d(Module):
@@ -356,5 +449,90 @@ class Sequential(Module):
         return x
 
 
+class ModuleList(Module):
+    """A list of modules, registered as children, as ``torch.nn.ModuleList``: their parameters
+    are the list's, named "0", "1", … by position in ``state_dict``. It has no ``forward``;
+    the module that holds it decides how to call them.
+
+    Args:
+        modules: an iterable of modules to start with (default: none).
+
+    Supports ``append``, ``extend``, ``insert``, indexing with an int or a slice (a slice is a
+    new ModuleList), assignment and ``del`` at an index, ``len``, iteration and ``+=``.
+
+    Example::
+
+        >>> layers = ModuleList([Linear(4, 4) for _ in range(2)])
+        >>> layers.append(ReLU())
+        ModuleList(
+          (0): Linear(in_features=4, out_features=4, bias=True)
+          (1): Linear(in_features=4, out_features=4, bias=True)
+          (2): ReLU()
+        )
+        >>> len(layers), list(layers.state_dict())[:3]
+        (3, ['0.weight', '0.bias', '1.weight'])
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    @staticmethod
+    def _checked(module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList holds Modules, got {type(module).__name__}")
+        return module
+
+    def _index(self, index):
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"ModuleList indices must be ints or slices, got {type(index).__name__}")
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"ModuleList index {index} is out of range for {len(self)} modules")
+        return str(int(index) % len(self))
+
+    def _renumber(self, modules):
+        for name in list(self._modules):
+            delattr(self, name)
+        for i, module in enumerate(modules):
+            setattr(self, str(i), module)
+
+    def append(self, module):
+        setattr(self, str(len(self)), self._checked(module))
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        modules = list(self)
+        modules.insert(index, self._checked(module))
+        self._renumber(modules)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return ModuleList(list(self)[index])
+        return self._modules[self._index(index)]
+
+    def __setitem__(self, index, module):
+        setattr(self, self._index(index), self._checked(module))
+
+    def __delitem__(self, index):
+        modules = list(self)
+        del modules[index if isinstance(index, slice) else int(self._index(index))]
+        self._renumber(modules)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(list(self._modules.values()))
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+
 __all__ = ["AvgPool2d", "Conv2d", "Dropout", "Flatten", "GlobalAvgPool2d", "Identity", "Linear",
-           "MaxPool2d", "ReLU", "Sequential"]
+           "LogSoftmax", "MaxPool2d", "ModuleList", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh"]

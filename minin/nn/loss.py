@@ -1,4 +1,4 @@
-"""Loss modules in the shape of torch.nn: ``CrossEntropyLoss`` and ``MSELoss``."""
+"""Loss modules in the shape of torch.nn: ``CrossEntropyLoss``, ``NLLLoss`` and ``MSELoss``."""
 
 from . import functional as F
 from .module import Module
@@ -44,6 +44,43 @@ class CrossEntropyLoss(Module):
             parts.append(f"ignore_index={self.ignore_index}")
         if self.label_smoothing:
             parts.append(f"label_smoothing={self.label_smoothing}")
+        if self.weight is not None:
+            parts.append("weight=...")
+        return ", ".join(parts)
+
+
+class NLLLoss(Module):
+    """The negative log likelihood of (N, C) log-probabilities against (N,) class labels, as
+    ``torch.nn.NLLLoss``: ``minin.nn.functional.nll_loss`` with the options given here.
+    After ``nn.LogSoftmax(dim=1)`` it is ``CrossEntropyLoss``.
+
+    Args:
+        weight: (C,) class weights (array or Tensor) or None. ignore_index: a label that
+            contributes nothing (default -100). reduction: "mean", "sum" or "none".
+        size_average, reduce: PyTorch's deprecated spellings of ``reduction``; refused.
+    Shapes:
+        input (N, C), target (N,) integers → 0-d, or (N,) with reduction="none".
+    Example::
+
+        >>> nn.NLLLoss()(mn.tensor([[-0.5, -1.0]]), np.array([1])).item()
+        1.0
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean"):
+        super().__init__()
+        F._check_reduction("NLLLoss", reduction, size_average, reduce)
+        F._check_ignore_index("NLLLoss", ignore_index)
+        self.weight, self.ignore_index, self.reduction = weight, ignore_index, reduction
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+    def extra_repr(self):
+        parts = [f"reduction={self.reduction!r}"]
+        if self.ignore_index != -100:
+            parts.append(f"ignore_index={self.ignore_index}")
         if self.weight is not None:
             parts.append("weight=...")
         return ", ".join(parts)
