@@ -71,3 +71,31 @@ def write_fashion_like(folder, n_train=400, n_test=100, seed=0):
         write_gz(folder / f"{prefix}-images-idx3-ubyte.gz", idx_bytes(images))
         write_gz(folder / f"{prefix}-labels-idx1-ubyte.gz", idx_bytes(labels))
     return folder
+
+
+def no_network(url, *args, **kwargs):
+    """A stand-in for urlopen: every download fails as it does offline."""
+    import urllib.error
+    raise urllib.error.URLError(f"no network in tests ({url})")
+
+
+def keep_data_sets_away(tmp_path, monkeypatch):
+    """Keep a test away from the real ~/.cache, $MININ_DATA, the system folders and the
+    network (a module's autouse fixture calls it)."""
+    from minin.data import datasets
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MININ_DATA", raising=False)
+    monkeypatch.setattr(datasets.FashionMNIST, "system_dirs", ())
+    monkeypatch.setattr(datasets, "urlopen", no_network)
+
+
+def run_cli(argv, capsys):
+    """(status, stderr) of `minin ARGV` run in this process; argparse's exit becomes a status."""
+    from minin import cli
+
+    try:
+        status = cli.main([str(a) for a in argv])
+    except SystemExit as exit_info:
+        status = exit_info.code
+    return status, capsys.readouterr().err

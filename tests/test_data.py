@@ -22,24 +22,16 @@ import minin as mn
 from minin.data import (CIFAR10, MNIST, ArrayDataset, DataLoader, DatasetFormatError,
                         DatasetNotFoundError, FashionMNIST, Subset, datasets, random_split)
 from minin.data import transforms as T
-from helpers import idx_bytes, write_gz
+from helpers import keep_data_sets_away, no_network, idx_bytes, write_gz
 
 REAL_FASHION = Path("/usr/share/datasets/fashion-mnist")
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot"]
 
 
-def _no_network(url, *args, **kwargs):
-    raise urllib.error.URLError(f"no network in tests ({url})")
-
-
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    """Keep every test away from the real ~/.cache, $MININ_DATA, system folders and network."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MININ_DATA", raising=False)
-    monkeypatch.setattr(FashionMNIST, "system_dirs", ())
-    monkeypatch.setattr(datasets, "urlopen", _no_network)
+    keep_data_sets_away(tmp_path, monkeypatch)
 
 
 # ---------------------------------------------------------------------------- file writers
@@ -352,7 +344,7 @@ def test_download_writes_verified_files_into_the_cache(tmp_path, mirror, monkeyp
                                                         "t10k-labels-idx1-ubyte.gz"]
     np.testing.assert_array_equal(ds.labels, mirror["test"][1])
     assert capsys.readouterr() == ("", "")        # no progress bar without tqdm, and no noise
-    monkeypatch.setattr(datasets, "urlopen", _no_network)
+    monkeypatch.setattr(datasets, "urlopen", no_network)
     assert len(FashionMNIST(train=False)) == 4    # found in the cache this time
 
 

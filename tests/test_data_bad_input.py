@@ -18,7 +18,7 @@ from minin.utils.data import (BatchSampler, ConcatDataset, DataLoader, RandomSam
                               SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
                               default_collate, random_split)
 from minin.vision import datasets, transforms, utils
-from helpers import idx_bytes, write_gz
+from helpers import keep_data_sets_away, idx_bytes, write_gz
 
 REAL_FASHION = Path("/usr/share/datasets/fashion-mnist")
 TEST_FILES = ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
@@ -26,14 +26,7 @@ TEST_FILES = ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    """No real ~/.cache, $MININ_DATA, Debian folder or network."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MININ_DATA", raising=False)
-    monkeypatch.setattr(data_datasets.FashionMNIST, "system_dirs", ())
-
-    def no_network(url, *args, **kwargs):
-        raise OSError(f"no network in tests ({url})")
-    monkeypatch.setattr(data_datasets, "urlopen", no_network)
+    keep_data_sets_away(tmp_path, monkeypatch)
 
 
 def write_idx(folder, n=8, seed=0, unpacked=False):

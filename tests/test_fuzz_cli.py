@@ -24,7 +24,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 import minin as mn  # noqa: E402
-from helpers import idx_bytes, write_fashion_like, write_gz  # noqa: E402
+from helpers import run_cli, idx_bytes, write_fashion_like, write_gz  # noqa: E402
 from minin import cli  # noqa: E402
 
 def generated(examples):
@@ -57,13 +57,7 @@ def snapshot(folder, skip=()):
             if p.is_file() and not any(s == p or s in p.parents for s in skip)}
 
 
-def run(argv, capsys):
-    """(status, stderr) of `minin ARGV` run in this process; argparse's exit becomes a status."""
-    try:
-        status = cli.main([str(a) for a in argv])
-    except SystemExit as exit_info:
-        status = exit_info.code
-    return status, capsys.readouterr().err
+run = run_cli
 
 
 def assert_clean_failure(status, err, allowed=(0, 1, 2)):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import minin as mn
-from helpers import write_fashion_like
+from helpers import run_cli, write_fashion_like
 from minin import cli
 from minin.serialization import CheckpointError
 from minin.train import TrainConfig, Trainer
@@ -48,13 +48,7 @@ def snapshot(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != ".lock"}
 
 
-def run(argv, capsys):
-    """(status, stderr) of `minin ARGV`; argparse's exit becomes a status."""
-    try:
-        status = cli.main([str(a) for a in argv])
-    except SystemExit as exit_info:
-        status = exit_info.code
-    return status, capsys.readouterr().err
+run = run_cli
 
 
 def assert_one_line(err, *parts):

@@ -11,19 +11,12 @@ import minin as mn
 from minin.data import DatasetNotFoundError, datasets as data_datasets
 from minin.utils.data import DataLoader, default_collate, random_split
 from minin.vision import datasets, transforms, utils
-from helpers import idx_bytes, write_gz
+from helpers import keep_data_sets_away, idx_bytes, write_gz
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    """No real ~/.cache, $MININ_DATA, Debian folder or network."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MININ_DATA", raising=False)
-    monkeypatch.setattr(data_datasets.FashionMNIST, "system_dirs", ())
-
-    def no_network(url, *args, **kwargs):
-        raise OSError(f"no network in tests ({url})")
-    monkeypatch.setattr(data_datasets, "urlopen", no_network)
+    keep_data_sets_away(tmp_path, monkeypatch)
 
 
 def write_idx(folder, n=12, seed=0):
