@@ -110,6 +110,7 @@ class Function:
         result = Tensor(fn.forward(*arrays, **options))
         if any(fn.needs_input_grad) and result.dtype.kind == "f":  # integers carry no gradient
             fn.parents, result._ctx, result.requires_grad = inputs, fn, True
+            fn.versions = _versions(inputs)
         return result
 
     def release(self):
@@ -194,6 +195,8 @@ def _input_gradients(fn, grad):
     if fn.parents is None:
         raise RuntimeError("backward through a graph that was already freed by an earlier "
                            "backward(); pass retain_graph=True to the first call to keep it")
+    if fn.versions != _versions(fn.parents):
+        _check_unchanged(fn)
     grads = fn.backward(grad)
     for parent, pg in zip(fn.parents, grads if isinstance(grads, tuple) else (grads,)):
         if pg is not None and isinstance(parent, Tensor) and parent.requires_grad:
@@ -201,3 +204,18 @@ def _input_gradients(fn, grad):
                 raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                    f"{pg.shape} for an input of shape {parent.shape}")
             yield parent, pg
+
+
+def _versions(inputs):
+    return tuple(x._version if isinstance(x, Tensor) else None for x in inputs)
+
+
+def _check_unchanged(fn):
+    """A RuntimeError if an input that ``fn`` kept for its backward (not just read) was
+    changed in place after the forward pass: its gradient would be silently wrong."""
+    kept = {id(v) for v in vars(fn).values()}
+    for i, (x, version) in enumerate(zip(fn.parents, fn.versions)):
+        if isinstance(x, Tensor) and x._version != version and id(x.data) in kept:
+            raise RuntimeError(f"{type(fn).__name__}.backward needs its input {i} as it was, but it "
+                               "was changed in place (+=, add_(), an index assignment) after the "
+                               "forward pass; change a copy (t.clone()) instead, as PyTorch requires")

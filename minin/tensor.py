@@ -65,14 +65,14 @@ class Tensor:
         ((2, 2), 4, dtype('float32'), device(type='cpu'))
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_version", "__weakref__")
     __array_priority__ = 1000  # make ndarray + Tensor call Tensor.__radd__
 
     def __init__(self, data, requires_grad=False):
         if not backend.is_array(data):  # a NumPy scalar keeps its dtype, as in _convert
             data = np.asarray(data) if isinstance(data, np.generic) else _convert(data, None, copy=False)
         _check_real(data.dtype, "an array")
-        self.data, self.grad, self._ctx = data, None, None
+        self.data, self.grad, self._ctx, self._version = data, None, None, 0  # in-place changes so far
         self.requires_grad = requires_grad
 
     # ----------------------------------------------------------------- info

@@ -415,3 +415,28 @@ def test_iterating_a_tensor_gives_its_rows_and_matmul_keeps_float32_with_lists()
     assert [r.numpy().tolist() for r in rows] == [[0, 1, 2], [3, 4, 5]]
     t = mn.tensor([[1.0, 2.0]])
     assert (t @ [[1.0], [1.0]]).dtype == np.float32 and ([[1.0, 1.0]] @ t.T).dtype == np.float32
+
+
+@pytest.mark.parametrize("change", [lambda t: t.__iadd__(1), lambda t: t.mul_(2),
+                                    lambda t: t.__setitem__(0, 5.0), lambda t: t.zero_()])
+def test_changing_a_kept_input_in_place_before_backward_is_an_error_as_in_pytorch(change):
+    x, w = mn.ones(3), mn.ones(3, requires_grad=True)
+    y = (x * w).sum()  # Mul keeps x for w's gradient
+    change(x)
+    with pytest.raises(RuntimeError, match=r"Mul.backward needs its input 0 as it was, but it was "
+                                           r"changed in place"):
+        y.backward()
+
+
+def test_changing_an_input_that_was_only_read_is_fine_as_in_pytorch():
+    x, w = mn.ones(3), mn.ones(3, requires_grad=True)
+    y = (x + w).sum()  # Add keeps neither input
+    x += 1
+    y.backward()
+    assert w.grad.tolist() == [1.0, 1.0, 1.0]
+    torch = pytest.importorskip("torch")
+    tx, tw = torch.ones(3), torch.ones(3, requires_grad=True)
+    ty = (tx + tw).sum()
+    tx += 1
+    ty.backward()  # PyTorch agrees: no error
+    assert tw.grad.tolist() == w.grad.tolist()
