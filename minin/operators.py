@@ -128,14 +128,30 @@ def _describe(x):
 def _arithmetic(function, a, b):
     """``function`` on a and b cast to PyTorch's ``result_type``: ints and 0-d tensors never
     widen a float tensor; true division of integers gives the default float."""
+    op = function.__name__.lower()
+    dtype = _arithmetic_dtype(function, op, a, b)
+    try:
+        return function.apply(_cast(a, dtype), _cast(b, dtype))
+    except ValueError as exc:
+        raise _broadcast_error(op, a, b, exc) from None
+
+
+def _arithmetic_dtype(function, op, a, b):
     try:
         dtype = result_type(a, b)
     except TypeError:  # strings, None, complex numbers: nothing NumPy should try to add
-        raise TypeError(f"{function.__name__.lower()}: unsupported operands {_describe(a)} and "
-                        f"{_describe(b)}; expected tensors, arrays or real numbers") from None
-    if function is ops.Div and dtype.kind != "f":
-        dtype = DEFAULT_DTYPE
-    return function.apply(_cast(a, dtype), _cast(b, dtype))
+        raise TypeError(f"{op}: unsupported operands {_describe(a)} and {_describe(b)}; "
+                        "expected tensors, arrays or real numbers") from None
+    return np.dtype(DEFAULT_DTYPE) if function is ops.Div and dtype.kind != "f" else dtype
+
+
+def _broadcast_error(op, a, b, exc):
+    """NumPy's "operands could not be broadcast" as the operation's own error (any other
+    ValueError is returned as it was)."""
+    if "broadcast" not in str(exc):
+        return exc
+    return ValueError(f"{op}: shapes {np.shape(_data(a))} and {np.shape(_data(b))} do not broadcast "
+                      "(from the last axis back, each pair of sizes must be equal, or one of them 1)")
 
 
 def add(input, other):
@@ -840,7 +856,10 @@ def _comparison(name):
             return name == "__ne__"
         if not isinstance(other, (Tensor, numbers.Real, list, tuple)) and not backend.is_array(other):
             return NotImplemented  # Python's answer, as PyTorch's: == is False, < a TypeError
-        return Tensor(compare(self.data, _data(_operand(other))))
+        try:
+            return Tensor(compare(self.data, _data(_operand(other))))
+        except ValueError as exc:
+            raise _broadcast_error(name.strip("_"), self, other, exc) from None
     return method
 
 
@@ -908,15 +927,6 @@ def _in_place(function, rebinds):
         self._version += 1
         return self
     return method
-
-
-def _arithmetic_dtype(function, op, a, b):
-    try:
-        dtype = result_type(a, b)
-    except TypeError:
-        raise TypeError(f"{op}: unsupported operands {_describe(a)} and {_describe(b)}; "
-                        "expected tensors, arrays or real numbers") from None
-    return np.dtype(DEFAULT_DTYPE) if function is ops.Div and dtype.kind != "f" else dtype
 
 
 def _setitem(self, index, value):

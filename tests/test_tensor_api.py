@@ -607,3 +607,13 @@ def test_squeeze_takes_several_dims_as_pytorch_2():
         assert mn.zeros(1, 3, 1).squeeze(dim).shape == tuple(torch.zeros(1, 3, 1).squeeze(dim).shape)
     _raises_like_torch(lambda t: t.zeros(1, 3, 1).squeeze((0, 5)), IndexError, "squeeze: dim 5 is out of range", torch)
     _raises_like_torch(lambda t: t.zeros(1, 3, 1).squeeze((0, 0)), ValueError, "names an axis more than once", torch)
+
+
+@pytest.mark.parametrize("op, name", [(lambda a, b: a + b, "add"), (lambda a, b: b - a, "sub"),
+                                      (lambda a, b: a * b, "mul"), (lambda a, b: a / b, "div"),
+                                      (mn.maximum, "maximum"), (lambda a, b: a == b, "eq"),
+                                      (lambda a, b: a < b, "lt")])
+def test_shapes_that_do_not_broadcast_name_the_operation_and_both_shapes(op, name):
+    a, b = mn.ones(2, 3), mn.ones(4)
+    with pytest.raises(ValueError, match=rf"^{name}: shapes \((2, 3|4,)\) and \((2, 3|4,)\) do not broadcast"):
+        op(a, b)
