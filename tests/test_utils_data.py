@@ -205,6 +205,37 @@ def test_loader_batches_match_torch_on_a_fixed_order():
         assert y.dtype == np.int64 and ty.dtype == torch.int64
 
 
+class _Pairs(Dataset):
+    """Samples as a user's data set often returns them: (a NumPy image, a Python int)."""
+
+    def __getitem__(self, i):
+        return np.full((2, 2), i, np.float32), {"label": i, "name": f"#{i}"}
+
+    def __len__(self):
+        return 5
+
+
+def test_loader_without_batching_gives_converted_samples_as_torch():
+    torch = pytest.importorskip("torch")
+    ours = DataLoader(_Pairs(), batch_size=None, sampler=[3, 0, 4])
+    theirs = torch.utils.data.DataLoader(_Pairs(), batch_size=None, sampler=[3, 0, 4])
+    assert len(ours) == len(theirs) == 3 and len(DataLoader(_Pairs(), batch_size=None)) == 5
+    for (x, target), (tx, t_target) in zip(ours, theirs):
+        assert isinstance(x, mn.Tensor) and x.shape == tuple(tx.shape) == (2, 2)
+        np.testing.assert_array_equal(x.numpy(), tx.numpy())
+        assert target == t_target  # the int and the string stay as they are
+    with pytest.raises(ValueError, match="batch_size=None gives samples one at a time"):
+        DataLoader(_Pairs(), batch_size=None, drop_last=True)
+
+
+def test_a_subset_passes_a_list_of_positions_to_its_data_set_as_torch():
+    torch = pytest.importorskip("torch")
+    values = np.arange(10) * 10
+    ours = Subset(TensorDataset(mn.tensor(values)), [9, 0, 4])[[2, 0]]
+    theirs = torch.utils.data.Subset(torch.utils.data.TensorDataset(torch.tensor(values)), [9, 0, 4])[[2, 0]]
+    assert ours[0].tolist() == theirs[0].tolist() == [40, 90]
+
+
 @pytest.mark.parametrize("name", ["minin.utils.data.collate", "minin.utils.data.dataset",
                                   "minin.utils.data.dataloader", "minin.utils.data.sampler"])
 def test_docstring_examples(name):

@@ -12,7 +12,7 @@ transform, a ``TensorDataset``, or a ``Subset`` of one), the DataLoader gathers 
 batch with one fancy index instead of one ``__getitem__`` per sample.
 """
 
-from .collate import default_collate
+from .collate import default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
@@ -20,4 +20,4 @@ from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
 
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
            "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
-           "default_collate", "random_split"]
+           "default_collate", "default_convert", "random_split"]

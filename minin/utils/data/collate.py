@@ -1,4 +1,5 @@
-"""``default_collate``: a list of samples → one batch, by PyTorch's rules."""
+"""``default_collate``: a list of samples → one batch, by PyTorch's rules; ``default_convert``:
+one sample's arrays → Tensors, for a DataLoader that does not batch."""
 
 import collections.abc
 import numbers
@@ -80,3 +81,33 @@ def default_collate(batch):
         return [default_collate(list(field)) for field in zip(*batch)]
     raise TypeError(f"default_collate: a sample must hold Tensors, NumPy arrays, numbers, "
                     f"strings, dicts or lists, got {type(elem).__name__}")
+
+
+def default_convert(data):
+    """One sample with its NumPy arrays made Tensors, as ``torch.utils.data.default_convert``:
+    what a ``DataLoader`` with ``batch_size=None`` gives for each sample (no batch axis is
+    added). NumPy scalars become 0-d Tensors; Python numbers, strings and Tensors stay as
+    they are; dicts and named tuples are converted field by field, tuples and lists into a
+    list, as PyTorch does.
+
+    Args:
+        data: one sample, as the data set's ``__getitem__`` returns it.
+
+    Returns:
+        The sample, its arrays as Tensors on the current backend.
+
+    Example::
+
+        >>> from minin.utils.data import default_convert
+        >>> default_convert((np.arange(3.0, dtype=np.float32), 7))
+        [tensor([0., 1., 2.]), 7]
+    """
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind not in "OUS":
+        return Tensor(backend.to_backend(np.asarray(data), backend.current()))
+    if isinstance(data, collections.abc.Mapping):
+        return type(data)({key: default_convert(value) for key, value in data.items()})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a named tuple
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, (tuple, list)):  # a list either way, as PyTorch gives it
+        return [default_convert(d) for d in data]
+    return data

@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .collate import default_collate
+from .collate import default_collate, default_convert
 from .dataset import _randperm, batch_of
 
 
@@ -27,7 +27,8 @@ class DataLoader:
 
     Args:
         dataset: a map-style data set (``__getitem__``, ``__len__``).
-        batch_size: samples per batch (default 1).
+        batch_size: samples per batch (default 1); None gives the samples one at a time,
+            unbatched, each through ``collate_fn`` (default ``default_convert``), as PyTorch.
         shuffle: a new random order every epoch (default None: no), from ``generator``
             if given, else from minin's NumPy generator (``minin.manual_seed`` fixes it).
         sampler: an iterable of indices, in place of ``shuffle`` (default None).
@@ -81,6 +82,10 @@ class DataLoader:
                 raise ValueError("DataLoader: batch_sampler excludes batch_size, shuffle, "
                                  "sampler and drop_last")
             batch_size = None
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError("DataLoader: batch_size=None gives samples one at a time, so "
+                                 "drop_last=True has no batch to drop")
         else:
             batch_size = _positive_int("batch_size", batch_size)
         if sampler is not None and shuffle:
@@ -96,11 +101,14 @@ class DataLoader:
         self.num_workers, self.collate_fn = int(num_workers), collate_fn
         self.generator = generator
         self.pin_memory, self.timeout = pin_memory, timeout
+        self._batching = batch_size is not None or batch_sampler is not None
 
     def __len__(self):
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        if not self._batching:
+            return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self):
@@ -127,6 +135,10 @@ class DataLoader:
         return (self.collate_fn or default_collate)(samples)
 
     def __iter__(self):
+        if not self._batching:  # batch_size=None: each sample as it is, its arrays made Tensors
+            for i in self._order():
+                yield (self.collate_fn or default_convert)(self.dataset[int(i)])
+            return
         for indices in self._index_batches():
             yield self._fetch(indices)
 

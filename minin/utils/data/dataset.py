@@ -157,15 +157,16 @@ class Subset(Dataset):
         indices: a 1-D sequence of ints.
 
     Shape:
-        ``subset[i]`` is ``dataset[indices[i]]``; a list or array of positions gives a list
-        of samples; ``len(subset)`` is ``len(indices)``.
+        ``subset[i]`` is ``dataset[indices[i]]``; a list of positions goes to the data set
+        as one list, as in PyTorch (``dataset[[indices[i] for i in positions]]``), an array
+        of positions gives a list of samples; ``len(subset)`` is ``len(indices)``.
 
     Example::
 
         >>> from minin.utils.data import Subset, TensorDataset
         >>> ds = TensorDataset(mn.tensor(np.arange(10) * 10))
         >>> part = Subset(ds, [9, 0, 4])
-        >>> len(part), part[0][0].item(), [sample[0].item() for sample in part[[1, 2]]]
+        >>> len(part), part[0][0].item(), part[[1, 2]][0].tolist()
         (3, 90, [0, 40])
     """
 
@@ -183,7 +184,9 @@ class Subset(Dataset):
                              f"{self.indices.max()}")
 
     def __getitem__(self, index):
-        if isinstance(index, (list, np.ndarray)):
+        if isinstance(index, list):  # as PyTorch: the underlying data set gets the list
+            return self.dataset[[int(i) for i in self.indices[index]]]
+        if isinstance(index, np.ndarray):
             return [self.dataset[int(i)] for i in self.indices[index]]
         return self.dataset[int(self.indices[index])]
 
