@@ -108,6 +108,8 @@ class Function:
         fn.needs_input_grad = tuple(_grad_enabled and isinstance(x, Tensor) and x.requires_grad
                                     for x in inputs)
         result = Tensor(fn.forward(*arrays, **options))
+        if getattr(result.data, "base", None) is not None:  # a view: it shares the input's counter
+            _share_version(result, inputs)
         if any(fn.needs_input_grad) and result.dtype.kind == "f":  # integers carry no gradient
             fn.parents, result._ctx, result.requires_grad = inputs, fn, True
             fn.versions = _versions(inputs)
@@ -207,7 +209,17 @@ def _input_gradients(fn, grad):
 
 
 def _versions(inputs):
-    return tuple(x._version if isinstance(x, Tensor) else None for x in inputs)
+    return tuple(x._version[0] if isinstance(x, Tensor) else None for x in inputs)
+
+
+def _share_version(view, inputs):
+    """Let ``view`` count in-place changes with the input whose memory it shows, as PyTorch's
+    views do: ``x[0] += 1`` changes ``x`` too."""
+    base = view.data.base
+    for x in inputs:
+        if isinstance(x, Tensor) and (x.data is base or getattr(x.data, "base", None) is base):
+            view._version = x._version
+            return
 
 
 def _check_unchanged(fn):

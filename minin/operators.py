@@ -924,7 +924,7 @@ def _in_place(function, rebinds):
                              f"tensor's shape {self.shape}")
         xp = backend.get_array_module(self.data)
         getattr(xp, ufunc)(self.data, _data(other), out=self.data, casting="unsafe")
-        self._version += 1
+        self._version[0] += 1
         return self
     return method
 
@@ -936,7 +936,7 @@ def _setitem(self, index, value):
         raise _not_in_graph("index assignment")
     _arithmetic_dtype(ops.Add, "index assignment", self, value)  # a TypeError for what isn't a number
     self.data[_plain_index(index)] = _data(value)
-    self._version += 1
+    self._version[0] += 1
 
 
 def fill_(self, value):

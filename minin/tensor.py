@@ -72,7 +72,8 @@ class Tensor:
         if not backend.is_array(data):  # a NumPy scalar keeps its dtype, as in _convert
             data = np.asarray(data) if isinstance(data, np.generic) else _convert(data, None, copy=False)
         _check_real(data.dtype, "an array")
-        self.data, self.grad, self._ctx, self._version = data, None, None, 0  # in-place changes so far
+        # _version counts in-place changes to the memory, shared with views of it (function.py)
+        self.data, self.grad, self._ctx, self._version = data, None, None, [0]
         self.requires_grad = requires_grad
 
     # ----------------------------------------------------------------- info
@@ -187,7 +188,9 @@ class Tensor:
     # ------------------------------------------------------------ graph
     def detach(self):
         """The same data, cut off from the graph."""
-        return Tensor(self.data)
+        result = Tensor(self.data)
+        result._version = self._version  # the same memory: a change to one is a change to both
+        return result
 
     def zero_grad(self):
         self.grad = None

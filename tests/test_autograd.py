@@ -440,3 +440,19 @@ def test_changing_an_input_that_was_only_read_is_fine_as_in_pytorch():
     tx += 1
     ty.backward()  # PyTorch agrees: no error
     assert tw.grad.tolist() == w.grad.tolist()
+
+
+@pytest.mark.parametrize("change", [lambda x: x.__iadd__(1), lambda x: x[1].__iadd__(1),
+                                    lambda x: x.reshape(3, 2).T[0].__imul__(2),
+                                    lambda x: x.detach().zero_()])
+def test_a_view_counts_changes_with_the_memory_it_shows_as_in_pytorch(change):
+    x, w = mn.ones(2, 3), mn.ones(3, requires_grad=True)
+    y = (x[0] * w).sum()  # Mul keeps the view x[0]
+    change(x)  # the base, another view of it, or a detached copy that shares it
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()
+    x, w = mn.ones(2, 3), mn.ones(3, requires_grad=True)
+    y = (x[0] * w).sum()
+    x.clone().add_(1)  # a copy is another memory
+    y.backward()
+    assert w.grad.tolist() == [1.0, 1.0, 1.0]
