@@ -31,14 +31,18 @@ together to stop (Ctrl-C, a NaN loss) so that none is left behind.
 """
 
 import atexit
+import math
+import numbers
 import os
 import sys
 import time
 import traceback
+import zlib
 
 import numpy as np
 
 from . import backend
+from .tensor import Tensor
 
 # The variables an MPI launcher sets to the number of processes it started: Open MPI,
 # MPICH and Intel MPI (Hydra's PMI), MVAPICH2.
@@ -129,16 +133,63 @@ def init_from_environment():
     size = world_size_from_environment()
     if size <= 1:
         return None
+    exit_timeout = exit_timeout_from_environment()  # a bad setting stops the run before MPI starts
     try:
         from mpi4py import MPI
     except ImportError as exc:
         raise DistributedError(
             f"this process is one of {size} started by an MPI launcher, but mpi4py cannot be "
             f"imported ({exc}); install it with: pip install -e \".[mpi]\"") from None
-    _group = ProcessGroup(MPI.COMM_WORLD)
-    _group.abort_on_failure()
-    _group.share_cores()
+    group = ProcessGroup(MPI.COMM_WORLD)
+    if group.world_size != size:
+        # Another MPI's launcher: each process starts a world of its own, and every one of them
+        # would train alone as rank 0, writing the same files.
+        name = next(n for n in SIZE_VARIABLES if os.environ.get(n, "").strip().isdigit())
+        raise DistributedError(
+            f"the launcher started {size} processes ({name}={size}) but MPI sees a world of "
+            f"{group.world_size}: mpiexec belongs to another MPI than the one mpi4py was built "
+            f"with ({MPI.Get_library_version().splitlines()[0].strip()}); start the run with that "
+            "MPI's mpiexec")
+    group.abort_on_failure(exit_timeout)
+    group.share_cores()
+    _group = group
     return _group
+
+
+def exit_timeout_from_environment(environ=None):
+    """The seconds a rank that exits waits for the others (``abort_on_failure``):
+    ``$MININ_EXIT_TIMEOUT``, or 60 where it is unset or empty.
+
+    Args:
+        environ: the mapping to read; default None: ``os.environ``.
+
+    Returns:
+        a float, 0 or more (``inf``: wait for ever).
+
+    Raises:
+        DistributedError: the variable holds something else than a number of seconds.
+
+    Example::
+
+        >>> exit_timeout_from_environment({"MININ_EXIT_TIMEOUT": "2.5"}), exit_timeout_from_environment({})
+        (2.5, 60.0)
+    """
+    environ = os.environ if environ is None else environ
+    text = environ.get("MININ_EXIT_TIMEOUT", "").strip()
+    if not text:
+        return 60.0
+    try:
+        return _check_timeout(float(text))
+    except ValueError:
+        raise DistributedError(f"MININ_EXIT_TIMEOUT must be a number of seconds, 0 or more, "
+                               f"got {text!r}") from None
+
+
+def _check_timeout(seconds):
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or math.isnan(seconds) \
+            or seconds < 0:
+        raise ValueError(f"exit_timeout must be a number of seconds, 0 or more, got {seconds!r}")
+    return float(seconds)
 
 
 # ---------------------------------------------------------------------------- batches
@@ -163,6 +214,8 @@ def check_batch_size(batch_size, world_size):
         ValueError: a batch of 100 cannot be cut into 8 equal shares: use a --batch-size
         divisible by 8, e.g. 96 or 104
     """
+    _check_positive_int("check_batch_size", "batch_size", batch_size)
+    _check_positive_int("check_batch_size", "world_size", world_size)
     if world_size > batch_size:
         raise ValueError(f"{world_size} processes cannot share a batch of {batch_size}: each needs at "
                          f"least one image; use --batch-size {world_size} or more, or fewer processes")
@@ -193,7 +246,23 @@ def shard(count, rank, world_size):
         >>> [len(range(10)[shard(10, r, 3)]) for r in range(3)]
         [3, 3, 4]
     """
+    if not _is_int(count) or count < 0:
+        raise ValueError(f"shard: count must be an int, 0 or more, got {count!r}")
+    _check_positive_int("shard", "world_size", world_size)
+    if not _is_int(rank) or not 0 <= rank < world_size:
+        raise ValueError(f"shard: rank must be 0 to {world_size - 1} for a world of {world_size}, "
+                         f"got {rank!r}")
     return slice(rank * count // world_size, (rank + 1) * count // world_size)
+
+
+def _is_int(value):
+    """Whether ``value`` is an integer (a Python or NumPy one), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_positive_int(function, name, value):
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{function}: {name} must be a positive int, got {value!r}")
 
 
 # ---------------------------------------------------------------------------- packing
@@ -221,6 +290,8 @@ def bucket_parameters(parameters, bucket_bytes=None):
         >>> len(bucket_parameters(ps + [nn.Parameter(np.zeros(2))]))  # float64: a group of its own
         2
     """
+    if bucket_bytes is not None and (not _is_int(bucket_bytes) or bucket_bytes < 1):
+        raise ValueError(f"bucket_bytes must be None or a positive int (bytes), got {bucket_bytes!r}")
     buckets, open_bucket = [], {}  # (backend, dtype) -> (bucket, bytes so far)
     for p in parameters:
         key = (backend.name_of(p.data), np.dtype(p.dtype))
@@ -262,6 +333,7 @@ def pack_gradients(parameters, out=None, xp=np):
         >>> pack_gradients([w, b])
         array([0.5, 0.5, 0.5, 0.5, 0. , 0. , 0. , 1. , 0. ], dtype=float32)
     """
+    _check_gradients(parameters, "pack_gradients")
     sizes = [p.data.size for p in parameters]
     flat = xp.empty(packed_size(parameters), dtype=parameters[0].dtype) if out is None else out
     offset = 0
@@ -273,6 +345,22 @@ def pack_gradients(parameters, out=None, xp=np):
         offset += size
     flat[offset:] = xp.asarray([p.grad is not None for p in parameters], dtype=flat.dtype)
     return flat
+
+
+def _check_gradients(parameters, what):
+    """A ValueError naming the first parameter whose ``.grad`` has another shape than it, or
+    lives on another backend: packed, it would fail deep in NumPy or CuPy, or fill the
+    wrong places."""
+    for index, p in enumerate(parameters):
+        grad = p.grad
+        if grad is None:
+            continue
+        if tuple(grad.shape) != tuple(p.shape):
+            raise ValueError(f"{what}: parameter {index} has shape {tuple(p.shape)} but its .grad has shape "
+                             f"{tuple(grad.shape)}")
+        if backend.is_array(grad) and backend.name_of(grad) != backend.name_of(p.data):
+            raise ValueError(f"{what}: parameter {index} is on {backend.name_of(p.data)} but its .grad is on "
+                             f"{backend.name_of(grad)}")
 
 
 def packed_size(parameters):
@@ -389,7 +477,10 @@ class ProcessGroup:
         local_size: the number of processes on this machine.
 
     Every collective must be called by every rank, in the same order, with arrays of
-    the same shape and dtype; a rank that skips one leaves the others waiting.
+    the same shape and dtype; a rank that skips one leaves the others waiting. Each
+    collective first compares the ranks' shapes, dtypes and arguments in one small
+    message, so that ranks that disagree all raise the same DistributedError instead of
+    mixing up their data (or waiting for each other for ever).
 
     Example (under ``mpiexec -n 2``, so not run here)::
 
@@ -403,6 +494,9 @@ class ProcessGroup:
     def __init__(self, comm):
         from mpi4py import MPI
 
+        if not isinstance(comm, MPI.Comm):
+            raise TypeError(f"ProcessGroup needs an mpi4py communicator (MPI.COMM_WORLD), "
+                            f"got {type(comm).__name__}")
         self.MPI, self.comm = MPI, comm
         self.rank, self.world_size = comm.Get_rank(), comm.Get_size()
         local = comm.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
@@ -410,7 +504,6 @@ class ProcessGroup:
         local.Free()
         self._mpi_ops = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN}
         self._nccl = None           # the NCCL communicator, made on the first GPU collective
-        self._checked = set()       # parameter layouts already compared between the ranks
         self._buffers = {}          # the packed gradients' buffers, kept between steps
 
     def __repr__(self):
@@ -424,33 +517,56 @@ class ProcessGroup:
         A CuPy array goes through NCCL, or through MPI on a host copy where NCCL is
         missing or has no name for its dtype.
 
+        Booleans are combined as PyTorch combines them: "sum" and "max" give the logical or,
+        "min" the logical and.
+
         Args:
-            array: a NumPy or CuPy array, the same shape and dtype on every rank.
-            op: "sum" (default), "max" or "min".
+            array: a NumPy or CuPy array (or a minin Tensor, whose values change) of
+                booleans or numbers, the same shape and dtype on every rank.
+            op: "sum" (default), "max" or "min", the same on every rank.
 
         Shape:
             any, the same on every rank; ``array`` keeps it.
 
         Returns:
             ``array``.
+
+        Raises:
+            DistributedError: on every rank, if the ranks' shapes, dtypes, backends or ops
+                differ (one small message compares them first).
         """
-        if op not in _OPS:
+        if not isinstance(op, str) or op not in _OPS:
             raise ValueError(f"all_reduce: op must be one of {', '.join(map(repr, _OPS))}, got {op!r}")
-        return self._in_place(array, lambda buf: self._reduce(buf, op))
+        data = self._array_of(array, "all_reduce")
+        if data.dtype.kind == "c" and op != "sum":
+            raise TypeError(f"all_reduce: op {op!r} does not order complex numbers (dtype {data.dtype})")
+        self._agree_on("all_reduce", self._describe(data) + (("op", op),))
+        if data.dtype == np.bool_:  # MPI has no sum of booleans: 0/1 bytes, their max or min
+            data, op = data.view(np.uint8), "min" if op == "min" else "max"
+        self._in_place(data, lambda buf: self._reduce(buf, op))
+        return self._changed(array)
 
     def broadcast(self, array, root=0):
         """Copy rank ``root``'s ``array`` into every rank's ``array``, in place, as
         ``torch.distributed.broadcast``.
 
         Args:
-            array: a NumPy or CuPy array, the same shape and dtype on every rank.
-            root: the rank whose values are sent; default 0.
+            array: a NumPy or CuPy array (or a minin Tensor, whose values change), the
+                same shape and dtype on every rank.
+            root: the rank whose values are sent; default 0, the same on every rank.
 
         Returns:
             ``array``.
+
+        Raises:
+            DistributedError: on every rank, if the ranks' shapes, dtypes, backends or
+                roots differ.
         """
         self._check_root(root)
-        return self._in_place(array, lambda buf: self._broadcast(buf, root))
+        data = self._array_of(array, "broadcast")
+        self._agree_on("broadcast", self._describe(data) + (("root", int(root)),))
+        self._in_place(data, lambda buf: self._broadcast(buf, root))
+        return self._changed(array)
 
     def barrier(self):
         """Wait until every rank has reached this point, as ``torch.distributed.barrier``."""
@@ -462,12 +578,13 @@ class ProcessGroup:
         Args:
             obj: any picklable object; meant for small ones: a flag, a config, a message.
                 The other ranks' ``obj`` is ignored.
-            root: the rank whose ``obj`` is sent; default 0.
+            root: the rank whose ``obj`` is sent; default 0, the same on every rank.
 
         Returns:
             rank ``root``'s ``obj``, on every rank.
         """
         self._check_root(root)
+        self._agree_on("broadcast_object", (("root", int(root)),))
         return self.comm.bcast(obj if self.rank == root else None, root=root)
 
     def agree(self, flag):
@@ -505,18 +622,25 @@ class ProcessGroup:
             parameters: an iterable of Parameters, in the same order on every rank
                 (``model.parameters()``).
             bucket_bytes: the largest message (see ``bucket_parameters``), or None
-                (default) for one message per step.
+                (default) for one message per step; the same on every rank.
 
         Raises:
-            ValueError: no parameters.
-            DistributedError: the ranks' parameters differ in number, shape or dtype
-                (compared once per layout).
+            ValueError: no parameters, a bad ``bucket_bytes``, or a ``.grad`` of another
+                shape than its parameter (found on this rank, before any message).
+            DistributedError: on every rank, if the ranks' parameters differ in number,
+                shape, dtype or backend, or their ``bucket_bytes`` differ: one small
+                message compares them at every call, so that ranks whose models part
+                ways later (a parameter list filtered by ``.grad``, say) stop with this
+                error rather than wait for each other for ever.
         """
         parameters = list(parameters)
-        self._check_layout(parameters, "all_reduce_gradients")
-        for bucket in bucket_parameters(parameters, bucket_bytes):
+        buckets = bucket_parameters(parameters, bucket_bytes)  # checks bucket_bytes
+        _check_gradients(parameters, "all_reduce_gradients")
+        limit = None if bucket_bytes is None else int(bucket_bytes)
+        self._check_layout(parameters, "all_reduce_gradients", (("bucket_bytes", limit),))
+        for bucket in buckets:
             flat = pack_gradients(bucket, self._buffer(bucket))
-            self.all_reduce(flat)
+            self._in_place(flat, lambda buf: self._reduce(buf, "sum"))
             unpack_gradients(flat / self.world_size, bucket)
 
     def broadcast_parameters(self, parameters):
@@ -532,7 +656,7 @@ class ProcessGroup:
         self._check_layout(parameters, "broadcast_parameters")
         for bucket in bucket_parameters(parameters):
             flat = pack_data(bucket, backend.get_array_module(bucket[0].data))
-            self.broadcast(flat)
+            self._in_place(flat, lambda buf: self._broadcast(buf, 0))
             unpack_data(flat, bucket)
 
     def broadcast_optimizer_state(self, optimizer):
@@ -587,10 +711,12 @@ class ProcessGroup:
         ``exit_timeout`` seconds for them, then aborts (at exit).
 
         Args:
-            exit_timeout: seconds; default None: ``$MININ_EXIT_TIMEOUT`` or 60.
+            exit_timeout: seconds, 0 or more; default None: ``$MININ_EXIT_TIMEOUT`` or 60
+                (``exit_timeout_from_environment``).
         """
         if exit_timeout is None:
-            exit_timeout = float(os.environ.get("MININ_EXIT_TIMEOUT", 60))
+            exit_timeout = exit_timeout_from_environment()
+        exit_timeout = _check_timeout(exit_timeout)
 
         def excepthook(kind, value, tb):
             text = "".join(traceback.format_exception(kind, value, tb))
@@ -632,26 +758,56 @@ class ProcessGroup:
 
     # ------------------------------------------------------------------ internals
     def _check_root(self, root):
-        if not (isinstance(root, (int, np.integer)) and 0 <= root < self.world_size):
+        if not (_is_int(root) and 0 <= root < self.world_size):
             raise ValueError(f"root must be a rank, 0 to {self.world_size - 1}, got {root!r}")
 
-    def _check_layout(self, parameters, what):
-        """Compare the parameters' shapes between the ranks once per layout: packed
-        buffers of different sizes would fail with an obscure MPI error, or none."""
+    def _agree_on(self, what, description):
+        """Raise DistributedError on every rank unless every rank gave the same ``description``
+        (a tuple of (name, value) pairs: shape, dtype, op, ...).
+
+        Always one small all-reduce of a checksum, whatever the description, so that ranks
+        that disagree still meet in the same collective (a second message, to name what
+        differs, only when they do)."""
+        code = zlib.crc32(repr(description).encode())
+        check = np.array([code, -code], dtype=np.int64)
+        self.comm.Allreduce(self.MPI.IN_PLACE, check, op=self.MPI.MAX)
+        if check[0] == -check[1]:  # the largest checksum is also the smallest: all equal
+            return
+        descriptions = self.comm.allgather(description)
+        other = next(k for k, d in enumerate(descriptions) if d != descriptions[0])
+        raise DistributedError(f"{what}: {_difference(descriptions[0], descriptions[other], other)}")
+
+    @staticmethod
+    def _describe(array):
+        return (("shape", tuple(int(n) for n in array.shape)), ("dtype", str(array.dtype)),
+                ("backend", backend.name_of(array)))
+
+    def _check_layout(self, parameters, what, extra=()):
+        """Compare the parameters' shapes, dtypes and backends between the ranks: packed
+        buffers of different sizes would fail with an obscure MPI error, or none, or wait
+        for ever."""
         if not parameters:
             raise ValueError(f"{what}: got no parameters")
-        layout = tuple((tuple(p.shape), str(p.dtype)) for p in parameters)
-        if layout in self._checked:
-            return
-        layouts = self.comm.allgather(layout)
-        for rank, other in enumerate(layouts):
-            if other != layout:
-                raise DistributedError(
-                    f"{what}: rank {rank} has {len(other)} parameters of "
-                    f"{sum(int(np.prod(s)) for s, _ in other)} values, rank {self.rank} has "
-                    f"{len(layout)} of {sum(p.data.size for p in parameters)}: every rank must "
-                    "build the same model")
-        self._checked.add(layout)
+        layout = tuple((tuple(p.shape), str(p.dtype), backend.name_of(p.data)) for p in parameters)
+        self._agree_on(what, (("parameters", layout),) + tuple(extra))
+
+    def _array_of(self, array, what):
+        """The array a collective works on in place: ``array`` itself, or a Tensor's data."""
+        data = getattr(array, "data", None) if isinstance(array, Tensor) else array
+        if not backend.is_array(data):
+            raise TypeError(f"{what}: expected a NumPy or CuPy array or a Tensor, got {type(array).__name__}")
+        if data.dtype.kind not in "biufc":
+            raise TypeError(f"{what}: expected an array of booleans or numbers, got dtype {data.dtype}")
+        if not getattr(data.flags, "writeable", True):  # CuPy's arrays are always writeable
+            raise ValueError(f"{what}: the array is read-only, and the result is written into it")
+        return data
+
+    @staticmethod
+    def _changed(array):
+        """``array``, whose values a collective changed: a Tensor counts it as an in-place change."""
+        if isinstance(array, Tensor):
+            array._version[0] += 1
+        return array
 
     def _buffer(self, bucket):
         """The buffer that the gradients of ``bucket`` are packed into, made once."""
@@ -667,8 +823,6 @@ class ProcessGroup:
     def _in_place(self, array, collective):
         """Run ``collective`` on a contiguous buffer with ``array``'s values, then leave
         the result in ``array``."""
-        if not (isinstance(array, np.ndarray) or backend.name_of(array) == "cupy"):
-            raise TypeError(f"expected a NumPy or CuPy array, got {type(array).__name__}")
         buf = array if array.flags.c_contiguous else backend.get_array_module(array).ascontiguousarray(array)
         collective(buf)
         if buf is not array:
@@ -705,6 +859,36 @@ class ProcessGroup:
         if self._nccl and self._nccl.supports(buf.dtype):
             return self._nccl
         return None
+
+
+def _difference(first, other, rank):
+    """What rank ``rank``'s description says that rank 0's does not, in words."""
+    mine, theirs = dict(first), dict(other)
+    if "parameters" in mine and mine["parameters"] != theirs.get("parameters"):
+        return _layout_difference(mine["parameters"], theirs["parameters"], rank)
+    for name in mine:
+        if mine[name] != theirs.get(name):
+            return (f"rank {rank} has {name} {theirs.get(name)}, rank 0 has {mine[name]}: every rank "
+                    f"must give the same {name}")
+    return f"rank {rank} differs from rank 0: every rank must make the same call"
+
+
+def _layout_difference(mine, theirs, rank):
+    if len(mine) != len(theirs):
+        def values(layout):
+            return sum(int(np.prod(shape)) for shape, _, _ in layout)
+
+        return (f"rank {rank} has {len(theirs)} parameters of {values(theirs)} values, rank 0 has "
+                f"{len(mine)} of {values(mine)}: every rank must build the same model and pass all of "
+                "its parameters (a parameter without a .grad counts as zeros)")
+    index = next(k for k, (a, b) in enumerate(zip(mine, theirs)) if a != b)
+
+    def text(entry):
+        shape, dtype, where = entry
+        return f"shape {shape} {dtype} on {where}"
+
+    return (f"parameter {index} has {text(theirs[index])} on rank {rank} but {text(mine[index])} on rank 0: "
+            "every rank must build the same model")
 
 
 class _Nccl:

@@ -30,8 +30,9 @@ class Model:
     Args:
         name: its name on the command line (``--model``), a key of ``MODELS``.
         build: ``build(num_classes=None, in_channels=None, **switches)`` returns the
-            ``nn.Module``; the switches are ``nin``'s (head, mlp_depth, ...). AlexNet's
-            builder takes no switches and ignores the other two.
+            ``nn.Module`` (None: the model's own number of classes and channels); the
+            switches are ``nin``'s (head, mlp_depth, ...). AlexNet's builder takes no
+            switches: it raises TypeError naming any it is given.
         input_shape: (C, H, W) of the images it is built for.
         trainable: whether ``minin train`` offers it (see ``not_trained_reason``).
 
@@ -93,8 +94,11 @@ def _nin_builder(variant):
     return build
 
 
-def _alexnet(num_classes=None, in_channels=None):
-    return models.alexnet()
+def _alexnet(num_classes=None, in_channels=None, **switches):
+    if switches:
+        raise TypeError(f"alexnet takes no NiN switches, got {', '.join(sorted(switches))}")
+    return models.alexnet(num_classes=1000 if num_classes is None else num_classes,
+                          in_channels=3 if in_channels is None else in_channels)
 
 
 MODELS = {name: Model(name, _nin_builder(name), tuple(models.INPUT_SHAPES[name]),
@@ -140,5 +144,10 @@ def not_trained_reason(name):
         'it is here to compare sizes with, not a NiN'
         >>> not_trained_reason("small") is None
         True
+
+    Raises:
+        ValueError: ``name`` is not a model of ``MODELS``.
     """
+    if not isinstance(name, str) or name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; expected one of {described_models()}")
     return _NOT_TRAINED.get(name)

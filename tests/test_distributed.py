@@ -354,3 +354,96 @@ def test_only_rank_0_reports_a_command_line_error(monkeypatch, capsys, tmp_path)
         monkeypatch.setenv("OMPI_COMM_WORLD_RANK", rank)
         assert cli.main(["summary", "--model", "small", "--input-shape", "1", "2", "2"]) == 2
         assert len(capsys.readouterr().err.strip().splitlines()) == lines
+
+
+# ---------------------------------------------------------------------------- bad input
+
+def test_a_bad_exit_timeout_stops_the_run_before_mpi_starts(monkeypatch):
+    assert distributed.exit_timeout_from_environment({"MININ_EXIT_TIMEOUT": " 2.5 "}) == 2.5
+    assert distributed.exit_timeout_from_environment({"MININ_EXIT_TIMEOUT": ""}) == 60
+    for text in ("abc", "-1", "nan"):
+        with pytest.raises(distributed.DistributedError, match=f"MININ_EXIT_TIMEOUT must be a number of "
+                                                                f"seconds, 0 or more, got '{text}'"):
+            distributed.exit_timeout_from_environment({"MININ_EXIT_TIMEOUT": text})
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
+    monkeypatch.setenv("MININ_EXIT_TIMEOUT", "soon")
+    monkeypatch.setitem(sys.modules, "mpi4py", None)  # reached only after the variable is read
+    with pytest.raises(distributed.DistributedError, match="MININ_EXIT_TIMEOUT .* got 'soon'"):
+        distributed.init_from_environment()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: distributed.shard(10, 3, 3), "shard: rank must be 0 to 2 for a world of 3, got 3"),
+    (lambda: distributed.shard(10, -1, 3), "shard: rank must be 0 to 2 for a world of 3, got -1"),
+    (lambda: distributed.shard(10, 0, 0), "shard: world_size must be a positive int, got 0"),
+    (lambda: distributed.shard(-1, 0, 2), "shard: count must be an int, 0 or more, got -1"),
+    (lambda: distributed.check_batch_size(8, 0), "check_batch_size: world_size must be a positive int, got 0"),
+    (lambda: distributed.check_batch_size(8.0, 2), "check_batch_size: batch_size must be a positive int, got 8.0"),
+    (lambda: distributed.bucket_parameters(_params((2,)), bucket_bytes=0),
+     "bucket_bytes must be None or a positive int \\(bytes\\), got 0"),
+    (lambda: distributed.bucket_parameters(_params((2,)), bucket_bytes="1MB"),
+     "bucket_bytes must be None or a positive int \\(bytes\\), got '1MB'")])
+def test_bad_shares_and_bucket_sizes_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_a_gradient_of_another_shape_is_named_before_packing():
+    params = _params((2, 3), (4,))
+    params[0].grad, params[1].grad = np.ones((2, 3), np.float32), np.ones(5, np.float32)
+    with pytest.raises(ValueError, match=r"pack_gradients: parameter 1 has shape \(4,\) but its \.grad has "
+                                         r"shape \(5,\)"):
+        distributed.pack_gradients(params)
+
+
+@needs_mpi
+def test_the_launcher_of_another_mpi_is_refused():
+    """Variables of a launcher that says 2 processes, in a process that MPI starts alone (as
+    when mpiexec belongs to another MPI than mpi4py's): not two runs that each think they
+    are rank 0 of a world of one."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OMPI_", "PMI", "PMIX", "MV2_"))}
+    environ.update(PMI_SIZE="2", PMI_RANK="0", OPENBLAS_NUM_THREADS="1")
+    code = "from minin import distributed; distributed.init_from_environment()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environ, timeout=60)
+    assert done.returncode != 0
+    assert "DistributedError: the launcher started 2 processes (PMI_SIZE=2) but MPI sees a world of 1" in done.stderr
+
+
+@pytest.mark.slow
+@needs_mpi
+def test_ranks_that_disagree_all_raise_the_same_error_and_go_on():
+    """Shapes, dtypes, ops, roots, parameter lists or bucket sizes that differ between the ranks
+    gave a silently wrong result (the same number of bytes), an MPI error, or a wait for ever
+    (parameter lists that part ways after the first step)."""
+    environ = dict(os.environ, OPENBLAS_NUM_THREADS="1", MININ_NUM_THREADS="1", MININ_EXIT_TIMEOUT="5")
+    done = subprocess.run(mpiexec_command(2) + [sys.executable, os.path.join(WORKERS, "bad_input.py")],
+                          capture_output=True, text=True, env=environ, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    same = "every rank must give the same"
+    assert got["shape"] == f"all_reduce: rank 1 has shape (4,), rank 0 has (3,): {same} shape"
+    assert got["dtype"] == f"all_reduce: rank 1 has dtype float64, rank 0 has float32: {same} dtype"
+    assert got["same_bytes"] == f"all_reduce: rank 1 has shape (2,), rank 0 has (4,): {same} shape"
+    assert got["op"] == f"all_reduce: rank 1 has op max, rank 0 has sum: {same} op"
+    assert got["broadcast_shape"].startswith("broadcast: rank 1 has shape (4,), rank 0 has (3,)")
+    assert got["broadcast_root"] == f"broadcast: rank 1 has root 1, rank 0 has 0: {same} root"
+    assert got["broadcast_object_root"].startswith("broadcast_object: rank 1 has root 1, rank 0 has 0")
+    assert got["layout"] == ("all_reduce_gradients: parameter 0 has shape (2,) float32 on numpy on rank 1 but "
+                             "shape (4,) float32 on numpy on rank 0: every rank must build the same model")
+    assert got["layout_dtype"].startswith("all_reduce_gradients: parameter 0 has shape (3,) float64 on numpy "
+                                          "on rank 1 but shape (3,) float32")
+    assert got["bucket_bytes"] == ("all_reduce_gradients: rank 1 has bucket_bytes 16, rank 0 has None: "
+                                   f"{same} bucket_bytes")
+    assert got["parted"].startswith("all_reduce_gradients: rank 1 has 1 parameters of 2 values, rank 0 has "
+                                    "2 of 6: every rank must build the same model and pass all of its parameters")
+    assert got["sum"] == [3.0, 3.0, 3.0]
+    # Booleans as in PyTorch: sum is the logical or, min the logical and (MPI has no sum of them).
+    assert got["or"] == [True, False] and got["and"] == [False, True]
+    assert got["tensor"] == [2.0, 4.0]  # a Tensor, as torch.distributed.all_reduce takes
+    assert got["readonly"] == "ValueError: all_reduce: the array is read-only, and the result is written into it"
+    assert got["complex_max"] == "TypeError: all_reduce: op 'max' does not order complex numbers (dtype complex64)"
+    assert got["strings"] == "TypeError: broadcast: expected an array of booleans or numbers, got dtype <U1"
+    assert got["list"] == "TypeError: all_reduce: expected a NumPy or CuPy array or a Tensor, got list"
+    assert got["root_bool"] == "ValueError: root must be a rank, 0 to 1, got True"
+    assert got["no_comm"] == ("TypeError: ProcessGroup needs an mpi4py communicator (MPI.COMM_WORLD), "
+                              "got NoneType")

@@ -379,3 +379,97 @@ def test_class_map_figure_is_written(tmp_path):
     path = tmp_path / "maps.png"
     plot_class_maps(images, maps, probabilities, np.array([3, 9]), classes, str(path), 0.2860, 0.3530)
     assert path.stat().st_size > 10_000
+
+
+# Bad arguments are named by the function that was given them.
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(num_classes=0), "nin: num_classes must be a positive int, got 0"),
+    (dict(num_classes=-3), "nin: num_classes must be a positive int, got -3"),
+    (dict(num_classes=2.5), "nin: num_classes must be a positive int, got 2.5"),
+    (dict(num_classes=True), "nin: num_classes must be a positive int, got True"),
+    (dict(num_classes="10"), "nin: num_classes must be a positive int, got '10'"),
+    (dict(in_channels=0), "nin: in_channels must be a positive int, got 0"),
+    (dict(in_channels=1.0), "nin: in_channels must be a positive int, got 1.0"),
+    (dict(mlp_depth=2.0), "nin: mlp_depth must be 0, 1, 2 or 3, got 2.0"),
+    (dict(mlp_kernel=1.0), "nin: mlp_kernel must be 1 or 3, got 1.0"),
+    (dict(mlp_kernel=True), "nin: mlp_kernel must be 1 or 3, got True")])
+def test_bad_sizes_are_named_by_nin_not_by_a_layer_inside(kwargs, message):
+    with pytest.raises(ValueError) as info:
+        nin("small", **kwargs)
+    assert str(info.value) == message
+
+
+def test_numpy_integers_are_counts_like_ints():
+    model = nin("small", num_classes=np.int64(3), in_channels=np.int32(2), mlp_depth=np.int64(1)).eval()
+    with mn.no_grad():
+        assert model(mn.zeros(1, 2, 28, 28)).shape == (1, 3)
+    assert isinstance(model[-3][-1].out_channels, int)
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(num_classes=0), "alexnet: num_classes must be a positive int"),
+                                             (dict(in_channels=-1), "alexnet: in_channels must be a positive int")])
+def test_bad_alexnet_sizes_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        alexnet(**kwargs)
+
+
+@pytest.mark.parametrize("widths, error, message", [
+    ((), ValueError, "mlpconv: widths must hold at least one channel count"),
+    (4, TypeError, "mlpconv: widths must be a sequence of channel counts, e.g. \\(96, 96, 96\\), got int 4"),
+    ("96", TypeError, "got str '96'")])
+def test_mlpconv_needs_a_sequence_of_widths(widths, error, message):
+    with pytest.raises(error, match=message):
+        mlpconv(1, widths, 3)
+    with pytest.raises(ValueError, match="mlpconv: mlp_kernel must be 1 or 3, got True"):
+        mlpconv(1, (4, 4), 3, mlp_kernel=True)
+
+
+def test_init_nin_needs_a_module():
+    from minin.models import init_nin
+    with pytest.raises(TypeError, match="init_nin needs an nn.Module, got list"):
+        init_nin([nn.Conv2d(1, 1, 1)])
+
+
+def test_the_registry_builds_alexnet_as_asked_and_names_what_it_does_not_know():
+    from minin import registry
+    model = registry.MODELS["alexnet"].build(num_classes=10, in_channels=1)
+    assert model[0].in_channels == 1 and model[-1].out_features == 10
+    with pytest.raises(TypeError, match="alexnet takes no NiN switches, got head"):
+        registry.MODELS["alexnet"].build(head="fc")
+    with pytest.raises(ValueError, match="unknown model 'nope'; expected one of \\('small'"):
+        registry.not_trained_reason("nope")
+
+
+def torch_cifar10_nin():
+    from torch import nn as tnn
+
+    def block(i, widths, k, p):
+        layers = []
+        for n, o in enumerate(widths):
+            layers += [tnn.Conv2d(i, o, k, 1, p) if n == 0 else tnn.Conv2d(i, o, 1), tnn.ReLU()]
+            i = o
+        return tnn.Sequential(*layers)
+
+    return tnn.Sequential(block(3, (192, 160, 96), 5, 2), tnn.MaxPool2d(3, 2, ceil_mode=True), tnn.Dropout(0.5),
+                          block(96, (192,) * 3, 5, 2), tnn.AvgPool2d(3, 2, ceil_mode=True), tnn.Dropout(0.5),
+                          block(192, (192, 192, 10), 3, 1), tnn.AdaptiveAvgPool2d(1), tnn.Flatten())
+
+
+def test_cifar10_nin_gives_pytorchs_logits_at_odd_sizes_too():
+    """Its pools round up (ceil_mode), which at 31×31 leaves windows hanging over the edge."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    theirs = torch_cifar10_nin().eval()
+    for p in theirs.parameters():
+        torch.nn.init.kaiming_normal_(p, nonlinearity="relu") if p.ndim > 1 else torch.nn.init.normal_(p, std=0.05)
+    ours = nin("cifar10").eval()
+    assert sum(p.numel() for p in theirs.parameters()) == sum(p.numel() for p in ours.parameters())
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).random((1, 3, 31, 31)).astype(np.float32)
+    with torch.no_grad():
+        expected = theirs(torch.tensor(x)).numpy()
+    with mn.no_grad():
+        got = ours(mn.tensor(x)).numpy()
+    assert np.abs(expected).max() > 1e-2
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)

@@ -1,5 +1,8 @@
 """minin.summary: the table, its totals, and the seed's cost arithmetic."""
 
+import re
+
+import numpy as np
 import pytest
 
 import minin as mn
@@ -104,3 +107,119 @@ def test_every_switched_model_has_its_summary_row(head, mlp_depth, mlp_kernel):
 def test_initialisation_changes_no_count(init):
     result = mn.summary(nin("small", init=init), (1, 28, 28))
     assert (result.total_params, result.total_macs) == (783_306, 37_773_824)
+
+
+# Bad input, layers that fail, and models of other shapes.
+
+@pytest.mark.parametrize("shape, error, message", [
+    ((1, -28, 28), ValueError, r"every size of input_shape must be at least 1, got \(1, -28, 28\)"),
+    ((1, 0, 28), ValueError, r"every size of input_shape must be at least 1, got \(1, 0, 28\)"),
+    ((1, 28.5, 28), TypeError, r"input_shape must hold ints, got \(1, 28.5, 28\)"),
+    (28, TypeError, r"input_shape must be a sequence of sizes without the batch, e\.g\. \(1, 28, 28\), got int 28"),
+    ("1x28x28", TypeError, "got str '1x28x28'")])
+def test_a_bad_input_shape_is_named(shape, error, message):
+    with pytest.raises(error, match=message):
+        mn.summary(nn.Sequential(nn.Flatten()), shape)
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 1.5, True, "2"])
+def test_a_bad_batch_size_is_named(batch_size):
+    with pytest.raises(ValueError, match=f"summary: batch_size must be a positive int, got {batch_size!r}"):
+        mn.summary(nn.Sequential(nn.Flatten()), (2,), batch_size=batch_size)
+
+
+def test_an_input_too_large_to_make_is_a_memory_error_naming_its_shape():
+    with pytest.raises(MemoryError, match=r"summary: an input of shape \(1, 100000, 100000, 100000\) "
+                                          r"\(4,000,000,000,000,000 bytes of float32\) does not fit"):
+        mn.summary(nn.Sequential(nn.Flatten()), (10**5, 10**5, 10**5))
+
+
+class Branches(nn.Module):
+    def __init__(self, second_in=4):
+        super().__init__()
+        self.trunk = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+        self.heads = nn.ModuleList([nn.Linear(4, 3), nn.Linear(second_in, 2)])
+
+    def forward(self, x):
+        x = self.trunk(x)
+        return tuple(head(x) for head in self.heads)
+
+
+def test_the_layer_a_forward_pass_fails_in_is_named():
+    with pytest.raises(ValueError, match=r"^summary: layer 'heads\.1' \(Linear\) failed on an input of shape "
+                                         r"\(2, 4\): linear: input has 4 features but the weight expects 5") as info:
+        mn.summary(Branches(second_in=5), (4,), batch_size=2)
+    assert isinstance(info.value.__cause__, ValueError)
+    model = nin("small")
+    with pytest.raises(ValueError, match=r"layer '0\.0' \(Conv2d\) failed on an input of shape \(1, 3, 28, 28\)"):
+        mn.summary(model, (3, 28, 28))
+    # Nothing is left behind: no hook, no wrapped forward, the training mode as it was.
+    assert model.training and all(not m._forward_hooks and "forward" not in vars(m) for m in model.modules())
+    with pytest.raises(ValueError, match=r"^summary: the model \(Linear\) failed on an input of shape \(1, 3\)"):
+        mn.summary(nn.Linear(2, 2), (3,))
+
+
+def test_a_layer_with_several_outputs_lists_their_shapes():
+    result = mn.summary(nn.Sequential(Branches()), (4,), batch_size=2)
+    assert result.rows[0].output_shape == result.rows[1].output_shape == ((2, 3), (2, 2))
+    assert re.search(r"^Branches: 0 +\[\[2, 3\], \[2, 2\]\] +45 +72$", str(result), re.M)
+    assert [r.name for r in result.rows] == ["", "0", "0.trunk", "0.trunk.0", "0.trunk.1", "0.heads.0",
+                                             "0.heads.1"]
+
+
+def torch_counts(model, x):
+    """Each submodule's output shape and parameter count in PyTorch, by the same hooks."""
+    shapes = {}
+    handles = [m.register_forward_hook(lambda m, i, out, name=name: shapes.__setitem__(
+        name, tuple(out.shape) if hasattr(out, "shape") else tuple(tuple(o.shape) for o in out)))
+               for name, m in model.named_modules()]
+    model(x)
+    for h in handles:
+        h.remove()
+    return shapes, sum(p.numel() for p in model.parameters())
+
+
+def test_shared_layers_module_lists_and_buffers_count_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    tnn = torch.nn
+
+    class TorchBranches(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.trunk = tnn.Sequential(tnn.Linear(4, 4), tnn.ReLU())
+            self.heads = tnn.ModuleList([tnn.Linear(4, 3), tnn.Linear(4, 2)])
+            self.register_buffer("scale", torch.ones(4))
+
+        def forward(self, x):
+            x = self.trunk(x) * self.scale
+            return tuple(head(x) for head in self.heads)
+
+    class Buffered(Branches):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("scale", mn.ones(4))
+
+        def forward(self, x):
+            x = self.trunk(x) * self.scale
+            return tuple(head(x) for head in self.heads)
+
+    shared_t = tnn.Linear(4, 4)
+    cases = [(Buffered(), TorchBranches())]
+    shared = nn.Linear(4, 4)
+    cases.append((nn.Sequential(shared, nn.ReLU(), shared, nn.Flatten()),
+                  tnn.Sequential(shared_t, tnn.ReLU(), shared_t, tnn.Flatten())))
+    cases.append((nn.Sequential(nn.ReLU(), nn.Flatten()), tnn.Sequential(tnn.ReLU(), tnn.Flatten())))
+    for ours, theirs in cases:
+        result = mn.summary(ours, (4,), batch_size=3)
+        shapes, params = torch_counts(theirs, torch.zeros(3, 4))
+        assert result.total_params == params
+        assert {r.name: r.output_shape for r in result.rows} == {name: shapes[name] for name in
+                                                                   (r.name for r in result.rows)}
+
+
+@pytest.mark.parametrize("dtype", [mn.float64, mn.float16])
+def test_a_model_of_another_float_dtype_gets_inputs_of_its_dtype(dtype):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(18, 3)).to(dtype)
+    result = mn.summary(model, (1, 5, 5))
+    assert result.rows[-1].output_shape == (1, 3) and result.total_params == 77
+    assert result.weight_bytes == 77 * np.dtype(dtype).itemsize

@@ -6,6 +6,7 @@ convolutions, then three fully connected layers that hold almost all of its
 """
 
 from .. import nn
+from .nin import _check_count
 
 
 def alexnet(num_classes=1000, in_channels=3):
@@ -30,6 +31,8 @@ def alexnet(num_classes=1000, in_channels=3):
         >>> sum(p.numel() for p in model.parameters()), model[-1]
         (61100840, Linear(in_features=4096, out_features=1000, bias=True))
     """
+    num_classes = _check_count("alexnet", "num_classes", num_classes)
+    in_channels = _check_count("alexnet", "in_channels", in_channels)
     return nn.Sequential(
         nn.Conv2d(in_channels, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(),
         nn.MaxPool2d(3, stride=2),

@@ -7,6 +7,8 @@ mlpconv layers with pooling in between and ends, instead of fully connected
 layers, with one feature map per class averaged over the image.
 """
 
+import numbers
+
 from .. import backend, nn
 from .. import functional as F
 from ..nn import init
@@ -43,8 +45,15 @@ def mlpconv(in_channels, widths, kernel_size, stride=1, padding=0, last_relu=Tru
         >>> [type(m).__name__ for m in mlpconv(3, (8, 8, 4), kernel_size=3, padding=1)]
         ['Conv2d', 'ReLU', 'Conv2d', 'ReLU', 'Conv2d', 'ReLU']
     """
-    if mlp_kernel not in (1, 3):
+    if not _is_int(mlp_kernel) or mlp_kernel not in (1, 3):
         raise ValueError(f"mlpconv: mlp_kernel must be 1 or 3, got {mlp_kernel!r}")
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
+        raise TypeError(f"mlpconv: widths must be a sequence of channel counts, e.g. (96, 96, 96), "
+                        f"got {type(widths).__name__} {widths!r}")
+    widths = tuple(widths)
+    if not widths:
+        raise ValueError("mlpconv: widths must hold at least one channel count (the first convolution's), "
+                         "got none")
     layers, channels = [], in_channels
     for k, width in enumerate(widths):
         if k == 0:
@@ -148,6 +157,8 @@ def init_nin(model):
         array([[1., 0.],
                [0., 1.]], dtype=float32)
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"init_nin needs an nn.Module, got {type(model).__name__}")
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     for conv in convs:
         if conv.kernel_size == (1, 1) and conv.in_channels == conv.out_channels:
@@ -274,8 +285,21 @@ def _head(head, channels, size):
 
 
 def _check_choice(name, value, choices):
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise ValueError(f"unknown NiN {name} {value!r}; expected one of {choices}")
+
+
+def _is_int(value):
+    """Whether ``value`` is an integer (a Python or NumPy one), not a bool or a float."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_count(function, name, value):
+    """``value`` as a Python int, or a ValueError naming ``function`` and its argument ``name``
+    unless it is an integer >= 1."""
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{function}: {name} must be a positive int, got {value!r}")
+    return int(value)
 
 
 def nin(variant="small", num_classes=None, in_channels=None, head="gap", mlp_depth=2, mlp_kernel=1,
@@ -321,14 +345,15 @@ def nin(variant="small", num_classes=None, in_channels=None, head="gap", mlp_dep
     _check_choice("variant", variant, VARIANTS)
     _check_choice("head", head, HEADS)
     _check_choice("init", init, INITS)
-    if isinstance(mlp_depth, bool) or mlp_depth not in (0, 1, 2, 3):
+    if not _is_int(mlp_depth) or mlp_depth not in (0, 1, 2, 3):
         raise ValueError(f"nin: mlp_depth must be 0, 1, 2 or 3, got {mlp_depth!r}")
-    if isinstance(mlp_kernel, bool) or mlp_kernel not in (1, 3):
+    if not _is_int(mlp_kernel) or mlp_kernel not in (1, 3):
         raise ValueError(f"nin: mlp_kernel must be 1 or 3, got {mlp_kernel!r}")
-    if num_classes is None:
-        num_classes = 1000 if variant == "imagenet" else 10
-    if in_channels is None:
-        in_channels = INPUT_SHAPES[variant][0]
+    mlp_depth, mlp_kernel = int(mlp_depth), int(mlp_kernel)
+    num_classes = 1000 if num_classes is None and variant == "imagenet" else num_classes
+    num_classes = _check_count("nin", "num_classes", 10 if num_classes is None else num_classes)
+    in_channels = INPUT_SHAPES[variant][0] if in_channels is None else in_channels
+    in_channels = _check_count("nin", "in_channels", in_channels)
 
     def block(channels, widths, kernel_size, stride, padding, last_relu=True):
         return mlpconv(channels, _depth_widths(widths, mlp_depth), kernel_size, stride, padding,
