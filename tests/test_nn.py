@@ -440,3 +440,11 @@ def test_module_list_behaves_as_a_list():
         layers.append(3)
     with pytest.raises(TypeError, match="indices must be ints or slices, got str"):
         layers["0"]
+
+
+def test_layers_take_numpy_integers_as_pytorch_does():
+    conv, linear = nn.Conv2d(np.int64(1), np.int64(3), 3), nn.Linear(np.int32(4), np.int64(2))
+    assert repr(conv) == "Conv2d(1, 3, kernel_size=(3, 3), stride=(1, 1))"
+    assert conv.weight.shape == (3, 1, 3, 3) and linear.weight.shape == (2, 4)
+    with pytest.raises(ValueError, match="Linear: in_features must be a positive int, got True"):
+        nn.Linear(True, 2)

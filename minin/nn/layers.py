@@ -15,8 +15,9 @@ def _new_weight(*shape):
 
 
 def _check_sizes(layer, **sizes):
+    """Positive ints (Python's or NumPy's, as PyTorch takes them), else a ValueError naming each."""
     for name, value in sizes.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
 
 
@@ -48,7 +49,7 @@ class Conv2d(Module):
                  bias=True, algorithm=None):
         super().__init__()
         _check_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
-        self.in_channels, self.out_channels = in_channels, out_channels
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         # Checked here, so a bad argument is reported where the layer is built.
         self.kernel_size = F.pair(kernel_size, "Conv2d", "kernel_size", 1)
         self.stride = F.pair(stride, "Conv2d", "stride", 1)
@@ -107,7 +108,7 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
         _check_sizes("Linear", in_features=in_features, out_features=out_features)
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = _new_weight(out_features, in_features)
         self.register_parameter("bias", _new_weight(out_features) if bias else None)
         self.reset_parameters()
