@@ -18,6 +18,19 @@ def forward_shapes(model, x):
 
 
 @pytest.mark.parametrize("variant, classes", [("small", 10), ("d2l", 10), ("cifar10", 10), ("imagenet", 1000)])
+def assert_same_logits(ours, theirs, x):
+    """Give our model the PyTorch model's weights and check their logits on ``x`` agree."""
+    import torch
+
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    with torch.no_grad():
+        expected = theirs(torch.tensor(x)).numpy()
+    with mn.no_grad():
+        got = ours(mn.tensor(x)).numpy()
+    assert np.abs(expected).max() > 1e-2  # logits that depend on the input
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
 def test_every_variant_maps_its_input_to_class_scores(variant, classes):
     model = nin(variant).eval()
     x = mn.tensor(np.random.rand(2, *INPUT_SHAPES[variant]), dtype=np.float32)
@@ -88,14 +101,7 @@ def test_d2l_loads_pytorch_weights_and_gives_the_same_logits():
     assert list(their_state) == list(ours.state_dict())
     for p in theirs.parameters():  # default init gives logits nearly independent of the input
         torch.nn.init.normal_(p, std=0.05)
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    x = np.random.default_rng(0).random((2, 1, 224, 224)).astype(np.float32)
-    with torch.no_grad():
-        expected = theirs(torch.tensor(x)).numpy()
-    with mn.no_grad():
-        got = ours(mn.tensor(x)).numpy()
-    assert np.abs(expected).max() > 1e-2
-    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    assert_same_logits(ours, theirs, np.random.default_rng(0).random((2, 1, 224, 224)).astype(np.float32))
 
 
 def synthetic_batches(seed, count=40, size=28, batch=32):
@@ -465,11 +471,4 @@ def test_cifar10_nin_gives_pytorchs_logits_at_odd_sizes_too():
         torch.nn.init.kaiming_normal_(p, nonlinearity="relu") if p.ndim > 1 else torch.nn.init.normal_(p, std=0.05)
     ours = nin("cifar10").eval()
     assert sum(p.numel() for p in theirs.parameters()) == sum(p.numel() for p in ours.parameters())
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    x = np.random.default_rng(0).random((1, 3, 31, 31)).astype(np.float32)
-    with torch.no_grad():
-        expected = theirs(torch.tensor(x)).numpy()
-    with mn.no_grad():
-        got = ours(mn.tensor(x)).numpy()
-    assert np.abs(expected).max() > 1e-2
-    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    assert_same_logits(ours, theirs, np.random.default_rng(0).random((1, 3, 31, 31)).astype(np.float32))
