@@ -17,7 +17,6 @@ def forward_shapes(model, x):
     return shapes
 
 
-@pytest.mark.parametrize("variant, classes", [("small", 10), ("d2l", 10), ("cifar10", 10), ("imagenet", 1000)])
 def assert_same_logits(ours, theirs, x):
     """Give our model the PyTorch model's weights and check their logits on ``x`` agree."""
     import torch
@@ -31,6 +30,7 @@ def assert_same_logits(ours, theirs, x):
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("variant, classes", [("small", 10), ("d2l", 10), ("cifar10", 10), ("imagenet", 1000)])
 def test_every_variant_maps_its_input_to_class_scores(variant, classes):
     model = nin(variant).eval()
     x = mn.tensor(np.random.rand(2, *INPUT_SHAPES[variant]), dtype=np.float32)
