@@ -42,6 +42,7 @@ import zlib
 import numpy as np
 
 from . import backend
+from ._checks import is_int
 from .tensor import Tensor
 
 # The variables an MPI launcher sets to the number of processes it started: Open MPI,
@@ -246,22 +247,18 @@ def shard(count, rank, world_size):
         >>> [len(range(10)[shard(10, r, 3)]) for r in range(3)]
         [3, 3, 4]
     """
-    if not _is_int(count) or count < 0:
+    if not is_int(count) or count < 0:
         raise ValueError(f"shard: count must be an int, 0 or more, got {count!r}")
     _check_positive_int("shard", "world_size", world_size)
-    if not _is_int(rank) or not 0 <= rank < world_size:
+    if not is_int(rank) or not 0 <= rank < world_size:
         raise ValueError(f"shard: rank must be 0 to {world_size - 1} for a world of {world_size}, "
                          f"got {rank!r}")
     return slice(rank * count // world_size, (rank + 1) * count // world_size)
 
 
-def _is_int(value):
-    """Whether ``value`` is an integer (a Python or NumPy one), not a bool."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
 
 def _check_positive_int(function, name, value):
-    if not _is_int(value) or value < 1:
+    if not is_int(value) or value < 1:
         raise ValueError(f"{function}: {name} must be a positive int, got {value!r}")
 
 
@@ -290,7 +287,7 @@ def bucket_parameters(parameters, bucket_bytes=None):
         >>> len(bucket_parameters(ps + [nn.Parameter(np.zeros(2))]))  # float64: a group of its own
         2
     """
-    if bucket_bytes is not None and (not _is_int(bucket_bytes) or bucket_bytes < 1):
+    if bucket_bytes is not None and (not is_int(bucket_bytes) or bucket_bytes < 1):
         raise ValueError(f"bucket_bytes must be None or a positive int (bytes), got {bucket_bytes!r}")
     buckets, open_bucket = [], {}  # (backend, dtype) -> (bucket, bytes so far)
     for p in parameters:
@@ -758,7 +755,7 @@ class ProcessGroup:
 
     # ------------------------------------------------------------------ internals
     def _check_root(self, root):
-        if not (_is_int(root) and 0 <= root < self.world_size):
+        if not (is_int(root) and 0 <= root < self.world_size):
             raise ValueError(f"root must be a rank, 0 to {self.world_size - 1}, got {root!r}")
 
     def _agree_on(self, what, description):

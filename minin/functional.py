@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from . import backend
+from ._checks import is_int
 from .function import Function
 from .kernels.layout import output_size
 from .kernels import activation, conv, conv_simple, dropout as dropout_kernels, loss, pooling, winograd
@@ -281,8 +282,7 @@ def pool_params(op, kernel_size, stride, padding):
 
 def divisor_param(op, divisor_override):
     """avg_pool2d's divisor_override, checked: None or a nonzero int."""
-    if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral)
-                                         or isinstance(divisor_override, bool) or divisor_override == 0):
+    if divisor_override is not None and (not is_int(divisor_override) or divisor_override == 0):
         raise ValueError(f"{op}: divisor_override must be a nonzero int or None, got {divisor_override!r}")
     return divisor_override
 
@@ -501,7 +501,7 @@ def pad(x, pad, mode="constant", value=None):
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, got mode={mode!r}")
     if (not isinstance(pad, (tuple, list)) or len(pad) % 2
-            or not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in pad)):
+            or not all(is_int(p) for p in pad)):
         raise TypeError(f"pad: pad must be a tuple of ints, two per padded axis, got {pad!r}")
     if len(pad) > 2 * x.ndim:
         raise ValueError(f"pad: {len(pad)} widths pad {len(pad) // 2} axes, but the input has "

@@ -6,12 +6,12 @@ fully connected layer in·out. Pooling, ReLU and additions count as zero. One
 MAC is a multiply and an add, so FLOPs are about twice the MACs.
 """
 
-import numbers
 from collections import namedtuple
 
 import numpy as np
 
 from . import backend, nn
+from ._checks import is_int
 from .function import no_grad
 from .tensor import Tensor
 
@@ -126,7 +126,7 @@ def summary(model, input_shape, batch_size=1):
     if not isinstance(model, nn.Module):
         raise TypeError(f"summary needs an nn.Module, got {type(model).__name__}")
     input_shape = _check_input_shape(input_shape)
-    if not _is_int(batch_size) or batch_size < 1:
+    if not is_int(batch_size) or batch_size < 1:
         raise ValueError(f"summary: batch_size must be a positive int, got {batch_size!r}")
     batch_size = int(batch_size)
     params = list(model.parameters())
@@ -193,9 +193,6 @@ def summary(model, input_shape, batch_size=1):
     return Summary(model, rows, input_shape, batch_size)
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
 
 def _check_input_shape(input_shape):
     """``input_shape`` as a tuple of ints, or a clear error: a sequence of positive ints."""
@@ -203,7 +200,7 @@ def _check_input_shape(input_shape):
         raise TypeError(f"summary: input_shape must be a sequence of sizes without the batch, e.g. "
                         f"(1, 28, 28), got {type(input_shape).__name__} {input_shape!r}")
     shape = tuple(input_shape)
-    if not all(_is_int(d) for d in shape):
+    if not all(is_int(d) for d in shape):
         raise TypeError(f"summary: input_shape must hold ints, got {shape!r}")
     if not all(d >= 1 for d in shape):
         raise ValueError(f"summary: every size of input_shape must be at least 1, got {shape!r}")

@@ -7,11 +7,10 @@ mlpconv layers with pooling in between and ends, instead of fully connected
 layers, with one feature map per class averaged over the image.
 """
 
-import numbers
-
 from .. import backend, nn
 from .. import functional as F
 from ..nn import init
+from .._checks import is_int
 
 VARIANTS = ("small", "d2l", "cifar10", "imagenet")
 HEADS = ("gap", "fc", "fc-dropout", "gmp")
@@ -45,7 +44,7 @@ def mlpconv(in_channels, widths, kernel_size, stride=1, padding=0, last_relu=Tru
         >>> [type(m).__name__ for m in mlpconv(3, (8, 8, 4), kernel_size=3, padding=1)]
         ['Conv2d', 'ReLU', 'Conv2d', 'ReLU', 'Conv2d', 'ReLU']
     """
-    if not _is_int(mlp_kernel) or mlp_kernel not in (1, 3):
+    if not is_int(mlp_kernel) or mlp_kernel not in (1, 3):
         raise ValueError(f"mlpconv: mlp_kernel must be 1 or 3, got {mlp_kernel!r}")
     if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
         raise TypeError(f"mlpconv: widths must be a sequence of channel counts, e.g. (96, 96, 96), "
@@ -289,15 +288,11 @@ def _check_choice(name, value, choices):
         raise ValueError(f"unknown NiN {name} {value!r}; expected one of {choices}")
 
 
-def _is_int(value):
-    """Whether ``value`` is an integer (a Python or NumPy one), not a bool or a float."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
 
 def _check_count(function, name, value):
     """``value`` as a Python int, or a ValueError naming ``function`` and its argument ``name``
     unless it is an integer >= 1."""
-    if not _is_int(value) or value < 1:
+    if not is_int(value) or value < 1:
         raise ValueError(f"{function}: {name} must be a positive int, got {value!r}")
     return int(value)
 
@@ -345,9 +340,9 @@ def nin(variant="small", num_classes=None, in_channels=None, head="gap", mlp_dep
     _check_choice("variant", variant, VARIANTS)
     _check_choice("head", head, HEADS)
     _check_choice("init", init, INITS)
-    if not _is_int(mlp_depth) or mlp_depth not in (0, 1, 2, 3):
+    if not is_int(mlp_depth) or mlp_depth not in (0, 1, 2, 3):
         raise ValueError(f"nin: mlp_depth must be 0, 1, 2 or 3, got {mlp_depth!r}")
-    if not _is_int(mlp_kernel) or mlp_kernel not in (1, 3):
+    if not is_int(mlp_kernel) or mlp_kernel not in (1, 3):
         raise ValueError(f"nin: mlp_kernel must be 1 or 3, got {mlp_kernel!r}")
     mlp_depth, mlp_kernel = int(mlp_depth), int(mlp_kernel)
     num_classes = 1000 if num_classes is None and variant == "imagenet" else num_classes

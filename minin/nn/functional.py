@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from .. import backend, functional as _F
+from .._checks import is_int
 from ..functional import *  # noqa: F401,F403  (re-exported: everything minin.functional has)
 from ..functional import __all__ as _functional_all
 from ..operators import sigmoid, softmax, tanh  # noqa: F401  (torch.nn.functional has them too)
@@ -148,7 +149,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 
 def _check_ignore_index(op, ignore_index):
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+    if not is_int(ignore_index):
         raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
 
 
@@ -218,7 +219,7 @@ def one_hot(tensor, num_classes=-1):
     if labels.dtype != np.int64:
         raise TypeError(f"one_hot takes an int64 (long) tensor of class labels, got dtype "
                         f"{labels.dtype}; convert it first with .long()")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < -1:
+    if not is_int(num_classes) or num_classes < -1:
         raise ValueError(f"one_hot: num_classes must be a non-negative int or -1, got {num_classes!r}")
     if labels.size:
         if labels.min() < 0:
@@ -275,7 +276,7 @@ def _adaptive_window(op, x, output_size):
     height, width = x.shape[-2:]
     out = tuple(full if s is None else s for s, full in zip(sizes, (height, width)))
     for s in out:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
+        if not is_int(s) or s < 1:
             raise ValueError(f"{op}: output_size must hold positive ints (or None), "
                              f"got {output_size!r}")
     if height % out[0] or width % out[1]:

@@ -5,6 +5,7 @@ import numbers
 from collections import OrderedDict
 
 from .. import backend, functional as F, operators
+from .._checks import is_int
 from . import init
 from .module import Module, Parameter
 
@@ -17,7 +18,7 @@ def _new_weight(*shape):
 def _check_sizes(layer, **sizes):
     """Positive ints (Python's or NumPy's, as PyTorch takes them), else a ValueError naming each."""
     for name, value in sizes.items():
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        if not is_int(value) or value < 1:
             raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
 
 
@@ -183,7 +184,7 @@ class Tanh(Module):
 
 
 def _softmax_dim(layer, dim):
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+    if not is_int(dim):
         raise TypeError(f"{layer}: dim must be an int, the axis the softmax runs along, got {dim!r} "
                         "(PyTorch's implicit choice of dim is deprecated)")
     return int(dim)
@@ -486,7 +487,7 @@ class ModuleList(Module):
         return module
 
     def _index(self, index):
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+        if not is_int(index):
             raise TypeError(f"ModuleList indices must be ints or slices, got {type(index).__name__}")
         if not -len(self) <= index < len(self):
             raise IndexError(f"ModuleList index {index} is out of range for {len(self)} modules")

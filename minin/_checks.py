@@ -1,0 +1,9 @@
+"""The one test of "an integer" that argument checks across minin share."""
+
+import numbers
+
+
+def is_int(value):
+    """Whether ``value`` is an integer, Python's or NumPy's, as PyTorch takes sizes; not a
+    bool (``True`` is no channel count) and not a float, however round."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
