@@ -206,6 +206,16 @@ def test_a_hand_edited_checkpoint_is_refused_in_one_line(trained, tmp_path, caps
     assert snapshot(run_folder) == before
 
 
+def test_the_trainer_too_refuses_to_resume_with_fewer_epochs_than_were_trained(trained, data_dir, tmp_path):
+    run_folder = _edited(trained, tmp_path / "run", lambda s: s.update(epoch=2))
+    config = TrainConfig.from_dict(dict(mn.load(run_folder / "last.npz")["config"], out=str(run_folder),
+                                        data_dir=str(data_dir), epochs=1))
+    before = snapshot(run_folder)
+    with pytest.raises(ValueError, match="--epochs 1 is fewer than the saved run needs: .* has trained 2 epochs"):
+        Trainer(config, progress=False, resume=True).setup()
+    assert snapshot(run_folder) == before
+
+
 def test_a_damaged_schedule_state_is_a_checkpoint_error(trained, data_dir, tmp_path):
     run_folder = _edited(trained, tmp_path / "run", lambda s: s.update(scheduler={"base_lrs": "x"}))
     config = TrainConfig.from_dict(dict(mn.load(run_folder / "last.npz")["config"], out=str(run_folder),

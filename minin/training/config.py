@@ -110,19 +110,18 @@ class TrainConfig:
         if self.data_dir is None:
             self.data_dir = ""
         kinds = {int: (numbers.Integral, "an integer"), float: (numbers.Real, "a number"),
-                 bool: ((bool, np.bool_), "True or False"), str: ((str, os.PathLike), "text")}
+                 bool: ((bool, np.bool_), "True or False"), str: (str, "text")}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            kind, what = kinds[field.type]
-            what = "a path" if field.name in ("data_dir", "out") else what
             if field.name == "val_split" and value is None:
                 continue
+            if field.type is str and isinstance(value, os.PathLike):
+                value = os.fspath(value)  # a pathlib.Path, as text (a bytes path fails below)
+            kind, what = kinds[field.type]
             if not isinstance(value, kind) or (field.type is not bool and isinstance(value, (bool, np.bool_))):
-                raise TypeError(f"{field.name} must be {what}, got {value!r}")
-            value = os.fspath(value) if field.type is str else field.type(value)
-            if not isinstance(value, str) and field.type is str:  # a bytes path
-                raise TypeError(f"{field.name} must be a path given as text, got {getattr(self, field.name)!r}")
-            setattr(self, field.name, value)
+                what = "a path" if field.name in ("data_dir", "out") else what
+                raise TypeError(f"{field.name} must be {what}, got {getattr(self, field.name)!r}")
+            setattr(self, field.name, field.type(value))
 
     @classmethod
     def from_dict(cls, saved):
