@@ -11,16 +11,21 @@ the pass once to warm up, then once under ``sys.settrace`` and counts:
 * lines read: the source lines of those functions, each line once (a function defined
   inside another is part of it already);
 * functions and files they sit in;
-* lines run: the lines that actually executed.
+* lines run: the lines that actually executed;
+* code lines: the lines read less docstrings, comments and blank lines (what is left
+  when a reader skips the prose).
 
 Run it with ``PYTHONPATH`` pointing at another checkout to measure that one.
 """
 
 import argparse
+import ast
 import collections
 import inspect
+import io
 import os
 import sys
+import tokenize
 
 import numpy as np
 
@@ -69,6 +74,25 @@ def trace(net, x, root):
     return called, ran
 
 
+def code_lines(path, lines):
+    """Those of ``lines`` (numbers in the file ``path``) that hold code: not blank, not
+    only a comment, not part of a docstring."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    prose = set()
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            prose.update(range(body[0].lineno, body[0].end_lineno + 1))
+    code = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                              tokenize.DEDENT, tokenize.ENDMARKER):
+            code.update(range(token.start[0], token.end[0] + 1))
+    return (code - prose) & lines
+
+
 def main(argv=None):
     args = parse_args(argv)
     import minin
@@ -87,7 +111,8 @@ def main(argv=None):
         functions.append((len(source), os.path.relpath(code.co_filename, root), code.co_name))
     print(f"minin at {root}, model {args.model}")
     print(f"lines read {sum(map(len, read.values()))}, functions {len(functions)}, "
-          f"files {len(read)}, lines run {sum(map(len, ran.values()))}")
+          f"files {len(read)}, lines run {sum(map(len, ran.values()))}, "
+          f"code lines {sum(len(code_lines(path, lines)) for path, lines in read.items())}")
     if args.list:
         for length, path, name in sorted(functions, key=lambda f: (-f[0], f[1], f[2])):
             print(f"{length:5d}  {path}:{name}")

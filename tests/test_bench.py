@@ -73,6 +73,20 @@ def test_reading_path_counts_the_functions_a_pass_calls():
     summary = next(line for line in text.splitlines() if line.startswith("lines read"))
     counts = dict(part.rsplit(" ", 1) for part in summary.split(", "))
     assert int(counts["functions"]) > 10 and int(counts["lines read"]) > int(counts["functions"])
+    assert int(counts["lines run"]) < int(counts["lines read"])
+    assert 0 < int(counts["code lines"]) < int(counts["lines read"])
     for name in ("nn/module.py:__call__", "functional.py:conv2d", "function.py:run_backward",
                  "kernels/conv.py:conv2d_forward", "kernels/conv.py:conv2d_backward"):
         assert name in text
+
+
+def test_code_lines_leave_out_docstrings_comments_and_blank_lines(tmp_path):
+    sys.path.insert(0, BENCH)
+    try:
+        import reading_path
+    finally:
+        sys.path.pop(0)
+    source = tmp_path / "example.py"
+    source.write_text('def f(x):\n    """Twice x.\n\n    More prose.\n    """\n\n'
+                      '    # why, not what\n    y = (x +\n         x)\n    return y\n')
+    assert reading_path.code_lines(str(source), set(range(1, 11))) == {1, 8, 9, 10}
