@@ -27,7 +27,7 @@ from .creation import (arange, empty, from_numpy, full, normal, ones, ones_like,
                        randint, randn, zeros, zeros_like)
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8,  # noqa: E402
                      int16, int32, int64, long, short, uint8)
-from . import cuda, functional, nn, optim, models  # noqa: E402
+from . import accelerator, cuda, functional, nn, optim, models  # noqa: E402
 from .gradcheck import gradcheck  # noqa: E402
 from .serialization import CheckpointError, load, save  # noqa: E402
 from .summary import Summary, summary  # noqa: E402
@@ -35,7 +35,7 @@ from .summary import Summary, summary  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "CheckpointError", "Function", "Summary", "Tensor", "abs", "add", "amax", "amin", "arange",
+    "CheckpointError", "Function", "Summary", "Tensor", "abs", "accelerator", "add", "amax", "amin", "arange",
     "argmax", "argmin", "backend", "bool", "cat", "clamp", "clip", "clone", "cuda", "device", "div",
     "double", "empty", "enable_grad", "exp", "flatten", "float", "float16", "float32", "float64",
     "from_numpy", "full", "functional", "gradcheck", "half", "int", "int8", "int16", "int32", "int64",

@@ -183,7 +183,9 @@ def test_dtypes_devices_and_to():
         with pytest.raises(error, match=message):
             mn.device(bad)
     if not mn.cuda.is_available():
-        assert mn.cuda.device_count() == 0
+        assert mn.cuda.device_count() == 0 == mn.accelerator.device_count()
+        assert not mn.accelerator.is_available() and mn.accelerator.current_accelerator() is None
+        mn.accelerator.synchronize()  # nothing to wait for
         with pytest.raises(mn.backend.BackendError, match="CuPy"):
             t.to("cuda")
         with pytest.raises(mn.backend.BackendError, match="CuPy"):
@@ -243,6 +245,8 @@ def test_arrays_that_are_not_real_numbers_are_refused_like_lists(array):
 @pytest.mark.gpu
 def test_cuda_devices_move_tensors_and_modules(gpu):
     assert mn.cuda.is_available() and mn.cuda.device_count() >= 1
+    assert mn.accelerator.is_available() and mn.accelerator.current_accelerator() == mn.device("cuda")
+    assert mn.accelerator.current_device_index() == mn.cuda.current_device()
     t = mn.tensor([1.0, -2.0], requires_grad=True)
     g = t.to(mn.device("cuda"))
     assert g.device == mn.device("cuda", mn.cuda.current_device()) and g.backend == "cupy"
