@@ -42,8 +42,11 @@ def _xp(device):
 
 
 def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """A tensor of zeros, as ``torch.zeros``: ``zeros(2, 3)``, ``zeros((2, 3))`` or
-    ``zeros(size=(2, 3))``, with ``dtype=`` (float32 by default), ``device=``, ``requires_grad=``.
+    """A tensor of zeros, as ``torch.zeros``.
+
+    Args:
+        shape, size: ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``.
+        dtype, device, requires_grad: float32, the current backend and False by default.
 
     Example::
 
@@ -54,7 +57,10 @@ def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
 
 
 def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """A tensor of ones, as ``torch.ones``; the same arguments as :func:`zeros`.
+    """A tensor of ones, as ``torch.ones``.
+
+    Args:
+        shape, size, dtype, device, requires_grad: as :func:`zeros`.
 
     Example::
 
@@ -65,8 +71,10 @@ def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
 
 
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """A tensor whose values are whatever the memory held, as ``torch.empty``; the same
-    arguments as :func:`zeros`.
+    """A tensor whose values are whatever the memory held, as ``torch.empty``.
+
+    Args:
+        shape, size, dtype, device, requires_grad: as :func:`zeros`.
 
     Example::
 
@@ -77,8 +85,12 @@ def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    """A tensor of shape ``size`` filled with ``fill_value``, as ``torch.full``; its dtype follows
-    the value (int64 for an int, bool for a bool, float32 for a float) unless ``dtype=`` is given.
+    """A tensor of shape ``size`` filled with ``fill_value``, as ``torch.full``.
+
+    Args:
+        size, fill_value: e.g. ``(2, 3)`` and ``7``.
+        dtype: by default the value's: int64 for an int, bool for a bool, float32 for a float.
+        device, requires_grad: as :func:`zeros`.
 
     Example::
 
@@ -92,8 +104,12 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
-    """Zeros in ``input``'s shape, dtype and device (unless ``dtype=``, ``device=`` are given), as
-    ``torch.zeros_like``.
+    """Zeros in ``input``'s shape, dtype and device, as ``torch.zeros_like``.
+
+    Args:
+        input: a tensor.
+        dtype, device: if given, instead of ``input``'s.
+        requires_grad: False by default.
 
     Example::
 
@@ -105,8 +121,10 @@ def zeros_like(input, dtype=None, device=None, requires_grad=False):
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False):
-    """Ones in ``input``'s shape, dtype and device (unless ``dtype=``, ``device=`` are given), as
-    ``torch.ones_like``.
+    """Ones in ``input``'s shape, dtype and device, as ``torch.ones_like``.
+
+    Args:
+        input, dtype, device, requires_grad: as :func:`zeros_like`.
 
     Example::
 
@@ -133,8 +151,10 @@ def _floats(generator, method, shape, dtype):
 
 
 def rand(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """Uniform random numbers in [0, 1), as ``torch.rand``; the same arguments as :func:`zeros`,
-    with a floating-point ``dtype=``.
+    """Uniform random numbers in [0, 1), as ``torch.rand``.
+
+    Args:
+        shape, size, dtype, device, requires_grad: as :func:`zeros`; dtype must be floating point.
 
     Example::
 
@@ -146,7 +166,10 @@ def rand(*shape, size=None, dtype=None, device=None, requires_grad=False):
 
 
 def randn(*shape, size=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal random numbers, as ``torch.randn``; the same arguments as :func:`rand`.
+    """Standard normal random numbers, as ``torch.randn``.
+
+    Args:
+        shape, size, dtype, device, requires_grad: as :func:`rand`.
 
     Example::
 
@@ -158,14 +181,14 @@ def randn(*shape, size=None, dtype=None, device=None, requires_grad=False):
 
 
 def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad=False):
-    """Normal random numbers N(mean, std²), as ``torch.normal``, in its forms:
+    """Normal random numbers N(mean, std²), as ``torch.normal``, drawn as :func:`randn` is.
 
-    * ``normal(mean, std, size)`` with numbers for mean and std: a new tensor of that size,
-      with ``dtype=`` (float32 by default), ``device=`` and ``requires_grad=``;
-    * ``normal(mean, std)`` with a tensor for either or both: one draw per element of their
-      broadcast shape, in their dtype and on their device (no gradient flows back to them).
-
-    Drawn from minin's seeded generator, as :func:`randn`; std must be ≥ 0.
+    Args:
+        mean, std: numbers, or floating-point tensors: then one draw per element of their
+            broadcast shape, in their dtype and on their device (no gradient flows back to
+            them). std ≥ 0, 1.0 by default.
+        size: the shape, with numbers for mean and std (and only then).
+        dtype, device, requires_grad: as :func:`zeros`; dtype and device only with numbers.
 
     Example::
 
@@ -205,8 +228,11 @@ def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad=F
 
 
 def randint(low, high=None, size=None, dtype=None, device=None):
-    """Random integers in [low, high), as ``torch.randint(low, high, size)``, with ``dtype=``
-    (int64 by default) and ``device=``; ``randint(high, size)`` starts at 0.
+    """Random integers in [low, high), as ``torch.randint``.
+
+    Args:
+        low, high, size: ``randint(low, high, size)``, or ``randint(high, size)`` from 0.
+        dtype, device: int64 and the current backend by default.
 
     Example::
 
@@ -224,8 +250,12 @@ def randint(low, high=None, size=None, dtype=None, device=None):
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
-    """``start, start + step, …`` below ``end``, as ``torch.arange``: int64 when every argument
-    is an int, float32 otherwise, unless ``dtype=`` is given. ``arange(n)`` is 0 … n-1.
+    """``start, start + step, …`` below ``end``, as ``torch.arange``.
+
+    Args:
+        start, end, step: numbers; step 1 by default; ``arange(n)`` is 0 … n-1.
+        dtype: by default int64 when every argument is an int, float32 otherwise.
+        device, requires_grad: as :func:`zeros`.
 
     Example::
 
@@ -246,6 +276,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def from_numpy(array):
     """A CPU tensor that shares ``array``'s memory and dtype (no copy), as ``torch.from_numpy``.
+
+    Args:
+        array: a NumPy array.
 
     Example::
 

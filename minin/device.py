@@ -14,8 +14,13 @@ _TYPE_OF = {"numpy": "cpu", "cupy": "cuda"}
 class device:
     """A device: ``device("cpu")``, ``device("cuda")``, ``device("cuda:0")``, ``device("cuda", 0)``.
 
-    minin also takes its backend names, ``"numpy"`` and ``"cupy"``. Making a device does
-    not need a GPU; moving a tensor to a "cuda" device does, and says so clearly.
+    As ``torch.device``; minin also takes its backend names, ``"numpy"`` and ``"cupy"``.
+    Making a device does not need a GPU; moving a tensor to a "cuda" device does, and says
+    so clearly.
+
+    Args:
+        spec: "cpu", "cuda", "cuda:N", "numpy", "cupy", or a ``device``.
+        index: the GPU's number where ``spec`` gives none (default None); "cpu" takes only 0.
 
     Example::
 

@@ -19,7 +19,16 @@ _grad_enabled = True
 
 
 def is_grad_enabled():
-    """Whether operations now build a graph, as ``torch.is_grad_enabled``."""
+    """Whether operations now build a graph, as ``torch.is_grad_enabled``.
+
+    Example::
+
+        >>> mn.is_grad_enabled()
+        True
+        >>> with mn.no_grad():
+        ...     mn.is_grad_enabled()
+        False
+    """
     return _grad_enabled
 
 
@@ -147,8 +156,26 @@ def _topological_order(root):
 
 
 def run_backward(root, gradient=None, retain_graph=False):
-    """Propagate ``gradient`` (d loss / d root; may be left out for a one-element root)
-    to the ``.grad`` of every leaf under ``root``."""
+    """Propagate ``gradient`` to the ``.grad`` of every leaf under ``root``: ``Tensor.backward``.
+
+    As ``torch.Tensor.backward``, gradients accumulate: a leaf's ``.grad`` is added to.
+
+    Args:
+        root: the tensor to differentiate; it must require a gradient.
+        gradient: d loss / d root, of root's shape (default None: ones, for a one-element
+            root only).
+        retain_graph: keep the graph, so that backward can run through it again (default
+            False: each Function's inputs and saved arrays are released).
+
+    Example::
+
+        >>> x = mn.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * x
+        >>> y.backward(mn.ones(2), retain_graph=True)
+        >>> mn.function.run_backward(y, mn.ones(2))   # the same call
+        >>> x.grad
+        array([4., 8.], dtype=float32)
+    """
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad: no input of "
                            "the computation had requires_grad=True (or it ran under no_grad)")

@@ -91,9 +91,22 @@ _conv_algorithm = "auto"
 
 
 def set_conv_algorithm(name):
-    """How convolutions run when their ``algorithm`` is None (the default): "auto" (Winograd
-    where kernels/winograd.py's measurements say it is faster, else im2col), "im2col" or
-    "winograd" (every 3×3 stride-1 layer). Returns the previous setting, to restore it."""
+    """Choose how convolutions run when their ``algorithm`` is None (the default).
+
+    Args:
+        name: "auto" (the default: Winograd where kernels/winograd.py's measurements on the
+            CPU say it is faster, else im2col), "im2col", or "winograd" (every layer, which
+            must then be 3×3 with stride 1 and dilation 1: others raise ValueError).
+
+    Returns:
+        The previous setting, to restore it.
+
+    Example::
+
+        >>> previous = F.set_conv_algorithm("im2col")
+        >>> F.get_conv_algorithm(), F.set_conv_algorithm(previous)
+        ('im2col', 'im2col')
+    """
     global _conv_algorithm
     if name not in CONV_ALGORITHMS:
         raise ValueError(f"conv algorithm must be one of {', '.join(CONV_ALGORITHMS)}, got {name!r}")
@@ -102,6 +115,15 @@ def set_conv_algorithm(name):
 
 
 def get_conv_algorithm():
+    """The global convolution algorithm ``set_conv_algorithm`` set: "auto", "im2col" or "winograd".
+
+    Example::
+
+        >>> previous = F.set_conv_algorithm("winograd")
+        >>> F.get_conv_algorithm()
+        'winograd'
+        >>> _ = F.set_conv_algorithm(previous)
+    """
     return _conv_algorithm
 
 
@@ -193,15 +215,20 @@ def _conv2d(x, weight, bias, stride, padding, dilation, relu, algorithm, op):
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, *, algorithm=None):
-    """2-D convolution (cross-correlation, as in PyTorch).
+    """2-D convolution (cross-correlation), as ``torch.nn.functional.conv2d``.
 
-    Arguments: x (N, C, H, W); weight (O, C, kh, kw); bias (O,) or None; stride, padding
-    and dilation, each an int or a pair (padding may also be "valid", none, or "same",
-    which keeps H and W at stride 1, as in PyTorch); algorithm: "im2col", "winograd" (3×3, stride 1),
-    "auto", or None for the global setting (``set_conv_algorithm``, "auto" by default).
+    Args:
+        x: the input, (N, C, H, W), floating point.
+        weight: (O, C, kh, kw), of x's dtype.
+        bias: (O,) or None (the default).
+        stride, padding, dilation: each an int or a pair (defaults 1, 0, 1); padding may also
+            be "valid" (none) or "same" (keeps H and W; stride 1 only), as in PyTorch.
+        algorithm: "im2col", "winograd" (3×3, stride 1), "auto", or None for the global
+            setting (``set_conv_algorithm``, "auto" by default).
 
-    Shape: (N, O, Ho, Wo) with Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1,
-    and Wo likewise.
+    Shape:
+        (N, C, H, W) → (N, O, Ho, Wo), with
+        Ho = floor((H + 2·padding - dilation·(kh - 1) - 1) / stride) + 1, and Wo likewise.
 
     Example::
 
@@ -212,10 +239,17 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, *, algorithm=N
 
 
 def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1, *, algorithm=None):
-    """relu(conv2d(x, weight, bias, ...)) as one operation: on the GPU the bias and the
-    ReLU are one pass over the output (cuDNN fuses them the same way), and the
-    convolution's output before the ReLU is never kept. Arguments, shapes, values and
-    gradients as ``conv2d`` followed by ``relu``.
+    """``relu(conv2d(x, weight, bias, ...))`` as one operation.
+
+    On the GPU the bias and the ReLU are one pass over the output (cuDNN fuses them the same
+    way), and the convolution's output before the ReLU is never kept. Values and gradients
+    are those of ``conv2d`` followed by ``relu``.
+
+    Args:
+        x, weight, bias, stride, padding, dilation, algorithm: as ``conv2d``.
+
+    Shape:
+        as ``conv2d``.
 
     Example::
 
@@ -240,9 +274,16 @@ class Conv2dSimpleFunction(Function):
 
 
 def conv2d_simple(x, weight, bias=None, stride=1, padding=0):
-    """``conv2d`` (without dilation) in a screen of textbook code, to read and step through:
-    im2col in NCHW order, then one matrix product. Same arguments, shapes, values and
-    gradients as ``conv2d``, which runs the same idea in minin's (C, H, W, N) order.
+    """``conv2d`` (without dilation) in a screen of textbook code, to read and step through.
+
+    im2col in NCHW order, then one matrix product. Values and gradients as ``conv2d``, which
+    runs the same idea in minin's (C, H, W, N) order.
+
+    Args:
+        x, weight, bias, stride, padding: as ``conv2d``.
+
+    Shape:
+        as ``conv2d``.
 
     Example::
 
@@ -258,7 +299,12 @@ def conv2d_simple(x, weight, bias=None, stride=1, padding=0):
 # --------------------------------------------------------------------------- activations
 
 def relu(x):
-    """max(x, 0) elementwise; the gradient passes where the output is positive.
+    """max(x, 0) elementwise, as ``torch.nn.functional.relu``.
+
+    The gradient passes where the output is positive.
+
+    Args:
+        x: the input tensor, any shape (the output has its shape).
 
     Example::
 
@@ -311,12 +357,17 @@ class MaxPool2dFunction(Function):
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """The maximum of each kernel_size window, as ``torch.nn.functional.max_pool2d``.
 
-    Arguments: x (N, C, H, W); kernel_size, stride (default: kernel_size) and padding, each
-    an int or a pair; padding counts as -inf and is at most half the kernel; dilation
-    (PyTorch's fifth argument) must be 1; ceil_mode rounds the output size up.
+    Args:
+        x: the input, (N, C, H, W), floating point.
+        kernel_size, stride, padding: each an int or a pair; stride defaults to kernel_size;
+            padding (default 0) counts as -inf and is at most half the kernel.
+        dilation: PyTorch's fifth argument; must be 1.
+        ceil_mode: round the output size up (default False).
 
-    Shape: (N, C, Ho, Wo), Ho = floor((H + 2·padding - kh) / stride) + 1 (ceil with
-    ceil_mode, the last window starting inside the input or its left padding).
+    Shape:
+        (N, C, H, W) → (N, C, Ho, Wo), with Ho = floor((H + 2·padding - kh) / stride) + 1
+        (ceil with ceil_mode, the last window starting inside the input or its left
+        padding), and Wo likewise.
 
     Example::
 
@@ -346,9 +397,15 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
                divisor_override=None):
     """The mean of each kernel_size window, as ``torch.nn.functional.avg_pool2d``.
 
-    Arguments and shape as ``max_pool2d``, except that padding counts as zeros;
-    count_include_pad divides by the whole window (True) or by its part inside the input;
-    divisor_override, a nonzero int, is divided by instead.
+    Args:
+        x, kernel_size, stride, padding, ceil_mode: as ``max_pool2d``, except that padding
+            counts as zeros.
+        count_include_pad: divide by the whole window (True, the default) or by its part
+            inside the input (False).
+        divisor_override: a nonzero int to divide by instead (default None).
+
+    Shape:
+        as ``max_pool2d``.
 
     Example::
 
@@ -373,7 +430,13 @@ class GlobalAvgPool2dFunction(Function):
 
 
 def global_avg_pool2d(x):
-    """The mean of each feature map: (N, C, H, W) → (N, C), no parameters.
+    """The mean of each feature map, with no parameters.
+
+    Args:
+        x: the input, (N, C, H, W), floating point.
+
+    Shape:
+        (N, C, H, W) → (N, C).
 
     Example::
 
@@ -398,9 +461,16 @@ class DropoutFunction(Function):
 
 
 def dropout(x, p=0.5, training=True):
-    """Inverted dropout: while ``training``, zero each element with probability p and
-    scale the rest by 1/(1-p), so the expected value is unchanged; otherwise return x.
-    Any shape; the mask is drawn from minin's seeded generator.
+    """Inverted dropout, as ``torch.nn.functional.dropout``.
+
+    While ``training``, each element is zeroed with probability p and the rest are scaled
+    by 1/(1-p), so the expected value is unchanged; otherwise x is returned. The mask is
+    drawn from minin's seeded generator.
+
+    Args:
+        x: the input tensor, any shape (the output has its shape).
+        p: the probability of zeroing an element, in [0, 1] (default 0.5).
+        training: whether to drop (default True); False returns x.
 
     Example::
 
@@ -440,8 +510,15 @@ class LinearFunction(Function):
 
 
 def linear(x, weight, bias=None):
-    """x @ weight.T + bias: (*, in_features) → (*, out_features), with weight
-    (out_features, in_features) and bias (out_features,) or None, as in PyTorch.
+    """x @ weight.T + bias, as ``torch.nn.functional.linear``.
+
+    Args:
+        x: the input, (*, in_features), floating point.
+        weight: (out_features, in_features), of x's dtype.
+        bias: (out_features,) or None (the default).
+
+    Shape:
+        (*, in_features) → (*, out_features).
 
     Example::
 
@@ -484,13 +561,18 @@ def _kept_and_placed(shape, widths):
 
 
 def pad(x, pad, mode="constant", value=None):
-    """Pad x with ``value`` (0 by default), as ``torch.nn.functional.pad`` in its "constant" mode.
+    """Pad x with ``value``, as ``torch.nn.functional.pad`` in its "constant" mode.
 
-    Arguments: ``pad`` is (left, right) for the last axis, then (top, bottom) for the one
-    before it, and so on: up to two ints per axis, read from the last axis backwards; a
-    negative int crops instead. mode: "constant" (the only one here).
+    Args:
+        x: the input tensor.
+        pad: (left, right) for the last axis, then (top, bottom) for the one before it, and
+            so on: two ints per padded axis, read from the last axis backwards; a negative
+            int crops instead.
+        mode: "constant" (the only one here).
+        value: the number to pad with (default None: 0).
 
-    Shape: every padded axis grows by its two widths; the others stay.
+    Shape:
+        every padded axis grows by its two widths; the others stay.
 
     Example::
 
@@ -516,9 +598,23 @@ def pad(x, pad, mode="constant", value=None):
 
 
 def flatten(x, start_dim=1, end_dim=-1):
-    """``nn.Flatten``'s operation: merge the axes start_dim … end_dim, keeping the batch
-    axis by default, (N, C, H, W) → (N, C·H·W). ``minin.flatten`` is ``torch.flatten``,
-    the same with start_dim=0."""
+    """``nn.Flatten``'s operation: merge the axes start_dim … end_dim into one.
+
+    ``minin.flatten`` is ``torch.flatten``, the same with start_dim=0.
+
+    Args:
+        x: the input tensor.
+        start_dim, end_dim: the first and last axis merged (default 1 and -1: all but the
+            batch axis).
+
+    Shape:
+        (N, C, H, W) → (N, C·H·W) by default.
+
+    Example::
+
+        >>> F.flatten(mn.zeros(2, 3, 4, 5)).shape, F.flatten(mn.zeros(2, 3, 4), 0, 1).shape
+        ((2, 60), (6, 4))
+    """
     return operators.flatten(_tensor(x, "flatten", "input"), start_dim, end_dim)
 
 
@@ -537,12 +633,19 @@ class CrossEntropyFunction(Function):
 def cross_entropy(logits, target, reduction="mean"):
     """Softmax cross-entropy of (N, K) logits against N integer class labels.
 
-    Arguments: logits (N, K) floats; target (N,) integer labels in [0, K) (a NumPy or
-    CuPy integer array, or an integer tensor); reduction "mean" (default), "sum" or "none".
-    Returns a 0-d tensor, or (N,) with "none". On NumPy every label is checked to lie in
-    [0, K); on CuPy that check would cost a device sync per step, so an out-of-range
-    label shows up as a NaN loss instead. (``minin.nn.functional.cross_entropy`` adds
-    PyTorch's weight, ignore_index and label_smoothing.)
+    As ``torch.nn.functional.cross_entropy`` without its weight, ignore_index and
+    label_smoothing, which ``minin.nn.functional.cross_entropy`` adds. On NumPy every
+    label is checked to lie in [0, K); on CuPy that check would cost a device sync per
+    step, so an out-of-range label shows up as a NaN loss instead.
+
+    Args:
+        logits: (N, K) floats.
+        target: (N,) integer labels in [0, K): a NumPy or CuPy integer array, or an
+            integer tensor.
+        reduction: "mean" (default), "sum" or "none".
+
+    Shape:
+        logits (N, K), target (N,) → 0-d, or (N,) with reduction="none".
 
     Example::
 

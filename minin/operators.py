@@ -28,6 +28,9 @@ from .tensor import DEFAULT_DTYPE, Tensor, _checked_dim, _convert
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = """What ``max(dim)`` and ``min(dim)`` return, as ``torch.return_types.max``.
 
+Args:
+    values, indices: the maxima (or minima) and their int64 indices along ``dim``.
+
 Example::
 
     >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).max(dim=1)
@@ -155,7 +158,10 @@ def _broadcast_error(op, a, b, exc):
 
 
 def add(input, other):
-    """``input + other``, as ``torch.add``; ``other`` may be a tensor, an array or a number.
+    """``input + other``, as ``torch.add``.
+
+    Args:
+        input, other: tensors, arrays or numbers, broadcast together.
 
     Example::
 
@@ -166,7 +172,10 @@ def add(input, other):
 
 
 def sub(input, other):
-    """``input - other``, as ``torch.sub``; ``other`` may be a tensor, an array or a number.
+    """``input - other``, as ``torch.sub``.
+
+    Args:
+        input, other: tensors, arrays or numbers, broadcast together.
 
     Example::
 
@@ -177,7 +186,10 @@ def sub(input, other):
 
 
 def mul(input, other):
-    """``input * other``, as ``torch.mul``; ``other`` may be a tensor, an array or a number.
+    """``input * other``, as ``torch.mul``.
+
+    Args:
+        input, other: tensors, arrays or numbers, broadcast together.
 
     Example::
 
@@ -190,6 +202,9 @@ def mul(input, other):
 def div(input, other):
     """``input / other`` (true division: integers give float32), as ``torch.div``.
 
+    Args:
+        input, other: tensors, arrays or numbers, broadcast together.
+
     Example::
 
         >>> mn.div(mn.tensor([1, 2]), 2)
@@ -201,7 +216,11 @@ def div(input, other):
 def matmul(input, other):
     """The matrix product ``input @ other``, as ``torch.matmul``, with NumPy's broadcasting.
 
-    Shape: (…, n, k) @ (…, k, m) → (…, n, m).
+    Args:
+        input, other: tensors or arrays.
+
+    Shape:
+        (…, n, k) @ (…, k, m) → (…, n, m).
 
     Example::
 
@@ -212,9 +231,11 @@ def matmul(input, other):
 
 
 def pow(input, exponent):
-    """``input ** exponent`` elementwise, as ``torch.pow``: the exponent may be a number, a
-    tensor or an array (broadcast against the input), and the input a number when the
-    exponent is a tensor (``2 ** t``). Integers raised to a float give float32.
+    """``input ** exponent`` elementwise, as ``torch.pow``; integers raised to a float give float32.
+
+    Args:
+        input: a tensor or an array; or a number when the exponent is a tensor (``2 ** t``).
+        exponent: a number, or a tensor or an array broadcast against the input.
 
     Example::
 
@@ -255,6 +276,9 @@ def _floating(input, op):
 def exp(input):
     """e ** x elementwise, as ``torch.exp``.
 
+    Args:
+        input: a tensor or an array; integers give float32.
+
     Example::
 
         >>> mn.exp(mn.tensor([0.0]))
@@ -266,6 +290,9 @@ def exp(input):
 def log(input):
     """The natural logarithm elementwise, as ``torch.log``.
 
+    Args:
+        input: a tensor or an array; integers give float32.
+
     Example::
 
         >>> mn.log(mn.tensor([1.0]))
@@ -276,6 +303,9 @@ def log(input):
 
 def relu(input):
     """max(x, 0) elementwise, as ``torch.relu``.
+
+    Args:
+        input: a tensor or an array.
 
     Example::
 
@@ -289,9 +319,14 @@ _LAST = object()
 
 
 def log_softmax(input, dim=_LAST, *, axis=_LAST, dtype=None):
-    """log(softmax(x)) along ``dim`` (NumPy: ``axis``; the last axis by default), as
-    ``torch.log_softmax``, any shape, computed as (x - max) - log(sum(exp(x - max))) so that
-    large |x| cannot overflow; ``dtype=`` casts the input first.
+    """log(softmax(x)) along ``dim``, as ``torch.log_softmax``.
+
+    Computed as (x - max) - log(sum(exp(x - max))), so that large |x| cannot overflow.
+
+    Args:
+        input: a floating-point tensor or array, any shape; the output has its shape.
+        dim: the axis, the last by default; NumPy: ``axis=``.
+        dtype: if given, the input is cast to it first.
 
     Example::
 
@@ -316,9 +351,10 @@ def softmax(input, dim=None, dtype=None):
     exp(log_softmax(x)) (no overflow).
 
     Args:
-        input: a float Tensor; dim: the axis that sums to 1 (required, as PyTorch
-            warns without it); dtype: cast the input to this dtype first.
-    Shapes: output has the input's shape.
+        input: a floating-point tensor or array; the output has its shape.
+        dim: the axis that sums to 1; required (PyTorch's implicit choice is deprecated).
+        dtype: if given, the input is cast to it first.
+
     Example::
 
         >>> mn.softmax(mn.tensor([[0.0, 0.0]]), dim=1).tolist()
@@ -334,6 +370,9 @@ def sigmoid(input):
     """1 / (1 + e ** -x) elementwise, as ``torch.sigmoid``; integers give float32. Computed
     from e ** -|x|, so no x, however large, overflows.
 
+    Args:
+        input: a tensor or an array.
+
     Example::
 
         >>> mn.sigmoid(mn.tensor([0.0, 1000.0, -1000.0]))
@@ -344,6 +383,9 @@ def sigmoid(input):
 
 def tanh(input):
     """The hyperbolic tangent elementwise, as ``torch.tanh``; integers give float32.
+
+    Args:
+        input: a tensor or an array.
 
     Example::
 
@@ -357,6 +399,9 @@ def abs(input):
     """|x| elementwise, as ``torch.abs`` (and Python's ``abs(t)``); the dtype stays, integers
     included. The gradient is sign(x), 0 at 0.
 
+    Args:
+        input: a tensor or an array.
+
     Example::
 
         >>> mn.abs(mn.tensor([-1.5, 2.0]))
@@ -368,6 +413,9 @@ def abs(input):
 def sqrt(input):
     """The square root elementwise, as ``torch.sqrt``; integers give float32.
 
+    Args:
+        input: a tensor or an array.
+
     Example::
 
         >>> mn.sqrt(mn.tensor([4, 9]))
@@ -377,10 +425,14 @@ def sqrt(input):
 
 
 def clamp(input, min=None, max=None):
-    """Each element limited to [min, max], as ``torch.clamp`` (alias ``clip``): either bound
-    may be None (not both), a number, or a tensor that broadcasts against the input. As in
-    PyTorch, min > max gives max everywhere, and the dtype follows the operands (an int
+    """Each element limited to [min, max], as ``torch.clamp`` (alias ``clip``).
+
+    As in PyTorch, min > max gives max everywhere, and the dtype follows the operands (an int
     tensor clamped to 0.5 is float32).
+
+    Args:
+        input: a tensor or an array.
+        min, max: numbers, tensors that broadcast against the input, or None (not both).
 
     Example::
 
@@ -410,6 +462,9 @@ clip = clamp
 def maximum(input, other):
     """Elementwise maximum, as ``torch.maximum``; ties share the gradient.
 
+    Args:
+        input, other: tensors or arrays (other may be a number), broadcast together.
+
     Example::
 
         >>> mn.maximum(mn.tensor([1.0, 4.0]), mn.tensor([3.0, 2.0]))
@@ -420,6 +475,9 @@ def maximum(input, other):
 
 def minimum(input, other):
     """Elementwise minimum, as ``torch.minimum``: min(a, b) = -max(-a, -b).
+
+    Args:
+        input, other: as :func:`maximum`.
 
     Example::
 
@@ -432,10 +490,13 @@ def minimum(input, other):
 # --------------------------------------------------------------------------- reductions
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
-    """The sum over ``dim`` (an int, several, or None for all), as ``torch.sum``, with ``keepdim=``
-    and ``dtype=`` (the input is cast to it first); NumPy's ``axis=`` and ``keepdims=`` too.
+    """The sum over ``dim``, as ``torch.sum``.
 
-    Shape: the summed axes go, or stay with length 1 under ``keepdim``.
+    Args:
+        input: a tensor or an array.
+        dim: an int, several, or None (the default) for all; NumPy: ``axis=``.
+        keepdim: keep the summed axes, with length 1 (default False: they go); NumPy: ``keepdims=``.
+        dtype: if given, the input is cast to it first.
 
     Example::
 
@@ -454,9 +515,12 @@ def _in_dtype(input, dtype):
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
-    """The mean over ``dim``, as ``torch.mean``; the same arguments and shapes as :func:`sum`.
-    As in PyTorch, the input (or ``dtype=``) must be floating point: NumPy's mean of integers
-    would be float64.
+    """The mean over ``dim``, as ``torch.mean``.
+
+    Args:
+        input: a tensor or an array, floating point (or cast so by ``dtype``), as in PyTorch:
+            NumPy's mean of integers would be float64.
+        dim, keepdim, dtype, axis, keepdims: as :func:`sum`.
 
     Example::
 
@@ -497,9 +561,18 @@ def _extreme(function, arg, op, input, dim, keepdim, axis, keepdims):
 
 
 def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The largest element; with ``dim``, the named tuple ``(values, indices)`` along it
-    (the gradient goes to the first maximum); with another tensor, the elementwise
-    maximum (``torch.max(a, b)``). NumPy's ``axis=`` gives the values only, as NumPy does.
+    """The largest element, as ``torch.max``.
+
+    Args:
+        input: a tensor or an array.
+        dim: an int (None, the default: all elements); or another tensor, for the elementwise
+            maximum (``torch.max(a, b)``).
+        keepdim: keep ``dim``, with length 1; False by default.
+        axis, keepdims: NumPy's names, which give the values only, as NumPy does.
+
+    Returns:
+        With an int ``dim``, the named tuple ``(values, indices)`` along it (the gradient goes
+        to the first maximum).
 
     Example::
 
@@ -514,6 +587,9 @@ def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The smallest element, as ``torch.min``, with the same forms as :func:`max`.
 
+    Args:
+        input, dim, keepdim, axis, keepdims: as :func:`max`.
+
     Example::
 
         >>> mn.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=1).values
@@ -523,8 +599,11 @@ def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def amax(input, dim=None, keepdim=False):
-    """The maxima over ``dim`` (an int or several), values only, as ``torch.amax``, with
-    ``keepdim=``; ties share the gradient. Shapes as :func:`sum`.
+    """The maxima over ``dim``, values only, as ``torch.amax``; ties share the gradient.
+
+    Args:
+        input: a tensor or an array.
+        dim, keepdim: as :func:`sum`.
 
     Example::
 
@@ -535,7 +614,10 @@ def amax(input, dim=None, keepdim=False):
 
 
 def amin(input, dim=None, keepdim=False):
-    """The minima over ``dim``, as ``torch.amin``; the same arguments as :func:`amax`.
+    """The minima over ``dim``, as ``torch.amin``.
+
+    Args:
+        input, dim, keepdim: as :func:`amax`.
 
     Example::
 
@@ -564,8 +646,12 @@ def _arg_extreme(arg, input, dim, keepdim, axis):
 
 
 def argmax(input, dim=None, keepdim=False, *, axis=None):
-    """Indices of the maxima along ``dim`` (int64, no gradient), as ``torch.argmax``, with
-    ``keepdim=`` (NumPy: ``axis=``); over the flattened tensor without ``dim``.
+    """Indices of the maxima along ``dim`` (int64, no gradient), as ``torch.argmax``.
+
+    Args:
+        input: a tensor or an array.
+        dim: an int, or None (the default) for the flattened tensor; NumPy: ``axis=``.
+        keepdim: keep ``dim``, with length 1; False by default.
 
     Example::
 
@@ -576,7 +662,10 @@ def argmax(input, dim=None, keepdim=False, *, axis=None):
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None):
-    """Indices of the minima, as ``torch.argmin``; the same arguments as :func:`argmax`.
+    """Indices of the minima, as ``torch.argmin``.
+
+    Args:
+        input, dim, keepdim, axis: as :func:`argmax`.
 
     Example::
 
@@ -589,8 +678,11 @@ def argmin(input, dim=None, keepdim=False, *, axis=None):
 # --------------------------------------------------------------------------- shapes
 
 def reshape(input, *shape):
-    """The same elements in ``shape``, as ``Tensor.reshape`` (and ``view``): ``t.reshape(3, 2)``
-    or ``t.reshape((3, 2))``; one size may be -1, for what remains.
+    """The same elements in a new shape, as ``Tensor.reshape`` (and ``view``).
+
+    Args:
+        input: a tensor or an array.
+        shape: ``t.reshape(3, 2)`` or ``t.reshape((3, 2))``; one size may be -1, for what remains.
 
     Example::
 
@@ -603,7 +695,12 @@ def reshape(input, *shape):
 def permute(input, *dims):
     """The axes in the order ``dims``, as ``Tensor.permute`` (NumPy's ``transpose(axes)``).
 
-    Shape: axis i of the result is axis ``dims[i]`` of ``input``.
+    Args:
+        input: a tensor or an array.
+        dims: every axis once, as ints or one tuple; none reverses the axes.
+
+    Shape:
+        axis i of the result is axis ``dims[i]`` of ``input``.
 
     Example::
 
@@ -622,8 +719,12 @@ def permute(input, *dims):
 
 
 def transpose(input, *dims):
-    """Swap axes ``dim0`` and ``dim1``, as ``torch.transpose``. With no argument or with a full
-    permutation of three or more axes it is NumPy's ``transpose``, as minin had it.
+    """Swap axes ``dim0`` and ``dim1``, as ``torch.transpose``.
+
+    Args:
+        input: a tensor or an array.
+        dims: ``dim0, dim1``; with none, or a full permutation of three or more axes, it is
+            NumPy's ``transpose``, as minin had it.
 
     Example::
 
@@ -642,7 +743,12 @@ def transpose(input, *dims):
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge the axes ``start_dim`` … ``end_dim`` into one, as ``torch.flatten``.
 
-    Shape: (N, C, H, W) with start_dim=1 → (N, C·H·W); a 0-d tensor becomes (1,).
+    Args:
+        input: a tensor or an array.
+        start_dim, end_dim: 0 and -1 (all axes) by default.
+
+    Shape:
+        (N, C, H, W) with start_dim=1 → (N, C·H·W); a 0-d tensor becomes (1,).
 
     Example::
 
@@ -661,7 +767,11 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unsqueeze(input, dim):
-    """A new axis of length 1 at ``dim`` (which may be ``ndim``), as ``torch.unsqueeze``.
+    """A new axis of length 1 at ``dim``, as ``torch.unsqueeze``.
+
+    Args:
+        input: a tensor or an array.
+        dim: the new axis's index; it may be ``ndim``.
 
     Example::
 
@@ -674,8 +784,12 @@ def unsqueeze(input, dim):
 
 
 def squeeze(input, dim=None):
-    """Drop the axes of length 1 (only those of ``dim``, an int or several, that have length 1),
-    as ``torch.squeeze``.
+    """Drop the axes of length 1, as ``torch.squeeze``.
+
+    Args:
+        input: a tensor or an array.
+        dim: an int or several, to drop only those of them that have length 1; None (the
+            default): all.
 
     Example::
 
@@ -696,9 +810,14 @@ _UNSET = object()
 
 
 def cat(tensors, dim=0, *, axis=_UNSET):
-    """Join tensors along an existing axis ``dim`` (NumPy: ``axis=``), as ``torch.cat``.
+    """Join tensors along an existing axis, as ``torch.cat``.
 
-    Shape: the sizes along ``dim`` add up; all other sizes must match.
+    Args:
+        tensors: a list or tuple of tensors.
+        dim: the axis, 0 by default; NumPy: ``axis=``.
+
+    Shape:
+        the sizes along ``dim`` add up; all other sizes must match.
 
     Example::
 
@@ -732,9 +851,14 @@ def cat(tensors, dim=0, *, axis=_UNSET):
 
 
 def stack(tensors, dim=0):
-    """Join tensors of one shape along a new axis ``dim``, as ``torch.stack``.
+    """Join tensors of one shape along a new axis, as ``torch.stack``.
 
-    Shape: n tensors of shape S give S with an axis of length n inserted at ``dim``.
+    Args:
+        tensors: a list or tuple of tensors.
+        dim: the new axis's index, 0 by default.
+
+    Shape:
+        n tensors of shape S give S with an axis of length n inserted at ``dim``.
 
     Example::
 
@@ -829,6 +953,9 @@ def _named_type(name):
 def clone(input):
     """A copy that stays in the graph (the gradient flows back to ``input``), as ``torch.clone``.
 
+    Args:
+        input: a tensor or an array.
+
     Example::
 
         >>> mn.tensor([1.0, 2.0]).clone()
@@ -839,6 +966,9 @@ def clone(input):
 
 def numel(input):
     """The number of elements, as ``torch.numel``.
+
+    Args:
+        input: a tensor or an array.
 
     Example::
 
@@ -940,20 +1070,41 @@ def _setitem(self, index, value):
 
 
 def fill_(self, value):
-    """Fill with ``value`` in place, as ``Tensor.fill_``; returns the tensor."""
+    """Fill with ``value`` in place, as ``Tensor.fill_``; returns the tensor.
+
+    Args:
+        value: a number, cast to the tensor's dtype.
+
+    Example::
+
+        >>> mn.zeros(2).fill_(7)
+        tensor([7., 7.])
+    """
     _setitem(self, Ellipsis, value)
     return self
 
 
 def zero_(self):
-    """Fill with zeros in place, as ``Tensor.zero_``; returns the tensor."""
+    """Fill with zeros in place, as ``Tensor.zero_``; returns the tensor.
+
+    Example::
+
+        >>> mn.ones(2).zero_()
+        tensor([0., 0.])
+    """
     return fill_(self, 0)
 
 
 # --------------------------------------------------------------------------- binding
 
 def install():
-    """Attach the operators and methods to Tensor (run once, by ``minin/__init__.py``)."""
+    """Attach the operators and methods to Tensor (run once, by ``minin/__init__.py``).
+
+    Example::
+
+        >>> mn.Tensor.sum is mn.operators.sum, mn.Tensor.view is mn.operators.reshape
+        (True, True)
+    """
     def reflected(function):  # other + self, other - self, ...: other comes first
         return lambda self, other: _arithmetic(function, _operand(other), self)
 

@@ -51,12 +51,21 @@ def _check_real(dtype, what):
 
 
 class Tensor:
-    """An n-dimensional array with an optional gradient.
+    """An n-dimensional array with an optional gradient, as ``torch.Tensor``.
 
-    ``data`` is the backend array (numpy.ndarray or cupy.ndarray); ``grad`` is an array
-    of the same shape once ``backward()`` has reached it. A tensor made by an operation
-    on tensors that require gradients remembers that operation in ``_ctx`` (a
-    :class:`minin.Function`); ``backward()`` follows these links.
+    A tensor made by an operation on tensors that require gradients remembers that
+    operation in ``_ctx`` (a :class:`minin.Function`); ``backward()`` follows these links.
+    ``mn.tensor(data)`` is the usual way to make one (it copies ``data``).
+
+    Args:
+        data: a backend array, kept as it is (not copied); anything else is converted as
+            ``tensor`` converts it.
+        requires_grad: whether ``backward()`` computes a gradient for it (default False;
+            floating-point tensors only, TypeError otherwise).
+
+    Attributes:
+        data: the backend array (numpy.ndarray or cupy.ndarray).
+        grad: an array of the same shape once ``backward()`` has reached it, else None.
 
     Example::
 
@@ -212,10 +221,21 @@ def _checked_dim(dim, ndim, op, name="dim"):
 
 
 def tensor(data, requires_grad=False, dtype=None, device=None):
-    """A new leaf tensor holding a copy of ``data``, on ``device`` (default: the current backend).
+    """A new leaf tensor holding a copy of ``data``, as ``torch.tensor``.
 
-    As ``torch.tensor``: Python floats become float32, Python ints int64 and bools bool,
-    unless ``dtype`` says otherwise; arrays keep their dtype (gradient checks use float64).
+    Python floats become float32, Python ints int64 and bools bool, unless ``dtype`` says
+    otherwise; arrays keep their dtype (gradient checks use float64). Data that is not
+    real numbers (strings, complex numbers, objects) raises TypeError.
+
+    Args:
+        data: a number, a (nested) list, a NumPy or CuPy array, or a Tensor.
+        requires_grad: whether ``backward()`` computes a gradient for it (default False;
+            floating point only).
+        dtype: the NumPy dtype to convert to (default None: as above).
+        device: a ``device`` or a string such as "cpu" or "cuda" (default None: the
+            current backend).
+
+    Example::
 
         >>> mn.tensor([1.5, 2]).dtype, mn.tensor([0, 2]).dtype, mn.tensor(np.arange(3, dtype=np.uint8)).dtype
         (dtype('float32'), dtype('int64'), dtype('uint8'))
@@ -227,8 +247,25 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
 
 
 def zero_grads(tensors, set_to_none=True):
-    """What ``zero_grad`` does, for a module's or an optimizer's parameters: set each
-    gradient to None, or (``set_to_none=False``) fill the existing ones with zeros in place."""
+    """What ``zero_grad`` does, for a module's or an optimizer's parameters.
+
+    Args:
+        tensors: an iterable of tensors.
+        set_to_none: set each gradient to None (True, the default), or fill the existing
+            ones with zeros in place (False).
+
+    Example::
+
+        >>> from minin.tensor import zero_grads
+        >>> w = mn.ones(2, requires_grad=True)
+        >>> w.sum().backward()
+        >>> zero_grads([w], set_to_none=False)
+        >>> w.grad
+        array([0., 0.], dtype=float32)
+        >>> zero_grads([w])
+        >>> w.grad is None
+        True
+    """
     for t in tensors:
         if set_to_none or t.grad is None:
             t.grad = None

@@ -5,7 +5,7 @@ from .module import Module
 
 
 class AdaptiveAvgPool2d(Module):
-    """Average pooling to ``output_size``: (N, C, H, W) → (N, C, oh, ow).
+    """Average pooling to ``output_size``, as ``torch.nn.AdaptiveAvgPool2d``.
 
     ``AdaptiveAvgPool2d(1)`` is NiN's global average pool with the (N, C, 1, 1) shape
     PyTorch keeps (follow it with ``nn.Flatten()``). Sizes other than (1, 1) must divide
@@ -13,8 +13,10 @@ class AdaptiveAvgPool2d(Module):
 
     Args:
         output_size: an int or a pair (oh, ow); None in the pair keeps that input size.
-    Shapes:
+
+    Shape:
         (N, C, H, W) → (N, C, oh, ow), or (C, H, W) → (C, oh, ow).
+
     Example::
 
         >>> nn.AdaptiveAvgPool2d((1, 1))(mn.tensor(np.ones((2, 10, 5, 5)))).shape
@@ -33,15 +35,18 @@ class AdaptiveAvgPool2d(Module):
 
 
 class AdaptiveMaxPool2d(Module):
-    """Max pooling to ``output_size``: (N, C, H, W) → (N, C, oh, ow).
+    """Max pooling to ``output_size``, as ``torch.nn.AdaptiveMaxPool2d``.
 
     oh and ow must divide H and W (kernel = stride = (H / oh, W / ow)); (1, 1), the
-    global maximum of each map, always does. ``return_indices=True`` is not supported.
+    global maximum of each map, always does.
 
     Args:
         output_size: an int or a pair (oh, ow); None in the pair keeps that input size.
-    Shapes:
+        return_indices: only False (True raises NotImplementedError).
+
+    Shape:
         (N, C, H, W) → (N, C, oh, ow), or (C, H, W) → (C, oh, ow).
+
     Example::
 
         >>> nn.AdaptiveMaxPool2d(1)(mn.tensor(np.ones((2, 10, 6, 6)))).shape

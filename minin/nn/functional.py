@@ -48,33 +48,54 @@ def _labels(target, op):
 # --------------------------------------------------------------------------- PyTorch's signatures
 
 def relu(input, inplace=False):
-    """max(x, 0), with PyTorch's signature.
+    """max(x, 0) elementwise, as ``torch.nn.functional.relu`` (with its signature).
 
-    ``inplace=True`` is accepted so that ``x = F.relu(x, inplace=True)`` runs; the
-    result is a new Tensor either way (autograd keeps the input's graph intact).
+    Args:
+        input: the input tensor, any shape (the output has its shape).
+        inplace: accepted so that ``x = F.relu(x, inplace=True)`` runs; the result is a new
+            Tensor either way (autograd keeps the input's graph intact).
+
     Example::
 
-        >>> F.relu(mn.tensor([-1.0, 2.0]), inplace=True).tolist()
+        >>> nn.functional.relu(mn.tensor([-1.0, 2.0]), inplace=True).tolist()
         [0.0, 2.0]
     """
     return _F.relu(input)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Inverted dropout, with PyTorch's signature (``inplace`` as in ``relu``)."""
+    """Inverted dropout, as ``torch.nn.functional.dropout`` (with its signature).
+
+    Args:
+        input, p, training: as ``minin.functional.dropout`` (p in [0, 1], default 0.5;
+            training default True; with training=False, input is returned).
+        inplace: accepted, as in ``relu``; the result is a new Tensor.
+
+    Example::
+
+        >>> nn.functional.dropout(mn.ones(3), 0.5, training=False).tolist()
+        [1.0, 1.0, 1.0]
+    """
     return _F.dropout(input, p, training)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """``minin.functional.max_pool2d`` with PyTorch's ``return_indices`` argument, which
-    only takes False here (the window offsets stay inside the backward's saved state).
+    """``minin.functional.max_pool2d`` with the signature of ``torch.nn.functional.max_pool2d``.
 
-    Shapes: (N, C, H, W) → (N, C, Ho, Wo), Ho = floor((H + 2·padding - kernel) / stride) + 1
-    (ceil with ceil_mode).
+    Args:
+        input, kernel_size, stride, padding, dilation, ceil_mode: as
+            ``minin.functional.max_pool2d`` (dilation must be 1).
+        return_indices: PyTorch's; only False here (the window offsets stay inside the
+            backward's saved state), True raises NotImplementedError.
+
+    Shape:
+        (N, C, H, W) → (N, C, Ho, Wo), with Ho = floor((H + 2·padding - kernel) / stride) + 1
+        (ceil with ceil_mode), and Wo likewise.
+
     Example::
 
-        >>> F.max_pool2d(mn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).shape
+        >>> nn.functional.max_pool2d(mn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).shape
         (1, 1, 2, 2)
     """
     if return_indices:
@@ -101,11 +122,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         input: (N, C) float logits. target: (N,) integer labels in [0, C) or ignore_index.
         weight: (C,) class weights or None. ignore_index: a label that contributes nothing.
         reduction: "mean", "sum" or "none". label_smoothing: ε in [0, 1].
+        size_average, reduce: PyTorch's deprecated spellings of ``reduction``; refused.
+
     Returns:
         A 0-d Tensor, or (N,) with reduction="none".
+
     Example::
 
-        >>> F.cross_entropy(mn.tensor([[0.0, 0.0]]), np.array([1])).item()  # log 2
+        >>> nn.functional.cross_entropy(mn.tensor([[0.0, 0.0]]), np.array([1])).item()  # log 2
         0.6931...
     """
     _check_reduction("cross_entropy", reduction, size_average, reduce)
@@ -133,11 +157,15 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         target: (N,) integer labels in [0, C) or ignore_index.
         weight: (C,) class weights or None. ignore_index: a label that contributes nothing.
         reduction: "mean" (divided by Σ w[y_i] over the samples not ignored), "sum" or "none".
+        size_average, reduce: PyTorch's deprecated spellings of ``reduction``; refused.
+
     Returns:
         A 0-d Tensor, or (N,) with reduction="none".
+
     Example::
 
-        >>> F.nll_loss(mn.tensor([[-1.0, -2.0], [-3.0, -4.0]]), np.array([0, 1])).item()
+        >>> log_p = mn.tensor([[-1.0, -2.0], [-3.0, -4.0]])
+        >>> nn.functional.nll_loss(log_p, np.array([0, 1])).item()
         2.5
     """
     _check_reduction("nll_loss", reduction, size_average, reduce)
@@ -205,11 +233,13 @@ def one_hot(tensor, num_classes=-1):
     Args:
         tensor: an int64 tensor (or array) of labels in [0, num_classes), any shape.
         num_classes: the length of each vector, or -1.
+
     Returns:
         int64, the input's shape with num_classes appended; no gradient.
+
     Example::
 
-        >>> F.one_hot(mn.tensor(np.array([0, 2])), 3)
+        >>> nn.functional.one_hot(mn.tensor(np.array([0, 2])), 3)
         tensor([[1, 0, 0],
                 [0, 0, 1]], dtype=int64)
     """
@@ -236,15 +266,19 @@ def one_hot(tensor, num_classes=-1):
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Squared error (input - target)², averaged ("mean"), added ("sum") or kept ("none").
+    """Squared error (input - target)², as ``torch.nn.functional.mse_loss``.
 
     Args:
         input, target: float Tensors of one shape (both may require gradients).
+        reduction: "mean" (the average, default), "sum" or "none" (each error).
+        size_average, reduce: PyTorch's deprecated spellings of ``reduction``; refused.
+
     Returns:
         A 0-d Tensor, or the elementwise errors with reduction="none".
+
     Example::
 
-        >>> F.mse_loss(mn.tensor([1.0, 3.0]), mn.tensor([0.0, 0.0])).item()
+        >>> nn.functional.mse_loss(mn.tensor([1.0, 3.0]), mn.tensor([0.0, 0.0])).item()
         5.0
     """
     _check_reduction("mse_loss", reduction, size_average, reduce)
@@ -294,11 +328,13 @@ def adaptive_avg_pool2d(input, output_size):
 
     Args:
         input: (N, C, H, W) or (C, H, W) float Tensor. output_size: int or (oh, ow).
+
     Returns:
         (N, C, oh, ow) (or (C, oh, ow)).
+
     Example::
 
-        >>> F.adaptive_avg_pool2d(mn.tensor(np.ones((2, 3, 4, 4))), 1).shape
+        >>> nn.functional.adaptive_avg_pool2d(mn.tensor(np.ones((2, 3, 4, 4))), 1).shape
         (2, 3, 1, 1)
     """
     x = input if isinstance(input, Tensor) else _F._tensor(input, "adaptive_avg_pool2d", "input")
@@ -317,15 +353,18 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed output size: (N, C, H, W) → (N, C, oh, ow).
 
     Max pooling with kernel = stride = (H / oh, W / ow); oh and ow must divide H and W
-    (output (1, 1), the global max, always does). ``return_indices`` is not supported.
+    (output (1, 1), the global max, always does).
 
     Args:
         input: (N, C, H, W) or (C, H, W) float Tensor. output_size: int or (oh, ow).
+        return_indices: only False (True raises NotImplementedError).
+
     Returns:
         (N, C, oh, ow) (or (C, oh, ow)).
+
     Example::
 
-        >>> F.adaptive_max_pool2d(mn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).tolist()
+        >>> nn.functional.adaptive_max_pool2d(mn.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
     if return_indices:

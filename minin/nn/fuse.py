@@ -19,7 +19,14 @@ from .module import Module
 
 
 class Conv2dReLU(Conv2d):
-    """``relu(conv2d(x))`` as one layer; arguments, shapes and parameters as ``Conv2d``.
+    """``relu(conv2d(x))`` as one layer; parameters as ``Conv2d``.
+
+    Args:
+        in_channels, out_channels, kernel_size, stride, padding, dilation, bias, algorithm:
+            as ``Conv2d``.
+
+    Shape:
+        as ``Conv2d``.
 
     Example::
 
@@ -45,11 +52,16 @@ class Conv2dReLU(Conv2d):
 
 
 def fuse_conv_relu(model):
-    """A new model in which every ``Conv2d`` directly followed by a ``ReLU`` inside a
-    ``Sequential`` is one ``Conv2dReLU``. Parameters, and the layers that are not fused,
-    are shared with ``model`` (not copied); parameters keep their state_dict names and the
-    ReLU's slot is dropped. Layers with forward hooks, and subclasses of Conv2d and ReLU,
-    are left as they are: fusing them would skip code someone put there on purpose.
+    """A new model in which every ``Conv2d`` directly followed by a ``ReLU`` is one ``Conv2dReLU``.
+
+    Only pairs inside a ``Sequential`` are fused (at any depth). Parameters, and the layers
+    that are not fused, are shared with ``model`` (not copied); parameters keep their
+    state_dict names and the ReLU's slot is dropped. Layers with forward hooks, and
+    subclasses of Conv2d and ReLU, are left as they are: fusing them would skip code
+    someone put there on purpose.
+
+    Args:
+        model: the Module to fuse; it is not changed.
 
     Example::
 

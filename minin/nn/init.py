@@ -173,6 +173,9 @@ def constant_(tensor, value):
 def zeros_(tensor):
     """Fill ``tensor`` with zeros in place and return it, as ``torch.nn.init.zeros_``.
 
+    Args:
+        tensor: the tensor to fill.
+
     Example::
 
         >>> nn.init.zeros_(mn.ones(3))
@@ -183,6 +186,9 @@ def zeros_(tensor):
 
 def ones_(tensor):
     """Fill ``tensor`` with ones in place and return it, as ``torch.nn.init.ones_``.
+
+    Args:
+        tensor: the tensor to fill.
 
     Example::
 

@@ -128,10 +128,15 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """max(x, 0) elementwise; any shape, the output's shape is the input's.
+    """max(x, 0) elementwise, as ``torch.nn.ReLU``.
 
-    ``inplace`` is accepted for PyTorch programs; minin always writes a new array (the same
-    values; autograd keeps the output, not the input, so nothing is saved by overwriting).
+    Args:
+        inplace: accepted for PyTorch programs; minin always writes a new array (the same
+            values; autograd keeps the output, not the input, so nothing is saved by
+            overwriting).
+
+    Shape:
+        any; the output's shape is the input's.
 
     Example::
 

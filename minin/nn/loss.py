@@ -5,7 +5,7 @@ from .module import Module
 
 
 class CrossEntropyLoss(Module):
-    """Softmax cross-entropy of (N, C) logits against (N,) class labels.
+    """Softmax cross-entropy of logits against class labels, as ``torch.nn.CrossEntropyLoss``.
 
     Calls ``minin.nn.functional.cross_entropy`` with the options given here (see there
     for the formula with class weights, ignored labels and label smoothing); with all
@@ -16,8 +16,10 @@ class CrossEntropyLoss(Module):
             contributes nothing (default -100). reduction: "mean", "sum" or "none".
         label_smoothing: ε in [0, 1]. size_average, reduce: PyTorch's deprecated
             spellings of ``reduction``; refused.
-    Shapes:
+
+    Shape:
         input (N, C), target (N,) integers → 0-d, or (N,) with reduction="none".
+
     Example::
 
         >>> nn.CrossEntropyLoss()(mn.tensor([[2.0, 0.0]]), np.array([0])).item()
@@ -58,8 +60,10 @@ class NLLLoss(Module):
         weight: (C,) class weights (array or Tensor) or None. ignore_index: a label that
             contributes nothing (default -100). reduction: "mean", "sum" or "none".
         size_average, reduce: PyTorch's deprecated spellings of ``reduction``; refused.
-    Shapes:
+
+    Shape:
         input (N, C), target (N,) integers → 0-d, or (N,) with reduction="none".
+
     Example::
 
         >>> nn.NLLLoss()(mn.tensor([[-0.5, -1.0]]), np.array([1])).item()
@@ -87,12 +91,15 @@ class NLLLoss(Module):
 
 
 class MSELoss(Module):
-    """Mean squared error: mean((input - target)²), or its sum, or each term.
+    """Mean squared error, mean((input - target)²), as ``torch.nn.MSELoss``.
 
     Args:
-        reduction: "mean" (default), "sum" or "none".
-    Shapes:
+        reduction: "mean" (default), "sum" (of the squared errors) or "none" (each one).
+        size_average, reduce: PyTorch's deprecated spellings of ``reduction``; refused.
+
+    Shape:
         input and target of one shape → 0-d, or that shape with reduction="none".
+
     Example::
 
         >>> nn.MSELoss()(mn.tensor([1.0, 3.0]), mn.tensor([1.0, 1.0])).item()
