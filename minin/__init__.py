@@ -18,13 +18,14 @@ from . import operators
 
 operators.install()
 
-from .operators import (abs, add, amax, amin, argmax, argmin, cat, clamp, clip, clone, div,  # noqa: E402
-                        exp, flatten, log, log_softmax, matmul, max, maximum, mean, min, minimum, mul, numel,
-                        permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, sub, sum, tanh,
-                        transpose, unsqueeze)
+from .operators import (abs, add, all, allclose, amax, amin, any, argmax, argmin, cat, clamp,  # noqa: E402
+                        clip, clone, div, equal, exp, flatten, log, log_softmax, matmul, max, maximum,
+                        mean, min, minimum, mul, neg, numel, permute, pow, relu, reshape, sigmoid,
+                        softmax, sqrt, squeeze, stack, std, sub, sum, tanh, transpose, unsqueeze, var)
 from .promotion import promote_types, result_type  # noqa: E402
-from .creation import (arange, empty, from_numpy, full, normal, ones, ones_like, rand,  # noqa: E402
-                       randint, randn, zeros, zeros_like)
+from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, normal,  # noqa: E402
+                       ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros,
+                       zeros_like)
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8,  # noqa: E402
                      int16, int32, int64, long, short, uint8)
 from . import accelerator, cuda, functional, nn, optim, models  # noqa: E402
@@ -35,15 +36,17 @@ from .summary import Summary, summary  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "CheckpointError", "Function", "Summary", "Tensor", "abs", "accelerator", "add", "amax", "amin", "arange",
-    "argmax", "argmin", "backend", "bool", "cat", "clamp", "clip", "clone", "cuda", "device", "div",
-    "double", "empty", "enable_grad", "exp", "flatten", "float", "float16", "float32", "float64",
-    "from_numpy", "full", "functional", "gradcheck", "half", "int", "int8", "int16", "int32", "int64",
-    "is_grad_enabled", "load", "log", "log_softmax", "long", "manual_seed", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "models", "mul", "nn", "no_grad", "normal", "numel", "ones",
-    "ones_like", "optim", "permute", "pow", "rand", "randint", "randn", "relu", "reshape", "save",
-    "short", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "summary", "tanh",
-    "tensor", "transpose", "uint8", "unsqueeze", "utils", "vision", "zeros", "zeros_like"]
+    "abs", "accelerator", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax",
+    "argmin", "backend", "bool", "cat", "CheckpointError", "clamp", "clip", "clone", "cuda",
+    "device", "div", "double", "empty", "enable_grad", "equal", "exp", "eye", "flatten", "float",
+    "float16", "float32", "float64", "from_numpy", "full", "full_like", "Function", "functional",
+    "gradcheck", "half", "int", "int16", "int32", "int64", "int8", "is_grad_enabled", "linspace",
+    "load", "log", "log_softmax", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "models", "mul", "neg", "nn", "no_grad", "normal", "numel", "ones", "ones_like",
+    "optim", "permute", "pow", "rand", "rand_like", "randint", "randn", "randn_like", "randperm",
+    "relu", "reshape", "save", "short", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std",
+    "sub", "sum", "Summary", "summary", "tanh", "Tensor", "tensor", "transpose", "uint8",
+    "unsqueeze", "utils", "var", "vision", "zeros", "zeros_like"]
 
 
 def __getattr__(name):

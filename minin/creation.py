@@ -1,5 +1,6 @@
 """New tensors, made as PyTorch makes them: ``zeros``, ``ones``, ``full``, ``rand``,
-``randn``, ``normal``, ``randint``, ``arange``, ``from_numpy`` and the ``*_like`` forms.
+``randn``, ``normal``, ``randint``, ``randperm``, ``arange``, ``linspace``, ``eye``,
+``from_numpy`` and the ``*_like`` forms.
 
 Each takes ``dtype=``, ``device=`` ("cpu", "cuda", a ``minin.device``, or minin's backend
 names) and ``requires_grad=``; random ones draw from minin's seeded generator, so
@@ -18,6 +19,7 @@ import numbers
 import numpy as np
 
 from . import backend
+from ._checks import is_int
 from .device import backend_of
 from .operators import _shape_args
 from .promotion import result_type
@@ -135,6 +137,22 @@ def ones_like(input, dtype=None, device=None, requires_grad=False):
                 requires_grad=requires_grad)
 
 
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    """``fill_value`` in ``input``'s shape, dtype and device, as ``torch.full_like``.
+
+    Args:
+        input, dtype, device, requires_grad: as :func:`zeros_like`.
+        fill_value: a number, cast to the dtype.
+
+    Example::
+
+        >>> mn.full_like(mn.zeros(2), 7)
+        tensor([7., 7.])
+    """
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
 def _random(draw, size, dtype, device, requires_grad, op):
     dtype = np.dtype(dtype or DEFAULT_DTYPE)
     if dtype.kind != "f":
@@ -178,6 +196,36 @@ def randn(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """
     return _random(lambda g, shape, dtype: _floats(g, "standard_normal", shape, dtype),
                    _size(shape, size, "randn"), dtype, device, requires_grad, "randn")
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False):
+    """:func:`rand` in ``input``'s shape, dtype and device, as ``torch.rand_like``.
+
+    Args:
+        input, dtype, device, requires_grad: as :func:`zeros_like`; the dtype floating point.
+
+    Example::
+
+        >>> mn.rand_like(mn.zeros(2, 3, dtype=mn.float64)).dtype
+        dtype('float64')
+    """
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, device=None, requires_grad=False):
+    """:func:`randn` in ``input``'s shape, dtype and device, as ``torch.randn_like``.
+
+    Args:
+        input, dtype, device, requires_grad: as :func:`rand_like`.
+
+    Example::
+
+        >>> mn.randn_like(mn.zeros(2, 3)).shape
+        (2, 3)
+    """
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad=False):
@@ -249,6 +297,31 @@ def randint(low, high=None, size=None, dtype=None, device=None):
     return Tensor(array.astype(dtype or np.int64, copy=False))
 
 
+def randperm(n, *, dtype=None, device=None, requires_grad=False):
+    """A random order of 0 … n-1, as ``torch.randperm``.
+
+    Args:
+        n: a non-negative int.
+        dtype, device: int64 and the current backend by default.
+        requires_grad: only for a floating-point dtype, as in PyTorch.
+
+    Example::
+
+        >>> p = mn.randperm(5)
+        >>> sorted(p.tolist()), p.dtype
+        ([0, 1, 2, 3, 4], dtype('int64'))
+    """
+    _check_count(n, "randperm", "n")
+    name = backend.current() if device is None else backend_of(device)
+    keys = backend.generator(name).random(n)  # the order that sorts n random keys (CuPy's
+    return _new(keys.argsort().astype(dtype or np.int64), requires_grad)  # Generator can't permute)
+
+
+def _check_count(value, op, name):
+    if not is_int(value) or value < 0:
+        raise ValueError(f"{op}: {name} must be a non-negative int, got {value!r}")
+
+
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """``start, start + step, …`` below ``end``, as ``torch.arange``.
 
@@ -272,6 +345,47 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = np.int64 if integral else DEFAULT_DTYPE
     return _new(_xp(device).arange(start, end, step, dtype=dtype), requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced numbers from ``start`` to ``end``, both included, as ``torch.linspace``.
+
+    Args:
+        start, end: numbers.
+        steps: how many, a non-negative int (PyTorch requires it too).
+        dtype, device, requires_grad: as :func:`zeros`.
+
+    Example::
+
+        >>> mn.linspace(0, 1, 5)
+        tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
+    _check_count(steps, "linspace", "steps")
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"linspace: {name} must be a number, got {type(value).__name__}")
+    values = np.linspace(start, end, steps, dtype=np.float64)  # as PyTorch: exact ends
+    return _new(_xp(device).asarray(values.astype(dtype or DEFAULT_DTYPE)), requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    """The n×m identity matrix (ones on the diagonal), as ``torch.eye``.
+
+    Args:
+        n: the rows, a non-negative int.
+        m: the columns, n by default.
+        dtype, device, requires_grad: as :func:`zeros`.
+
+    Example::
+
+        >>> mn.eye(2, 3)
+        tensor([[1., 0., 0.],
+                [0., 1., 0.]])
+    """
+    _check_count(n, "eye", "n")
+    m = n if m is None else m
+    _check_count(m, "eye", "m")
+    return _new(_xp(device).eye(n, m, dtype=dtype or DEFAULT_DTYPE), requires_grad)
 
 
 def from_numpy(array):

@@ -15,6 +15,7 @@ them on ``.data``, which in minin is the array.
 import builtins
 import numbers
 import operator
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -109,7 +110,7 @@ def _shape_args(shape, op):
     """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` all mean the shape (2, 3)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
+    if not builtins.all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
         raise TypeError(f"{op}: sizes must be ints, got {shape!r}")
     return tuple(int(n) for n in shape)
 
@@ -535,6 +536,139 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     return ops.Mean.apply(input, axis=_checked_dims("mean", axis, input.ndim), keepdims=keep)
 
 
+def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
+    """The variance over ``dim``, as ``torch.var``: the mean squared distance from the mean,
+    divided by ``n - correction`` instead of n.
+
+    Args:
+        input: a floating-point tensor or array.
+        dim: an int, several, or None (the default) for all.
+        correction: 1 by default (Bessel's correction, the sample variance); 0 divides by n.
+        keepdim: as :func:`sum`.
+        unbiased: PyTorch's older spelling: True is correction 1, False correction 0.
+
+    Example::
+
+        >>> mn.tensor([[1.0, 3.0], [2.0, 6.0]]).var(dim=1)
+        tensor([2., 8.])
+    """
+    input = _as_tensor(input, "var")
+    if input.dtype.kind != "f":
+        raise TypeError(f"var and std need a floating-point tensor, got dtype {input.dtype}; "
+                        "convert first, e.g. t.float().var()")
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    if not isinstance(correction, numbers.Real) or isinstance(correction, bool):
+        raise TypeError(f"var: correction must be a number, got {correction!r}")
+    dim = _checked_dims("var", _dims("var", dim, None, keepdim, None)[0], input.ndim)
+    centered = input - mean(input, dim, keepdim=True)
+    count = input.numel() if dim is None else int(np.prod([input.shape[d] for d in np.atleast_1d(dim)]))
+    if count - correction <= 0:
+        warnings.warn(f"var: {count} values with correction {correction} leave no degree of "
+                      "freedom; the result is nan", stacklevel=2)
+    scale = 1 / (count - correction) if count - correction > 0 else float("nan")
+    return sum(centered * centered, dim, keepdim) * scale
+
+
+def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
+    """The standard deviation over ``dim``, the square root of :func:`var`, as ``torch.std``.
+
+    Args:
+        input, dim, correction, keepdim, unbiased: as :func:`var`.
+
+    Example::
+
+        >>> mn.tensor([1.0, 3.0]).std()
+        tensor(1.4142)
+    """
+    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+
+
+def all(input, dim=None, keepdim=False):
+    """Whether every element (along ``dim``) is nonzero, as ``torch.all``: a bool tensor.
+
+    Args:
+        input: a tensor or an array.
+        dim, keepdim: as :func:`sum`.
+
+    Example::
+
+        >>> (mn.tensor([1.0, 2.0]) > 0).all(), mn.tensor([[1, 0], [1, 1]]).all(dim=1)
+        (tensor(True, dtype=bool), tensor([False,  True], dtype=bool))
+    """
+    return _logical("all", input, dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):
+    """Whether some element (along ``dim``) is nonzero, as ``torch.any``: a bool tensor.
+
+    Args:
+        input, dim, keepdim: as :func:`all`.
+
+    Example::
+
+        >>> mn.tensor([0.0, 2.0]).any()
+        tensor(True, dtype=bool)
+    """
+    return _logical("any", input, dim, keepdim)
+
+
+def _logical(op, input, dim, keepdim):
+    input = _as_tensor(input, op)
+    axis = _checked_dims(op, _dims(op, dim, None, keepdim, None)[0], input.ndim)
+    return Tensor(getattr(input.data.astype(bool), op)(axis=axis, keepdims=bool(keepdim)))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether |input - other| <= atol + rtol·|other| everywhere, as ``torch.allclose``: a bool.
+
+    Args:
+        input, other: tensors or arrays of shapes that broadcast together.
+        rtol, atol: the relative and absolute tolerance.
+        equal_nan: whether two NaNs count as close (default False).
+
+    Example::
+
+        >>> mn.allclose(mn.tensor([1.0, 2.0]), mn.tensor([1.0, 2.0 + 1e-6]))
+        True
+    """
+    a, b = _data(_as_tensor(input, "allclose")), _data(_operand(other))
+    xp = backend.get_array_module(a)
+    try:
+        return builtins.bool(xp.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    except ValueError as exc:
+        raise _broadcast_error("allclose", input, other, exc) from None
+
+
+def equal(input, other):
+    """Whether the two have the same shape and the same values, as ``torch.equal``: a bool.
+
+    Args:
+        input, other: tensors.
+
+    Example::
+
+        >>> mn.equal(mn.tensor([1, 2]), mn.tensor([1.0, 2.0])), mn.equal(mn.ones(2), mn.ones(3))
+        (True, False)
+    """
+    a, b = _data(_as_tensor(input, "equal")), _data(_as_tensor(other, "equal"))
+    return a.shape == b.shape and builtins.bool((a == b).all())
+
+
+def neg(input):
+    """-x elementwise, as ``torch.neg``.
+
+    Args:
+        input: a tensor or an array.
+
+    Example::
+
+        >>> mn.neg(mn.tensor([1.0, -2.0]))
+        tensor([-1.,  2.])
+    """
+    return ops.Neg.apply(_as_tensor(input, "neg"))
+
+
 def _extreme(function, arg, op, input, dim, keepdim, axis, keepdims):
     input = _as_tensor(input, op)
     if isinstance(dim, Tensor) or backend.is_array(dim):
@@ -732,7 +866,7 @@ def transpose(input, *dims):
         (4, 3, 2)
     """
     input = _as_tensor(input, "transpose")
-    if len(dims) == 2 and all(isinstance(d, numbers.Integral) for d in dims):
+    if len(dims) == 2 and builtins.all(isinstance(d, numbers.Integral) for d in dims):
         order = list(range(input.ndim))
         a, b = (_checked_dim(d, input.ndim, "transpose") for d in dims)
         order[a], order[b] = order[b], order[a]
@@ -828,7 +962,7 @@ def cat(tensors, dim=0, *, axis=_UNSET):
         raise TypeError(f"cat takes a list or tuple of tensors, got {type(tensors).__name__}")
     if not tensors:
         raise ValueError("cat needs at least one tensor")
-    if not all(isinstance(t, Tensor) for t in tensors):
+    if not builtins.all(isinstance(t, Tensor) for t in tensors):
         kinds = sorted({type(t).__name__ for t in tensors if not isinstance(t, Tensor)})
         raise TypeError(f"cat takes tensors, got {', '.join(kinds)} among them")
     name = "dim" if axis is _UNSET else "axis"
@@ -842,7 +976,7 @@ def cat(tensors, dim=0, *, axis=_UNSET):
     if not -ndim <= dim < ndim:
         raise ValueError(f"cat: axis {dim} is out of range for {ndim} dimensions")
     d = dim % ndim
-    if any(len(s) != ndim or s[:d] + s[d + 1:] != shapes[0][:d] + shapes[0][d + 1:] for s in shapes):
+    if builtins.any(len(s) != ndim or s[:d] + s[d + 1:] != shapes[0][:d] + shapes[0][d + 1:] for s in shapes):
         raise ValueError(f"cat: shapes {shapes} do not match outside axis {dim}")
     dtype = tensors[0].dtype
     for t in tensors[1:]:
@@ -1111,7 +1245,7 @@ def install():
     methods = {
         "__add__": add, "__radd__": reflected(ops.Add), "__sub__": sub, "__rsub__": reflected(ops.Sub),
         "__mul__": mul, "__rmul__": reflected(ops.Mul), "__truediv__": div,
-        "__rtruediv__": reflected(ops.Div), "__neg__": lambda self: ops.Neg.apply(self),
+        "__rtruediv__": reflected(ops.Div), "__neg__": neg,
         "__pow__": pow, "__rpow__": lambda self, other: pow(_operand(other), self),
         "__abs__": abs, "__matmul__": matmul, "__rmatmul__": lambda self, other: ops.MatMul.apply(_operand(other), self),
         "__getitem__": _getitem, "__setitem__": _setitem, "fill_": fill_, "zero_": zero_,
@@ -1122,7 +1256,9 @@ def install():
         **{name: _comparison_method(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")},
         "view_as": lambda self, other: reshape(self, other.shape),
         "reshape_as": lambda self, other: reshape(self, other.shape),
-        "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
+        "add": add, "sub": sub, "mul": mul, "div": div, "matmul": matmul, "neg": neg,
+        "sum": sum, "mean": mean, "var": var, "std": std, "all": all, "any": any,
+        "allclose": allclose, "equal": equal, "max": max, "min": min, "amax": amax, "amin": amin,
         "argmax": argmax, "argmin": argmin, "exp": exp, "log": log, "relu": relu,
         "softmax": softmax, "log_softmax": log_softmax, "sigmoid": sigmoid, "tanh": tanh, "abs": abs, "sqrt": sqrt, "pow": pow, "clamp": clamp,
         "clip": clip,

@@ -117,6 +117,14 @@ class Tensor:
     def is_leaf(self):
         return self._ctx is None
 
+    @property
+    def grad_fn(self):
+        """The operation that made this tensor (the :class:`minin.Function` that backward runs
+        through), or None for a leaf, as PyTorch's ``grad_fn``."""
+        return self._ctx
+
+    is_cuda = property(lambda self: self.backend == "cupy", doc="Whether the data is on the GPU.")
+
     def size(self, dim=None):
         """The shape as a tuple, or its length along ``dim`` (PyTorch's ``size``)."""
         if dim is None:
