@@ -46,7 +46,26 @@ def _load_cupy():
 
 
 def use(name):
-    """Make ``name`` ("numpy" or "cupy") the backend for new tensors."""
+    """Make ``name`` the backend that new tensors are created on.
+
+    Args:
+        name: "numpy" (the CPU) or "cupy" (an NVIDIA GPU).
+
+    Raises:
+        ValueError: an unknown name.
+        BackendError: "cupy" without CuPy or a visible GPU; the message says what is missing.
+
+    Example::
+
+        >>> previous = current()
+        >>> use("numpy"); mn.zeros(2).device
+        device(type='cpu')
+        >>> use("tpu")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown backend 'tpu'; expected one of ('numpy', 'cupy')
+        >>> use(previous)
+    """
     global _current
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; expected one of {BACKENDS}")
@@ -56,12 +75,31 @@ def use(name):
 
 
 def current():
-    """The name of the backend new tensors are created on."""
+    """The name of the backend new tensors are created on: "numpy" or "cupy".
+
+    Example::
+
+        >>> current() in BACKENDS
+        True
+    """
     return _current
 
 
 def module(name):
-    """The array module (numpy or cupy) of a backend name."""
+    """The array module (numpy or cupy) of a backend name.
+
+    Args:
+        name: "numpy" or "cupy".
+
+    Raises:
+        ValueError: an unknown name.
+        BackendError: "cupy" without CuPy or a visible GPU.
+
+    Example::
+
+        >>> module("numpy") is np
+        True
+    """
     if name == "numpy":
         return np
     if name == "cupy":
@@ -70,29 +108,76 @@ def module(name):
 
 
 def xp():
-    """The array module of the current backend."""
+    """The array module of the current backend: ``module(current())``.
+
+    Example::
+
+        >>> xp() is module(current())
+        True
+    """
     return module(_current)
 
 
 def name_of(array):
-    """'numpy' or 'cupy': where ``array`` lives."""
+    """Where ``array`` lives: "cupy" for a CuPy array, else "numpy".
+
+    Args:
+        array: an array (anything that is not a CuPy array counts as "numpy").
+
+    Example::
+
+        >>> name_of(np.zeros(2))
+        'numpy'
+    """
     if type(array).__module__.startswith("cupy"):
         return "cupy"
     return "numpy"
 
 
 def is_array(obj):
-    """Whether ``obj`` is a NumPy or CuPy array (not a Tensor, list or scalar)."""
+    """Whether ``obj`` is a NumPy or CuPy array (not a Tensor, list or scalar).
+
+    Args:
+        obj: any object.
+
+    Example::
+
+        >>> is_array(np.zeros(2)), is_array(mn.zeros(2)), is_array([1.0])
+        (True, False, False)
+    """
     return isinstance(obj, np.ndarray) or name_of(obj) == "cupy"
 
 
 def on_gpu(array):
-    """Whether ``array`` lives on the GPU: the one test a kernel uses to pick its version."""
+    """Whether ``array`` lives on the GPU: the one test a kernel uses to pick its version.
+
+    Args:
+        array: a NumPy or CuPy array.
+
+    Example::
+
+        >>> on_gpu(np.zeros(2))
+        False
+    """
     return name_of(array) == "cupy"
 
 
 def scatter_add(out, index, values):
-    """``out[index] += values`` where ``index`` may repeat a position (each repeat adds)."""
+    """``out[index] += values`` in place, where ``index`` may repeat a position (each repeat
+    adds), as ``numpy.add.at`` (``cupyx.scatter_add`` on the GPU).
+
+    Args:
+        out: the array added into.
+        index: the positions, as for ``out[index]``.
+        values: what is added at them.
+
+    Example::
+
+        >>> out = np.zeros(3)
+        >>> scatter_add(out, np.array([0, 2, 0]), np.array([1.0, 2.0, 3.0]))
+        >>> out
+        array([4., 0., 2.])
+    """
     if on_gpu(out):
         import cupyx  # CuPy's home of scatter_add; only reached with the cupy backend loaded
         cupyx.scatter_add(out, index, values)
@@ -101,19 +186,49 @@ def scatter_add(out, index, values):
 
 
 def get_array_module(array):
-    """The numpy or cupy module that ``array`` belongs to."""
+    """The numpy or cupy module that ``array`` belongs to, as ``cupy.get_array_module``.
+
+    Args:
+        array: a NumPy or CuPy array.
+
+    Example::
+
+        >>> get_array_module(np.zeros(2)) is np
+        True
+    """
     return module("cupy") if name_of(array) == "cupy" else np
 
 
 def asnumpy(array):
-    """A NumPy array with the values of ``array`` (copied off the GPU if needed)."""
+    """A NumPy array with the values of ``array`` (copied off the GPU if needed), as
+    ``cupy.asnumpy``.
+
+    Args:
+        array: a NumPy or CuPy array, or anything ``numpy.asarray`` takes.
+
+    Example::
+
+        >>> asnumpy([1, 2])
+        array([1, 2])
+    """
     if name_of(array) == "cupy":
         return array.get()
     return np.asarray(array)
 
 
 def to_backend(array, name):
-    """``array`` moved to backend ``name`` (no copy if it is already there)."""
+    """``array`` moved to backend ``name`` (no copy if it is already there).
+
+    Args:
+        array: a NumPy or CuPy array.
+        name: "numpy" or "cupy".
+
+    Example::
+
+        >>> a = np.zeros(2)
+        >>> to_backend(a, "numpy") is a
+        True
+    """
     if name_of(array) == name:
         return array
     if name == "numpy":
@@ -122,8 +237,22 @@ def to_backend(array, name):
 
 
 def manual_seed(seed):
-    """Seed minin's random generators (one per backend) for reproducible runs. As in
-    PyTorch, a seed may lie in [-2**63, 2**64); a negative one counts from 2**64."""
+    """Seed minin's random generators (one per backend) for reproducible runs, as
+    ``torch.manual_seed`` (``minin.manual_seed`` is this function).
+
+    Args:
+        seed: an int. As in PyTorch, it may lie in [-2**63, 2**64); a negative one counts
+            from 2**64.
+
+    Raises:
+        ValueError: a seed outside that range.
+
+    Example::
+
+        >>> manual_seed(0); first = mn.rand(2).tolist()
+        >>> manual_seed(0); mn.rand(2).tolist() == first
+        True
+    """
     global _seed
     seed = int(seed)
     if not -2**63 <= seed < 2**64:
@@ -133,13 +262,40 @@ def manual_seed(seed):
 
 
 def reseed(name, seed):
-    """Give backend ``name`` a fresh generator seeded with ``seed`` (an int or a tuple of ints)."""
+    """Give backend ``name`` a fresh generator seeded with ``seed``.
+
+    Args:
+        name: "numpy" or "cupy".
+        seed: an int, or a tuple of ints (mixed into one seed by ``numpy.random.SeedSequence``).
+
+    Example::
+
+        >>> state = get_rng_state()
+        >>> reseed("numpy", (0, 1)); first = generator("numpy").random()
+        >>> reseed("numpy", (0, 1)); generator("numpy").random() == first
+        True
+        >>> set_rng_state(state)
+    """
     seed = np.random.SeedSequence(seed).generate_state(1)[0] if isinstance(seed, tuple) else seed
     _generators[name] = module(name).random.default_rng(int(seed))
 
 
 def generator(name=None):
-    """The random Generator of a backend; everything random in minin draws from it."""
+    """The random Generator of a backend; everything random in minin draws from it.
+
+    It is made on first use, seeded with the last ``manual_seed`` (fresh entropy without one).
+
+    Args:
+        name: "numpy" or "cupy" (default None: the current backend).
+
+    Returns:
+        a ``numpy.random.Generator`` (or CuPy's).
+
+    Example::
+
+        >>> generator("numpy") is generator("numpy")
+        True
+    """
     name = name or _current
     gen = _generators.get(name)
     if gen is None:
@@ -149,13 +305,36 @@ def generator(name=None):
 
 
 def get_rng_state():
-    """The NumPy generator's state, as a JSON-friendly dict (for checkpoints)."""
+    """The NumPy generator's state, as a JSON-friendly dict (for checkpoints), in the manner
+    of ``torch.get_rng_state``; its integers (PCG64's are 128-bit) are written as "int:..."
+    strings.
+
+    Example::
+
+        >>> import json
+        >>> state = get_rng_state()
+        >>> state["bit_generator"], json.loads(json.dumps(state)) == state
+        ('PCG64', True)
+    """
     state = generator("numpy").bit_generator.state
     return _stringify_ints(state)
 
 
 def set_rng_state(state):
-    """Restore a state returned by ``get_rng_state``."""
+    """Restore the NumPy generator's state returned by ``get_rng_state``, in the manner of
+    ``torch.set_rng_state``.
+
+    Args:
+        state: a dict from ``get_rng_state``.
+
+    Example::
+
+        >>> state = get_rng_state()
+        >>> first = generator("numpy").random()
+        >>> set_rng_state(state); generator("numpy").random() == first
+        True
+        >>> set_rng_state(state)
+    """
     generator("numpy").bit_generator.state = _parse_ints(state)
 
 

@@ -38,8 +38,19 @@ def device_count():
 
 def current_device():
     """The index of the GPU minin runs on (CuPy's current device), as
-    ``torch.cuda.current_device``; without CuPy or a GPU it raises
-    ``minin.backend.BackendError``, which says what is missing."""
+    ``torch.cuda.current_device``.
+
+    Returns:
+        an int.
+
+    Raises:
+        minin.backend.BackendError: without CuPy or a GPU; the message says what is missing.
+
+    Usage (it needs a GPU)::
+
+        if mn.cuda.is_available():
+            print(f"running on GPU {mn.cuda.current_device()} of {mn.cuda.device_count()}")
+    """
     return int(backend.module("cupy").cuda.runtime.getDevice())
 
 

@@ -31,6 +31,17 @@ def plot_curves(history, path):
     Returns:
         True if written; False (and nothing written) when matplotlib is missing or
         ``history`` is empty.
+
+    Example::
+
+        >>> import os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> history = [{"epoch": 1, "train_loss": 0.9, "train_acc": 0.70, "val_loss": 0.8, "val_acc": 0.72},
+        ...            {"epoch": 2, "train_loss": 0.6, "train_acc": 0.80, "val_loss": 0.7, "val_acc": 0.75}]
+        >>> plot_curves(history, os.path.join(folder, "curves.png")), os.listdir(folder)
+        (True, ['curves.png'])
+        >>> plot_curves([], os.path.join(folder, "empty.png"))
+        False
     """
     history = [row for row in history if not np.isnan(_number(row, "epoch"))]
     plt = _pyplot()
@@ -102,8 +113,7 @@ def plot_class_maps(images, maps, probabilities, labels, classes, path, mean=0.0
     map (the last layer's feature maps, one per class, before global pooling) upsampled to
     the image's size and laid over it.
 
-    The true class is outlined in green, a wrong prediction in red. A RuntimeError
-    without matplotlib.
+    The true class is outlined in green, a wrong prediction in red.
 
     Args:
         images: normalised images; ``mean`` and ``std`` undo the normalisation.
@@ -117,6 +127,19 @@ def plot_class_maps(images, maps, probabilities, labels, classes, path, mean=0.0
 
     Shape:
         images (N, C, H, W), maps (N, K, h, w), probabilities (N, K), labels (N,).
+
+    Raises:
+        RuntimeError: without matplotlib.
+
+    Example::
+
+        >>> import os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> maps = np.arange(8.0).reshape(1, 2, 2, 2)              # one image, two classes
+        >>> plot_class_maps(np.zeros((1, 1, 8, 8)), maps, np.array([[0.3, 0.7]]), np.array([1]),
+        ...                 ["cat", "dog"], os.path.join(folder, "maps.png"))
+        >>> os.listdir(folder)
+        ['maps.png']
     """
     plt = _pyplot()
     if plt is None:

@@ -138,15 +138,18 @@ def described_models():
 def not_trained_reason(name):
     """Why ``minin train`` does not offer model ``name`` (None if it does), as a string.
 
+    Args:
+        name: a model name, a key of ``MODELS``.
+
+    Raises:
+        ValueError: ``name`` is not a model of ``MODELS``.
+
     Example::
 
         >>> not_trained_reason("alexnet")
         'it is here to compare sizes with, not a NiN'
         >>> not_trained_reason("small") is None
         True
-
-    Raises:
-        ValueError: ``name`` is not a model of ``MODELS``.
     """
     if not isinstance(name, str) or name not in MODELS:
         raise ValueError(f"unknown model {name!r}; expected one of {described_models()}")

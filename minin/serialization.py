@@ -73,18 +73,29 @@ def _is_file(f):
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
-    """Write ``obj`` to ``f``: nested dicts (a ``state_dict``, an ``OrderedDict``), lists and
-    tuples of arrays, Tensors, numbers, strings and None.
+    """Write ``obj`` to ``f``, as ``torch.save``: nested dicts (a ``state_dict``, an
+    ``OrderedDict``), lists and tuples of arrays, Tensors, numbers, strings and None.
 
     Args:
-        obj: what to store; Tensors are stored as their arrays.
+        obj: what to store; Tensors are stored as their arrays. Dict keys must be strings.
         f: a file name (any name: ``'params.pkl'`` is an .npz file all the same) or a
             binary file opened for writing.
         pickle_module, pickle_protocol, _use_new_zipfile_serialization: PyTorch's
-            options; nothing is pickled, so only their defaults are accepted.
+            options; nothing is pickled, so ``pickle_module`` must be None and the other
+            two are ignored.
+
+    Raises:
+        TypeError: an object of another type, a dict key that is not a string, or a
+            ``pickle_module``.
+
     Example::
 
-        >>> mn.save(net.state_dict(), "params.pkl")           # doctest: +SKIP
+        >>> import os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> net = nn.Linear(2, 3)
+        >>> mn.save(net.state_dict(), os.path.join(folder, "params.pkl"))
+        >>> sorted(mn.load(os.path.join(folder, "params.pkl")))
+        ['bias', 'weight']
     """
     if pickle_module is not None:
         raise TypeError("save: pickle_module is not supported; minin checkpoints are .npz "
@@ -136,20 +147,35 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     """Read a checkpoint written by ``save``; arrays come back as NumPy arrays (CuPy arrays
     with ``map_location="cuda"``), dicts saved as OrderedDicts as OrderedDicts.
 
+    As ``torch.load``; nothing is unpickled, so loading a file can never run code.
+
     Args:
         f: a file name or a binary file opened for reading.
-        map_location: None or "cpu" (NumPy), "cuda" / "cuda:N" (CuPy), or a device.
+        map_location: None or "cpu" (NumPy), "cuda" / "cuda:N" (CuPy), or a device
+            (default None: NumPy).
         weights_only: accepted with either value: nothing is ever unpickled, so a file
             can only ever give back arrays, numbers, strings, lists and dicts.
         pickle_module, mmap, pickle_load_args: PyTorch's options; only their defaults.
+
     Returns:
         The stored object; ``net.load_state_dict(minin.load(f))`` takes it as it is.
+
     Raises:
-        FileNotFoundError for a missing file, CheckpointError for a file that is not a
-        minin checkpoint (a PyTorch or pickle file is named as such).
+        FileNotFoundError: a missing file.
+        CheckpointError: a file that is not a minin checkpoint (a PyTorch or pickle file
+            is named as such).
+
     Example::
 
-        >>> net.load_state_dict(mn.load("params.pkl", weights_only=True))  # doctest: +SKIP
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "params.pkl")
+        >>> net = nn.Linear(2, 3)
+        >>> mn.save(net.state_dict(), path)
+        >>> state = mn.load(path, weights_only=True, map_location="cpu")
+        >>> type(state).__name__, state["weight"].shape
+        ('OrderedDict', (3, 2))
+        >>> net.load_state_dict(state)                  # no missing and no unexpected keys
+        ([], [])
     """
     if pickle_module is not None or mmap or pickle_load_args:
         raise TypeError("load: pickle_module, mmap and other pickle options are not "

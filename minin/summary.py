@@ -16,6 +16,23 @@ from .function import no_grad
 from .tensor import Tensor
 
 Row = namedtuple("Row", "name depth kind output_shape params macs")
+Row.__doc__ = """One line of a ``Summary``: a module that ran in the forward pass.
+
+Args:
+    name: its dotted name in the model ("" for the model itself); a module used in several
+        places is named by its first place.
+    depth: the number of dots in the name, plus one (0 for the model itself).
+    kind: its class name, e.g. "Conv2d".
+    output_shape: the shape of its output, a tuple of ints (a tuple of shapes for a
+        layer that returns several tensors).
+    params: the number of its parameters, its submodules' included.
+    macs: its multiply-accumulates for the batch, its submodules' included.
+
+Example::
+
+    >>> summary(nn.Linear(4, 2), (4,), batch_size=3).rows
+    [Row(name='', depth=0, kind='Linear', output_shape=(3, 2), params=10, macs=24)]
+"""
 
 
 def _own_macs(module, output):
@@ -38,8 +55,17 @@ class Summary:
         input_shape: the shape of one input, without the batch.
         batch_size: the batch the forward pass ran on.
 
-    Attributes ``total_params``, ``trainable_params``, ``total_macs`` (for the batch) and
-    ``weight_bytes`` hold the totals.
+    Attributes:
+        total_params, trainable_params: the model's parameters, all and those with
+            ``requires_grad``.
+        total_macs: the model's multiply-accumulates, for the batch.
+        weight_bytes: the bytes of the parameters' values.
+
+    Example::
+
+        >>> s = summary(nn.Linear(4, 2), (4,), batch_size=3)
+        >>> s.total_params, s.trainable_params, s.total_macs, s.weight_bytes
+        (10, 10, 24, 40)
     """
 
     def __init__(self, model, rows, input_shape, batch_size):

@@ -42,12 +42,13 @@ def checkpoint_state(trainer):
 def save_checkpoint(trainer, path):
     """Write ``trainer``'s state (``checkpoint_state``) to ``path``, complete or not at all.
 
-    A full disk or a folder that became unwritable is an OSError naming the file and how
-    to go on.
-
     Args:
         trainer: the ``Trainer``, set up.
         path: the file to write (``last.npz`` or ``best.npz`` of the output folder).
+
+    Raises:
+        OSError: a full disk or a folder that became unwritable, naming the file and how
+            to go on (the previous checkpoint there is intact).
     """
     try:
         save(checkpoint_state(trainer), path)
@@ -140,6 +141,18 @@ def check_epochs(state, epochs, path):
         state: what ``load_checkpoint`` returned.
         epochs: the epochs the resumed run is to train in all.
         path: the checkpoint's file, named in the error.
+
+    Raises:
+        ValueError: naming the ``--epochs`` that would do.
+
+    Example::
+
+        >>> check_epochs({"epoch": 3, "step": 0}, 5, "last.npz")      # 2 more epochs: fine
+        >>> check_epochs({"epoch": 3, "step": 10}, 3, "last.npz")
+        Traceback (most recent call last):
+        ...
+        ValueError: --epochs 3 is fewer than the saved run needs: last.npz is partway through
+        epoch 4; give --epochs 4 or more (or leave --epochs out)
     """
     done = state["epoch"] + (1 if state["step"] else 0)
     if epochs < done:
@@ -180,7 +193,7 @@ def resume_config(out, **overrides):
 
 def restore(trainer, state, path):
     """Load ``state`` into ``trainer``: weights, optimizer, schedule, position and random
-    generator; a ``CheckpointError`` if it does not fit the model.
+    generator.
 
     A run given another number of epochs replays its new schedule up to the saved step.
 
@@ -188,6 +201,11 @@ def restore(trainer, state, path):
         trainer: the ``Trainer``, set up.
         state: what ``load_checkpoint`` returned.
         path: the checkpoint's file, named in errors.
+
+    Raises:
+        CheckpointError: ``state`` does not fit the model, or is damaged.
+        ValueError: ``trainer.config.epochs`` is fewer than the saved run needs
+            (``check_epochs``).
     """
     try:
         trainer.model.load_state_dict(state["model"])

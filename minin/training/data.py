@@ -57,13 +57,14 @@ def make_transforms(config, image_shape):
 def load_datasets(config):
     """The training and test sets of ``config.dataset``, cut to ``config.subset`` images.
 
-    A ValueError if either split has no images.
-
     Args:
         config: a ``TrainConfig`` (its ``dataset``, ``data_dir``, ``download``, ``subset``).
 
     Returns:
         (train set, test set, the number of images in the full training set).
+
+    Raises:
+        ValueError: either split has no images.
     """
     from ..data import Subset
 
@@ -128,6 +129,15 @@ class RunData:
         classes: the class names.
         image_shape: (C, H, W) of the stored images, before any resize.
         val_images, test_images: the sizes of the whole validation and test sets.
+
+    Example::
+
+        >>> from minin.data import ArrayDataset, DataLoader
+        >>> images, labels = np.zeros((8, 1, 28, 28), np.uint8), np.arange(8) % 2
+        >>> train = DataLoader(ArrayDataset(images, labels), batch_size=4)
+        >>> data = RunData(train, None, None, ["even", "odd"], (1, 28, 28), val_images=0, test_images=0)
+        >>> len(data.train), data.val is None
+        (2, True)
     """
 
     train: object

@@ -160,6 +160,18 @@ class ProgressBar(Extension):
 
     The figures are refreshed at the trainer's sync points. Needs tqdm; without it the
     extension does nothing.
+
+    Example (a stand-in for the ``Trainer``, with the attributes read)::
+
+        >>> from types import SimpleNamespace
+        >>> trainer = SimpleNamespace(train_loader=range(2), step_in_epoch=0, epoch=0,
+        ...                           config=SimpleNamespace(epochs=1), at_sync_point=lambda: True,
+        ...                           totals=SimpleNamespace(progress=lambda: {"loss": "0.5000"}))
+        >>> bar = ProgressBar()
+        >>> bar.epoch_start(trainer)            # the bar is drawn on stderr, not stdout
+        >>> for _ in trainer.train_loader:
+        ...     bar.step(trainer)
+        >>> bar.epoch_finally(trainer)
     """
 
     def epoch_start(self, trainer):
@@ -210,6 +222,25 @@ class MetricsLog(Extension):
 
     On a resumed run, ``start`` also drops the lines of epochs the checkpoint has not
     seen (``RunFolder.repair_metrics``) and makes the rest ``trainer.history``.
+
+    Example (a stand-in for the ``Trainer``, writing to a temporary folder)::
+
+        >>> import os, tempfile
+        >>> from types import SimpleNamespace
+        >>> from minin.training.folder import RunFolder
+        >>> out = tempfile.mkdtemp()
+        >>> trainer = SimpleNamespace(folder=RunFolder(out).open(fresh=True), epoch=0,
+        ...                           run_info=lambda: {"minin_version": mn.__version__})
+        >>> log = MetricsLog()
+        >>> log.start(trainer)
+        >>> log.epoch_end(trainer, {"epoch": 1, "train_loss": 0.5})
+        >>> log.finished(trainer, {"test_loss": 0.4, "test_acc": 0.9})
+        >>> trainer.folder.close()
+        >>> print(open(os.path.join(out, "metrics.jsonl")).read(), end="")
+        {"epoch": 1, "train_loss": 0.5}
+        {"test_loss": 0.4, "test_acc": 0.9}
+        >>> os.path.exists(os.path.join(out, "config.json")), trainer.history
+        (True, [])
     """
 
     def start(self, trainer):
@@ -281,7 +312,14 @@ class PrintReport(Extension):
 
 class CurvesPlot(Extension):
     """``curves.png``: loss and accuracy against epoch, redrawn at the end of every epoch
-    (``Trainer.plot``; needs matplotlib, skipped without)."""
+    (``Trainer.plot``; needs matplotlib, skipped without).
+
+    Example::
+
+        >>> from types import SimpleNamespace
+        >>> CurvesPlot().epoch_end(SimpleNamespace(plot=lambda: print("curves.png redrawn")), {"epoch": 1})
+        curves.png redrawn
+    """
 
     def epoch_end(self, trainer, row):
         trainer.plot()
@@ -299,6 +337,24 @@ class Interruption(Extension):
     Args:
         saves: whether the stop writes ``last.npz`` (default True; False on the processes
             that do not write, every rank but 0).
+
+    Example (a stand-in for the ``Trainer``; the handler called as Ctrl-C would)::
+
+        >>> import signal
+        >>> from types import SimpleNamespace
+        >>> trainer = SimpleNamespace(stop_requested=False, log=print)
+        >>> trainer.request_stop = lambda: setattr(trainer, "stop_requested", True)
+        >>> before = signal.getsignal(signal.SIGINT)
+        >>> interruption = Interruption()
+        >>> interruption.start(trainer)
+        >>> signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+        <BLANKLINE>
+        stopping after this step (Ctrl-C again to quit at once)
+        >>> trainer.stop_requested
+        True
+        >>> interruption.finish(trainer)
+        >>> signal.getsignal(signal.SIGINT) is before
+        True
     """
 
     signals = (signal.SIGINT, signal.SIGTERM)

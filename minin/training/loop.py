@@ -113,17 +113,21 @@ class Trainer:
     """Trains ``nin(config.model)`` on ``config.dataset``, writing to ``config.out``:
     metrics.jsonl, config.json, last.npz, best.npz and curves.png.
 
-    Args:
-        config: a ``TrainConfig``.
-        log: prints a line (rank 0 only with a process group).
-        progress: show a progress bar.
-        resume: continue the run saved in ``config.out/last.npz``.
-        group: a ``minin.distributed`` process group, or None (one process, no collectives).
-        extensions: extra ``Extension``s, called after the standard ones.
-
     The constructor only stores its arguments. ``setup()`` (which ``fit`` calls) applies
     the run's process-wide settings (``apply_settings``) and builds the data, the model,
-    the optimizer and the schedule.
+    the optimizer and the schedule; ``fit()`` trains every epoch with the extensions
+    (``make_extensions``) and writes the files.
+
+    Args:
+        config: a ``TrainConfig``.
+        log: prints a line (default ``print``; rank 0 only with a process group).
+        progress: show a progress bar (default True).
+        resume: continue the run saved in ``config.out/last.npz`` (default False).
+        group: a ``minin.distributed`` process group, or None (default: one process, no
+            collectives).
+        extensions: extra ``Extension``s, called after the standard ones (default none).
+
+    Example::
 
         >>> from minin.train import TrainConfig, Trainer
         >>> trainer = Trainer(TrainConfig(epochs=2, subset=5000, out="runs/quick"))

@@ -239,6 +239,12 @@ def available_memory(backend_name):
 
     Returns:
         an int, or None if unknown.
+
+    Example::
+
+        >>> free = available_memory("numpy")      # from /proc/meminfo: None where there is none
+        >>> free is None or free > 0
+        True
     """
     if backend_name != "numpy":
         cupy = backend.module(backend_name)

@@ -35,10 +35,6 @@ class VisionDataset(Dataset):
     ``torchvision.datasets.VisionDataset``; the base of ``FashionMNIST``, ``MNIST`` and
     ``CIFAR10``.
 
-    Attributes: ``images`` (N, C, H, W) uint8 and ``labels`` (N,) int64 (minin's arrays),
-    ``data`` and ``targets`` (torchvision's), ``classes``, ``class_to_idx``, ``root``,
-    ``train``, ``transform``, ``target_transform``.
-
     Args:
         root: the folder (str or Path) the files are in, in torchvision's layout.
         train: True for the training split (default), False for the test split.
@@ -52,6 +48,12 @@ class VisionDataset(Dataset):
     Shape:
         ``dataset[i]`` is ``(image, target)``: the image uint8 (H, W), or (H, W, C) for
         colour, before ``transform``; the target an int.
+
+    Attributes:
+        images, labels: (N, C, H, W) uint8 and (N,) int64, minin's arrays.
+        data, targets: torchvision's.
+        classes, class_to_idx: the class names, and their indices by name.
+        root, train, transform, target_transform: as given.
 
     Example (no files under ``root``, and no download)::
 
@@ -205,13 +207,12 @@ class FashionMNIST(VisionDataset):
     Shape:
         ``dataset[i]``: a uint8 image (28, 28) and an int target in 0..9.
 
-    Example (``download=True`` copies the files from where minin finds them, or downloads
-    them)::
+    ``download=True`` copies the files from where minin finds them, or downloads them.
 
-        >>> ds = datasets.FashionMNIST(root, train=False, download=True)
-        >>> image, target = ds[0]
-        >>> image.shape, image.dtype, target, ds.classes[target]
-        ((28, 28), dtype('uint8'), 9, 'Ankle boot')
+    Usage, with the files at hand or a network::
+
+        ds = datasets.FashionMNIST(root, train=False, download=True)
+        image, target = ds[0]      # (28, 28) uint8 and 9: ds.classes[9] is 'Ankle boot'
     """
 
     _source = data.FashionMNIST

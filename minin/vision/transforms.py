@@ -21,7 +21,18 @@ from ..tensor import Tensor
 
 class InterpolationMode(enum.Enum):
     """torchvision's interpolation names, as ``torchvision.transforms.InterpolationMode``;
-    minin resizes bilinearly only."""
+    minin resizes bilinearly only.
+
+    Example::
+
+        >>> from minin.vision import transforms
+        >>> transforms.InterpolationMode.BILINEAR.value
+        'bilinear'
+        >>> transforms.Resize(4, interpolation=transforms.InterpolationMode.NEAREST)
+        Traceback (most recent call last):
+        ...
+        ValueError: Resize: only bilinear interpolation is supported, got <InterpolationMode.NEAREST: 'nearest'>
+    """
     NEAREST = "nearest"
     BILINEAR = "bilinear"
     BICUBIC = "bicubic"
@@ -69,6 +80,7 @@ class Compose:
 
     Example::
 
+        >>> from minin.vision import transforms
         >>> t = transforms.Compose([transforms.Resize(32), transforms.ToTensor()])
         >>> t(np.zeros((28, 28), np.uint8)).shape
         (1, 32, 32)
@@ -118,6 +130,7 @@ class ToTensor:
 
     Example::
 
+        >>> from minin.vision import transforms
         >>> transforms.ToTensor()(np.full((2, 2), 255, np.uint8)).tolist()
         [[[1.0, 1.0], [1.0, 1.0]]]
     """
@@ -154,8 +167,12 @@ def makes_tensor(transform):
     a ``Compose`` with one in it. Only then do its samples collate to (N, C, H, W), the
     layout of its ``batch``; before ``ToTensor`` a sample is an (H, W[, C]) array.
 
+    Args:
+        transform: a callable, such as a transform of this module.
+
     Example::
 
+        >>> from minin.vision import transforms
         >>> transforms.makes_tensor(transforms.Compose([transforms.ToTensor()]))
         True
         >>> transforms.makes_tensor(transforms.RandomHorizontalFlip())
@@ -192,6 +209,7 @@ class Resize(_PerSample):
 
     Example::
 
+        >>> from minin.vision import transforms
         >>> transforms.Resize((4, 6))(np.zeros((2, 3), np.uint8)).shape, transforms.Resize(4)(np.zeros((2, 3), np.uint8)).shape
         ((4, 6), (4, 6))
     """
@@ -233,6 +251,7 @@ class Normalize(_PerSample):
 
     Example::
 
+        >>> from minin.vision import transforms
         >>> transforms.Normalize((0.5,), (0.5,))(mn.tensor(np.ones((1, 2, 2)))).tolist()
         [[[1.0, 1.0], [1.0, 1.0]]]
     """
@@ -277,6 +296,7 @@ class RandomCrop(_PerSample):
 
     Example::
 
+        >>> from minin.vision import transforms
         >>> transforms.RandomCrop(2, padding=1)(np.ones((3, 3), np.uint8)).shape
         (2, 2)
     """
@@ -313,6 +333,7 @@ class RandomHorizontalFlip(_PerSample):
 
     Example::
 
+        >>> from minin.vision import transforms
         >>> transforms.RandomHorizontalFlip(p=1.0)(np.array([[1, 2, 3]], np.uint8))
         array([[3, 2, 1]], dtype=uint8)
     """

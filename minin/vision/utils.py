@@ -24,22 +24,35 @@ def _images(tensor):
 
 def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False,
               pad_value=0.0):
-    """Tile images into a grid: ``nrow`` images per row, ``padding`` pixels between them.
+    """Tile images into a grid: ``nrow`` images per row, ``padding`` pixels between them, as
+    ``torchvision.utils.make_grid``.
 
-    As torchvision: one-channel images become three (grey RGB); with ``normalize`` the
-    values are shifted and scaled to [0, 1] using ``value_range`` (min, max) or the
-    images' own minimum and maximum (each image's with ``scale_each``); a single image
-    comes back as it is.
+    As torchvision: one-channel images become three (grey RGB); a single image comes back
+    as it is (three channels if it had one).
 
     Args:
-        tensor: (N, C, H, W) Tensor or array, or a list of (C, H, W) images.
-        nrow: images per row. padding: pixels between and around them, filled with
-            ``pad_value``.
-    Shapes:
+        tensor: (N, C, H, W) Tensor or array, or a list of (C, H, W) images; also one
+            image (C, H, W) or (H, W), or N grey maps (N, H, W).
+        nrow: images per row (default 8).
+        padding: pixels between and around them (default 2).
+        normalize: shift and scale the values to [0, 1] (default False), using
+            ``value_range`` or the images' own minimum and maximum.
+        value_range: (min, max) for ``normalize``, values outside it clipped (default
+            None: the images' own).
+        scale_each: with ``normalize``, each image by its own minimum and maximum
+            (default False).
+        pad_value: the value of the padding (default 0.0).
+
+    Shape:
         (N, C, H, W) → (3 if C == 1 else C, rows · (H + padding) + padding,
         cols · (W + padding) + padding) with cols = min(nrow, N), rows = ceil(N / cols).
+
     Returns:
         A Tensor.
+
+    Raises:
+        ValueError: not images, or a bad ``nrow`` or ``padding``.
+
     Example::
 
         >>> make_grid(mn.tensor(np.ones((5, 1, 4, 4))), nrow=4).shape

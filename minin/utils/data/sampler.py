@@ -23,7 +23,23 @@ def _check_generator(name, generator):
 
 class Sampler:
     """The base of samplers, as ``torch.utils.data.Sampler``: subclasses define
-    ``__iter__`` (the indices) and ``__len__``."""
+    ``__iter__`` (the indices) and ``__len__``.
+
+    Args:
+        data_source: accepted and ignored, as in PyTorch (default None).
+
+    Example::
+
+        >>> class EvenFirst(Sampler):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter([*range(0, self.n, 2), *range(1, self.n, 2)])
+        ...     def __len__(self):
+        ...         return self.n
+        >>> list(EvenFirst(5))
+        [0, 2, 4, 1, 3]
+    """
 
     def __init__(self, data_source=None):
         pass
@@ -34,6 +50,9 @@ class Sampler:
 
 class SequentialSampler(Sampler):
     """The indices 0, 1, ..., N - 1 of ``data_source``, as ``torch.utils.data.SequentialSampler``.
+
+    Args:
+        data_source: the data set (anything with a length).
 
     Example::
 
@@ -128,7 +147,7 @@ class BatchSampler(Sampler):
     Args:
         sampler: an iterable of indices.
         batch_size: a positive int.
-        drop_last: leave out the last list if it is shorter than ``batch_size``.
+        drop_last: leave out the last list if it is shorter than ``batch_size`` (a bool).
 
     Example::
 
