@@ -15,6 +15,10 @@ _seed = None          # the last manual_seed, applied to generators created late
 _generators = {}      # backend name -> random Generator
 
 
+# What a user calls; the rest is the kernels' plumbing (which array module, which device).
+__all__ = ["BACKENDS", "BackendError", "current", "get_rng_state", "manual_seed", "set_rng_state", "use"]
+
+
 class BackendError(RuntimeError):
     """The requested backend cannot be used on this machine."""
 
@@ -86,20 +90,7 @@ def current():
 
 
 def module(name):
-    """The array module (numpy or cupy) of a backend name.
-
-    Args:
-        name: "numpy" or "cupy".
-
-    Raises:
-        ValueError: an unknown name.
-        BackendError: "cupy" without CuPy or a visible GPU.
-
-    Example::
-
-        >>> module("numpy") is np
-        True
-    """
+    """The array module (numpy or cupy) of a backend name."""
     if name == "numpy":
         return np
     if name == "cupy":
@@ -108,76 +99,29 @@ def module(name):
 
 
 def xp():
-    """The array module of the current backend: ``module(current())``.
-
-    Example::
-
-        >>> xp() is module(current())
-        True
-    """
+    """The array module of the current backend."""
     return module(_current)
 
 
 def name_of(array):
-    """Where ``array`` lives: "cupy" for a CuPy array, else "numpy".
-
-    Args:
-        array: an array (anything that is not a CuPy array counts as "numpy").
-
-    Example::
-
-        >>> name_of(np.zeros(2))
-        'numpy'
-    """
+    """'numpy' or 'cupy': where ``array`` lives."""
     if type(array).__module__.startswith("cupy"):
         return "cupy"
     return "numpy"
 
 
 def is_array(obj):
-    """Whether ``obj`` is a NumPy or CuPy array (not a Tensor, list or scalar).
-
-    Args:
-        obj: any object.
-
-    Example::
-
-        >>> is_array(np.zeros(2)), is_array(mn.zeros(2)), is_array([1.0])
-        (True, False, False)
-    """
+    """Whether ``obj`` is a NumPy or CuPy array (not a Tensor, list or scalar)."""
     return isinstance(obj, np.ndarray) or name_of(obj) == "cupy"
 
 
 def on_gpu(array):
-    """Whether ``array`` lives on the GPU: the one test a kernel uses to pick its version.
-
-    Args:
-        array: a NumPy or CuPy array.
-
-    Example::
-
-        >>> on_gpu(np.zeros(2))
-        False
-    """
+    """Whether ``array`` lives on the GPU: the one test a kernel uses to pick its version."""
     return name_of(array) == "cupy"
 
 
 def scatter_add(out, index, values):
-    """``out[index] += values`` in place, where ``index`` may repeat a position (each repeat
-    adds), as ``numpy.add.at`` (``cupyx.scatter_add`` on the GPU).
-
-    Args:
-        out: the array added into.
-        index: the positions, as for ``out[index]``.
-        values: what is added at them.
-
-    Example::
-
-        >>> out = np.zeros(3)
-        >>> scatter_add(out, np.array([0, 2, 0]), np.array([1.0, 2.0, 3.0]))
-        >>> out
-        array([4., 0., 2.])
-    """
+    """``out[index] += values`` where ``index`` may repeat a position (each repeat adds)."""
     if on_gpu(out):
         import cupyx  # CuPy's home of scatter_add; only reached with the cupy backend loaded
         cupyx.scatter_add(out, index, values)
@@ -186,49 +130,19 @@ def scatter_add(out, index, values):
 
 
 def get_array_module(array):
-    """The numpy or cupy module that ``array`` belongs to, as ``cupy.get_array_module``.
-
-    Args:
-        array: a NumPy or CuPy array.
-
-    Example::
-
-        >>> get_array_module(np.zeros(2)) is np
-        True
-    """
+    """The numpy or cupy module that ``array`` belongs to."""
     return module("cupy") if name_of(array) == "cupy" else np
 
 
 def asnumpy(array):
-    """A NumPy array with the values of ``array`` (copied off the GPU if needed), as
-    ``cupy.asnumpy``.
-
-    Args:
-        array: a NumPy or CuPy array, or anything ``numpy.asarray`` takes.
-
-    Example::
-
-        >>> asnumpy([1, 2])
-        array([1, 2])
-    """
+    """A NumPy array with the values of ``array`` (copied off the GPU if needed)."""
     if name_of(array) == "cupy":
         return array.get()
     return np.asarray(array)
 
 
 def to_backend(array, name):
-    """``array`` moved to backend ``name`` (no copy if it is already there).
-
-    Args:
-        array: a NumPy or CuPy array.
-        name: "numpy" or "cupy".
-
-    Example::
-
-        >>> a = np.zeros(2)
-        >>> to_backend(a, "numpy") is a
-        True
-    """
+    """``array`` moved to backend ``name`` (no copy if it is already there)."""
     if name_of(array) == name:
         return array
     if name == "numpy":
@@ -262,40 +176,13 @@ def manual_seed(seed):
 
 
 def reseed(name, seed):
-    """Give backend ``name`` a fresh generator seeded with ``seed``.
-
-    Args:
-        name: "numpy" or "cupy".
-        seed: an int, or a tuple of ints (mixed into one seed by ``numpy.random.SeedSequence``).
-
-    Example::
-
-        >>> state = get_rng_state()
-        >>> reseed("numpy", (0, 1)); first = generator("numpy").random()
-        >>> reseed("numpy", (0, 1)); generator("numpy").random() == first
-        True
-        >>> set_rng_state(state)
-    """
+    """Give backend ``name`` a fresh generator seeded with ``seed`` (an int or a tuple of ints)."""
     seed = np.random.SeedSequence(seed).generate_state(1)[0] if isinstance(seed, tuple) else seed
     _generators[name] = module(name).random.default_rng(int(seed))
 
 
 def generator(name=None):
-    """The random Generator of a backend; everything random in minin draws from it.
-
-    It is made on first use, seeded with the last ``manual_seed`` (fresh entropy without one).
-
-    Args:
-        name: "numpy" or "cupy" (default None: the current backend).
-
-    Returns:
-        a ``numpy.random.Generator`` (or CuPy's).
-
-    Example::
-
-        >>> generator("numpy") is generator("numpy")
-        True
-    """
+    """The random Generator of a backend; everything random in minin draws from it."""
     name = name or _current
     gen = _generators.get(name)
     if gen is None:
