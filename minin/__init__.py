@@ -19,9 +19,10 @@ from . import operators
 operators.install()
 
 from .operators import (abs, add, all, allclose, amax, amin, any, argmax, argmin, cat, clamp,  # noqa: E402
-                        clip, clone, div, equal, exp, flatten, log, log_softmax, matmul, max, maximum,
-                        mean, min, minimum, mul, neg, numel, permute, pow, relu, reshape, sigmoid,
-                        softmax, sqrt, squeeze, stack, std, sub, sum, tanh, transpose, unsqueeze, var)
+                        clip, clone, cumsum, div, dot, equal, exp, flatten, log, log_softmax, matmul,
+                        max, maximum, mean, min, minimum, mm, mul, mv, neg, norm, numel, permute, pow,
+                        relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, std, sub, sum, t, tanh,
+                        transpose, unsqueeze, var, where)
 from .promotion import promote_types, result_type  # noqa: E402
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, normal,  # noqa: E402
                        ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros,
@@ -38,15 +39,16 @@ __version__ = "0.1.0"
 __all__ = [
     "abs", "accelerator", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax",
     "argmin", "backend", "bool", "cat", "CheckpointError", "clamp", "clip", "clone", "cuda",
-    "device", "div", "double", "empty", "enable_grad", "equal", "exp", "eye", "flatten", "float",
-    "float16", "float32", "float64", "from_numpy", "full", "full_like", "Function", "functional",
-    "gradcheck", "half", "int", "int16", "int32", "int64", "int8", "is_grad_enabled", "linspace",
-    "load", "log", "log_softmax", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "models", "mul", "neg", "nn", "no_grad", "normal", "numel", "ones", "ones_like",
-    "optim", "permute", "pow", "rand", "rand_like", "randint", "randn", "randn_like", "randperm",
-    "relu", "reshape", "save", "short", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std",
-    "sub", "sum", "Summary", "summary", "tanh", "Tensor", "tensor", "transpose", "uint8",
-    "unsqueeze", "utils", "var", "vision", "zeros", "zeros_like"]
+    "cumsum", "device", "div", "dot", "double", "empty", "enable_grad", "equal", "exp", "eye",
+    "flatten", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
+    "Function", "functional", "gradcheck", "half", "int", "int16", "int32", "int64", "int8",
+    "is_grad_enabled", "linspace", "load", "log", "log_softmax", "long", "manual_seed", "matmul",
+    "max", "maximum", "mean", "min", "minimum", "mm", "models", "mul", "mv", "neg", "nn",
+    "no_grad", "norm", "normal", "numel", "ones", "ones_like", "optim", "permute", "pow", "rand",
+    "rand_like", "randint", "randn", "randn_like", "randperm", "relu", "reshape", "save", "short",
+    "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "Summary", "summary",
+    "t", "tanh", "Tensor", "tensor", "transpose", "uint8", "unsqueeze", "utils", "var", "vision",
+    "where", "zeros", "zeros_like"]
 
 
 def __getattr__(name):

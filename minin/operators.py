@@ -26,6 +26,8 @@ from .device import backend_of, device as _device
 from .function import is_grad_enabled, run_backward
 from .tensor import DEFAULT_DTYPE, Tensor, _checked_dim, _convert
 
+_UNSET = object()  # an argument not given (where None is a value)
+
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = """What ``max(dim)`` and ``min(dim)`` return, as ``torch.return_types.max``.
 
@@ -229,6 +231,63 @@ def matmul(input, other):
         (5, 2, 4)
     """
     return ops.MatMul.apply(_as_tensor(input, "matmul"), _operand(other))
+
+
+def mm(input, mat2):
+    """The product of two matrices, as ``torch.mm``: :func:`matmul` without its broadcasting.
+
+    Args:
+        input, mat2: 2-D tensors, (n, k) and (k, m).
+
+    Example::
+
+        >>> mn.mm(mn.ones(2, 3), mn.ones(3, 4)).shape
+        (2, 4)
+    """
+    return _checked_product("mm", input, mat2, 2, 2)
+
+
+def mv(input, vec):
+    """A matrix times a vector, as ``torch.mv``.
+
+    Args:
+        input: a 2-D tensor (n, k).
+        vec: a 1-D tensor (k,).
+
+    Example::
+
+        >>> mn.mv(mn.tensor([[1.0, 2.0], [3.0, 4.0]]), mn.tensor([1.0, 1.0]))
+        tensor([3., 7.])
+    """
+    return _checked_product("mv", input, vec, 2, 1)
+
+
+def dot(input, other):
+    """The dot product of two vectors, as ``torch.dot``.
+
+    Args:
+        input, other: 1-D tensors of one length and one dtype.
+
+    Example::
+
+        >>> mn.dot(mn.tensor([1.0, 2.0]), mn.tensor([3.0, 4.0]))
+        tensor(11.)
+    """
+    return _checked_product("dot", input, other, 1, 1)
+
+
+def _checked_product(op, a, b, a_ndim, b_ndim):
+    """matmul, once the shapes are those ``op`` takes (PyTorch's checks, raised here)."""
+    a, b = _as_tensor(a, op), _as_tensor(b, op)
+    if (a.ndim, b.ndim) != (a_ndim, b_ndim):
+        raise ValueError(f"{op} takes a {a_ndim}-D and a {b_ndim}-D tensor, got shapes "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape[-1] != b.shape[0]:
+        raise ValueError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} don't multiply "
+                         f"({a.shape[-1]} ≠ {b.shape[0]})")
+    if a.dtype != b.dtype:
+        raise TypeError(f"{op}: both must have one dtype, got {a.dtype} and {b.dtype}")
+    return ops.MatMul.apply(a, b)
 
 
 def pow(input, exponent):
@@ -584,6 +643,85 @@ def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector norm over ``dim`` (all elements by default), as ``torch.norm``.
+
+    Args:
+        input: a floating-point tensor or array.
+        p: "fro" or 2 (the default: sqrt of the sum of squares), 1 (the sum of |x|) or
+            ``float("inf")`` (the largest |x|).
+        dim, keepdim: as :func:`sum`.
+        dtype: if given, the input is cast to it first.
+
+    Example::
+
+        >>> mn.tensor([3.0, -4.0]).norm(), mn.norm(mn.tensor([3.0, -4.0]), p=1)
+        (tensor(5.), tensor(7.))
+    """
+    input = _in_dtype(_as_tensor(input, "norm"), dtype)
+    if input.dtype.kind != "f":
+        raise TypeError(f"norm needs a floating-point tensor, got dtype {input.dtype}; "
+                        "convert first, e.g. t.float().norm()")
+    dim = _checked_dims("norm", _dims("norm", dim, None, keepdim, None)[0], input.ndim)
+    if p in ("fro", 2):
+        return ops.Norm.apply(input, axis=dim, keepdims=bool(keepdim))
+    if p == 1:
+        return sum(abs(input), dim, keepdim)
+    if p == float("inf"):
+        return _all_extremes(ops.Max, "norm", abs(input), dim, keepdim)
+    raise ValueError(f"norm: p must be 'fro', 2, 1 or inf, got {p!r}")
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sums along ``dim``, as ``torch.cumsum``: element i is the sum of elements 0 … i.
+
+    Args:
+        input: a tensor or an array.
+        dim: the axis.
+        dtype: if given, the input is cast to it first; integers and bools sum as int64.
+
+    Example::
+
+        >>> mn.tensor([1.0, 2.0, 3.0]).cumsum(0)
+        tensor([1., 3., 6.])
+    """
+    input = _in_dtype(_as_tensor(input, "cumsum"), dtype)
+    if input.dtype.kind in "biu":
+        input = _cast(input, np.dtype(np.int64))
+    return ops.CumSum.apply(input, axis=_checked_dim(dim, input.ndim, "cumsum") if input.ndim else None)
+
+
+def where(condition, input=_UNSET, other=_UNSET):
+    """``input`` where ``condition`` is True, else ``other``, as ``torch.where``; with the
+    condition alone, the indices of its True elements (``torch.nonzero(as_tuple=True)``).
+
+    Args:
+        condition: a bool tensor or array.
+        input, other: tensors, arrays or numbers, broadcast with the condition; the
+            result has their promoted dtype.
+
+    Example::
+
+        >>> x = mn.tensor([-1.0, 2.0, -3.0])
+        >>> mn.where(x > 0, x, 0.0), mn.where(x > 0)
+        (tensor([0., 2., 0.]), (tensor([1], dtype=int64),))
+    """
+    condition = _as_tensor(condition, "where")
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be a bool tensor (e.g. x > 0), got dtype "
+                        f"{condition.dtype}")
+    if input is _UNSET and other is _UNSET:
+        return tuple(Tensor(i.astype(np.int64)) for i in condition.data.nonzero())
+    if input is _UNSET or other is _UNSET:
+        raise TypeError("where takes the condition alone, or the condition, input and other")
+    input, other = _operand(input), _operand(other)
+    dtype = _arithmetic_dtype(ops.Add, "where", input, other)
+    try:
+        return ops.Where.apply(condition, input, other, dtype=dtype)
+    except ValueError as exc:
+        raise _broadcast_error("where", input, other, exc) from None
+
+
 def all(input, dim=None, keepdim=False):
     """Whether every element (along ``dim``) is nonzero, as ``torch.all``: a bool tensor.
 
@@ -874,6 +1012,24 @@ def transpose(input, *dims):
     return permute(input, *dims)
 
 
+def t(input):
+    """The transpose of a matrix, as ``torch.t``; a 0-D or 1-D tensor is returned as it is.
+
+    Args:
+        input: a tensor of at most 2 dimensions.
+
+    Example::
+
+        >>> mn.zeros(2, 3).t().shape
+        (3, 2)
+    """
+    input = _as_tensor(input, "t")
+    if input.ndim > 2:
+        raise ValueError(f"t() takes a tensor of at most 2 dimensions, got shape {tuple(input.shape)}; "
+                         "use transpose(dim0, dim1) or permute")
+    return transpose(input, 0, 1) if input.ndim == 2 else input
+
+
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge the axes ``start_dim`` … ``end_dim`` into one, as ``torch.flatten``.
 
@@ -938,9 +1094,6 @@ def squeeze(input, dim=None):
     if not dropped:
         return input
     return reshape(input, tuple(n for i, n in enumerate(input.shape) if i not in dropped))
-
-
-_UNSET = object()
 
 
 def cat(tensors, dim=0, *, axis=_UNSET):
@@ -1257,6 +1410,7 @@ def install():
         "view_as": lambda self, other: reshape(self, other.shape),
         "reshape_as": lambda self, other: reshape(self, other.shape),
         "add": add, "sub": sub, "mul": mul, "div": div, "matmul": matmul, "neg": neg,
+        "mm": mm, "mv": mv, "dot": dot, "t": t, "norm": norm, "cumsum": cumsum,
         "sum": sum, "mean": mean, "var": var, "std": std, "all": all, "any": any,
         "allclose": allclose, "equal": equal, "max": max, "min": min, "amax": amax, "amin": amin,
         "argmax": argmax, "argmin": argmin, "exp": exp, "log": log, "relu": relu,

@@ -298,6 +298,69 @@ class Sqrt(Function):
         return grad / (2 * self.out)
 
 
+class Softplus(Function):
+    """log(1 + e ** (beta·a)) / beta, as a + log1p(e ** -|beta·a|) / beta where beta·a > 0 so
+    that no exp overflows; above ``threshold`` it is a itself, as in PyTorch. Its gradient,
+    sigmoid(beta·a), is exact at 0, where a composition of max and abs would have a kink."""
+
+    def forward(self, a, beta=1.0, threshold=20.0):
+        xp = get_array_module(a)
+        self.z, self.linear = a * beta, a * beta > threshold
+        smooth = xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(self.z))) / beta
+        return xp.where(self.linear, a, smooth)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        e = xp.exp(-xp.abs(self.z))
+        return grad * xp.where(self.linear, 1, xp.where(self.z >= 0, 1, e) / (1 + e))
+
+
+class Norm(Function):
+    """The Euclidean norm sqrt(Σ a²) over ``axis``; its gradient a / norm is 0 where the norm
+    is 0, as in PyTorch, rather than 0 / 0."""
+
+    def forward(self, a, axis=None, keepdims=False):
+        xp = get_array_module(a)
+        self.a, self.axis = a, axis
+        self.out = xp.sqrt((a * a).sum(axis=axis, keepdims=True))
+        return self.out if keepdims else self.out.reshape(_reduced_shape(a.shape, axis))
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        g = grad.reshape(_keepdims_shape(self.a.shape, self.axis))
+        return g * self.a / xp.where(self.out == 0, 1, self.out)  # a is 0 wherever the norm is
+
+
+class CumSum(Function):
+    """Running sums along ``axis``; each input adds to every later output, so its gradient is
+    the running sum of the gradient taken from the far end."""
+
+    def forward(self, a, axis):
+        self.axis = axis
+        return get_array_module(a).cumsum(a, axis=axis)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        return xp.flip(xp.cumsum(xp.flip(grad, self.axis), axis=self.axis), self.axis)
+
+
+class Where(Function):
+    """``a`` where ``condition`` holds, else ``b`` (broadcast together); each gets the gradient
+    where it was chosen."""
+
+    def forward(self, condition, a, b, dtype):
+        self.condition, self.shapes = condition, (_shape(a), _shape(b))
+        return get_array_module(condition).where(condition, a, b).astype(dtype, copy=False)
+
+    def backward(self, grad):
+        _, need_a, need_b = self.needs_input_grad
+        zero = grad.dtype.type(0)
+        return (None, unbroadcast(get_array_module(grad).where(self.condition, grad, zero), self.shapes[0])
+                if need_a else None,
+                unbroadcast(get_array_module(grad).where(self.condition, zero, grad), self.shapes[1])
+                if need_b else None)
+
+
 class Clamp(Function):
     """``a`` limited to [low, high]; either bound may be None, a number or an array. As in
     PyTorch, a gets the gradient where low ≤ a ≤ high, and a bound where the output is that

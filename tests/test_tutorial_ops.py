@@ -1,7 +1,8 @@
-"""What PyTorch's own first tutorials (quickstart, tensors, autograd) call besides what NiN
-needs: var and std, the method forms of arithmetic, all/any/allclose/equal, the random and
-range constructors, grad_fn and torch.accelerator. Gradient checks in float64, PyTorch's
-values, dtypes and errors."""
+"""What PyTorch's own first tutorials (quickstart, tensors, autograd) and d2l's preliminaries
+call besides what NiN needs: var and std, norm, cumsum, where, t/mm/mv/dot, the method forms
+of arithmetic, all/any/allclose/equal, the random and range constructors, softplus and
+binary cross-entropy with logits, grad_fn. Gradient checks in float64, PyTorch's values,
+dtypes and errors."""
 
 import warnings
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import minin as mn
+import minin.nn.functional as F
 from helpers import compare_with_torch
 
 
@@ -18,6 +20,7 @@ def leaf(a):
 
 X = np.random.default_rng(0).standard_normal((3, 4, 5))
 Y = np.random.default_rng(1).standard_normal((3, 4, 5))
+W, P = np.abs(Y[0]), np.abs(X[0, 0])  # per-element and per-class (last axis) weights
 # (name, minin function, torch function, inputs); the torch function gets the torch module first
 CASES = [
     ("var_all", lambda a: a.var(), lambda t, a: a.var(), [X]),
@@ -38,6 +41,32 @@ CASES = [
     ("div_method", lambda a: a.div(2.5), lambda t, a: a.div(2.5), [X]),
     ("matmul_method", lambda a, b: a.matmul(b.transpose(1, 2)), lambda t, a, b: a.matmul(b.transpose(1, 2)),
      [X, Y]),
+    ("t", lambda a: a.t() * mn.arange(3.0, dtype=mn.float64), lambda t, a: a.t() * t.arange(3.0, dtype=t.float64),
+     [X[0, :3]]),
+    ("t_function", lambda a: mn.t(a), lambda t, a: t.t(a), [X[0, :, 0]]),
+    ("mm", lambda a, b: mn.mm(a, b), lambda t, a, b: t.mm(a, b), [X[0], Y[0].T]),
+    ("mv", lambda a, b: a.mv(b), lambda t, a, b: a.mv(b), [X[0], Y[0, 0]]),
+    ("dot", lambda a, b: mn.dot(a, b), lambda t, a, b: t.dot(a, b), [X[0, 0], Y[0, 0]]),
+    ("norm", lambda a: a.norm(), lambda t, a: a.norm(), [X]),
+    ("norm_dim", lambda a: mn.norm(a, dim=1, keepdim=True), lambda t, a: t.norm(a, dim=1, keepdim=True), [X]),
+    ("norm_p1", lambda a: a.norm(p=1, dim=(0, 2)), lambda t, a: a.norm(p=1, dim=(0, 2)), [X]),
+    ("norm_inf", lambda a: a.norm(p=float("inf"), dim=-1), lambda t, a: a.norm(p=float("inf"), dim=-1), [X]),
+    ("cumsum", lambda a: a.cumsum(1), lambda t, a: a.cumsum(1), [X]),
+    ("cumsum_last", lambda a: mn.cumsum(a, dim=-1), lambda t, a: t.cumsum(a, dim=-1), [X]),
+    ("where", lambda a, b: mn.where(a > b, a, b), lambda t, a, b: t.where(a > b, a, b), [X, Y]),
+    ("where_broadcast", lambda a, b: mn.where(a > 0, a, b), lambda t, a, b: t.where(a > 0, a, b), [X, Y[0, 0]]),
+    ("where_number", lambda a: mn.where(a > 0, a, 0.5), lambda t, a: t.where(a > 0, a, 0.5), [X]),
+    ("softplus", lambda a: F.softplus(a * 10), lambda t, a: t.nn.functional.softplus(a * 10), [X]),
+    ("softplus_beta", lambda a: F.softplus(a, beta=3, threshold=2),
+     lambda t, a: t.nn.functional.softplus(a, beta=3, threshold=2), [X]),
+    ("bce_logits", lambda a, b: F.binary_cross_entropy_with_logits(a * 3, b.sigmoid()),
+     lambda t, a, b: t.nn.functional.binary_cross_entropy_with_logits(a * 3, b.sigmoid()), [X, Y]),
+    ("bce_logits_weights", lambda a, b: F.binary_cross_entropy_with_logits(  # PyTorch: no gradient
+        a, b.sigmoid(), mn.tensor(W), reduction="sum", pos_weight=mn.tensor(P)),  # for the weights
+     lambda t, a, b: t.nn.functional.binary_cross_entropy_with_logits(
+         a, b.sigmoid(), t.tensor(W), reduction="sum", pos_weight=t.tensor(P)), [X, Y]),
+    ("bce_logits_module", lambda a, b: mn.nn.BCEWithLogitsLoss(reduction="none")(a, b.sigmoid()),
+     lambda t, a, b: t.nn.BCEWithLogitsLoss(reduction="none")(a, b.sigmoid()), [X, Y]),
 ]
 
 
@@ -143,3 +172,59 @@ def test_grad_fn_names_the_operation_and_is_none_for_leaves():
     assert (x.detach() * 2).grad_fn is None and not z.is_cuda
     with mn.no_grad():
         assert (x * 2).grad_fn is None
+
+
+def test_where_the_formulas_have_kinks_gradients_match_torch():
+    """The norm at 0, binary cross-entropy and softplus at logit 0 (where max and abs have
+    kinks), and very large logits."""
+    torch = pytest.importorskip("torch")
+    zero, logits = np.zeros((2, 3)), np.array([[0.0, -800.0, 800.0], [0.0, 1e-8, -30.0]])
+    targets = np.array([[1.0, 0.0, 1.0], [0.25, 0.5, 1.0]])
+    compare_with_torch(lambda a: a.norm(), lambda a: a.norm(), [zero])
+    compare_with_torch(lambda a: a.norm(dim=1), lambda a: a.norm(dim=1), [np.array([[0.0, 0.0], [3.0, 4.0]])])
+    compare_with_torch(lambda a, b: F.binary_cross_entropy_with_logits(a, b),
+                       lambda a, b: torch.nn.functional.binary_cross_entropy_with_logits(a, b), [logits, targets])
+    compare_with_torch(lambda a: F.softplus(a), lambda a: torch.nn.functional.softplus(a), [logits])
+    x = mn.tensor([0.0], requires_grad=True)
+    F.binary_cross_entropy_with_logits(x, mn.tensor([1.0])).backward()
+    assert x.grad.tolist() == [-0.5]  # sigmoid(0) - 1
+
+
+def test_new_operations_keep_float32_and_name_bad_arguments():
+    torch = pytest.importorskip("torch")
+    x = X.astype(np.float32)
+    for make in [lambda t, a: a.norm(), lambda t, a: a.cumsum(0), lambda t, a: t.where(a > 0, a, 0.0),
+                 lambda t, a: t.nn.functional.softplus(a), lambda t, a: a[0].t(),
+                 lambda t, a: t.tensor([1, 2, 3]).cumsum(0), lambda t, a: t.tensor([True, False]).cumsum(0),
+                 lambda t, a: t.where(a > 0, t.tensor(1), t.tensor(0.5)),
+                 lambda t, a: t.nn.functional.binary_cross_entropy_with_logits(a, (a > 0).float())]:
+        ours, theirs = make(mn, mn.tensor(x)), make(torch, torch.tensor(x))
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), make
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    ours, theirs = mn.where(mn.tensor(x) > 1), torch.where(torch.tensor(x) > 1)
+    assert [i.tolist() for i in ours] == [i.tolist() for i in theirs]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mn.zeros(2, 3, 4).t(), ValueError, r"t\(\) takes a tensor of at most 2 dimensions"),
+    (lambda: mn.mm(mn.ones(2, 3), mn.ones(2, 3)), ValueError, r"mm: shapes \(2, 3\) and \(2, 3\) don't multiply"),
+    (lambda: mn.mm(mn.ones(2, 3), mn.ones(3)), ValueError, "mm takes a 2-D and a 2-D tensor"),
+    (lambda: mn.mv(mn.ones(2, 3), mn.ones(2)), ValueError, "mv: shapes"),
+    (lambda: mn.dot(mn.ones(3), mn.ones(3, dtype=mn.float64)), TypeError, "dot: both must have one dtype"),
+    (lambda: mn.norm(mn.ones(3), p=3), ValueError, "norm: p must be 'fro', 2, 1 or inf, got 3"),
+    (lambda: mn.arange(3).norm(), TypeError, "norm needs a floating-point tensor"),
+    (lambda: mn.ones(3).cumsum(1), IndexError, "cumsum"),
+    (lambda: mn.where(mn.ones(3), 1.0, 0.0), TypeError, "where: the condition must be a bool tensor"),
+    (lambda: mn.where(mn.ones(3) > 0, 1.0), TypeError, "where takes the condition alone"),
+    (lambda: mn.where(mn.ones(3) > 0, mn.ones(2), 0.0), ValueError, "where"),
+    (lambda: F.softplus(mn.ones(2), beta=0), ValueError, "softplus: beta must be positive, got 0"),
+    (lambda: mn.nn.Softplus(threshold="20"), TypeError, "Softplus: threshold must be a number"),
+    (lambda: F.binary_cross_entropy_with_logits(mn.ones(2), mn.ones(3)), ValueError, "target must have"),
+    (lambda: F.binary_cross_entropy_with_logits(mn.ones(2), mn.tensor([1, 0])), TypeError, "target must be floating"),
+    (lambda: F.binary_cross_entropy_with_logits(mn.ones(2), mn.ones(2), weight=mn.ones(2, 2)), ValueError,
+     "weight and pos_weight must broadcast"),
+    (lambda: mn.nn.BCEWithLogitsLoss(reduction="avg"), ValueError, "reduction must be"),
+])
+def test_new_operations_refuse_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

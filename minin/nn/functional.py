@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .. import backend, functional as _F
+from .. import backend, functional as _F, ops
 from .._checks import is_int
 from ..functional import *  # noqa: F401,F403  (re-exported: everything minin.functional has)
 from ..functional import __all__ as _functional_all
@@ -21,8 +21,9 @@ from ..operators import sigmoid, softmax, tanh  # noqa: F401  (torch.nn.function
 from ..tensor import Tensor
 
 __all__ = sorted(set(_functional_all) | {"adaptive_avg_pool2d", "adaptive_max_pool2d",
-                                         "cross_entropy", "mse_loss", "nll_loss", "one_hot",
-                                         "sigmoid", "softmax", "tanh"})
+                                         "binary_cross_entropy_with_logits", "cross_entropy",
+                                         "mse_loss", "nll_loss", "one_hot", "sigmoid", "softmax",
+                                         "softplus", "tanh"})
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -293,6 +294,81 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     if reduction == "none":
         return errors
     return errors.sum() if reduction == "sum" else errors.mean()
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e ** (beta·x)) / beta elementwise, a smooth ReLU, as
+    ``torch.nn.functional.softplus``; computed so that no large |x| overflows.
+
+    Args:
+        input: a floating-point tensor.
+        beta: the sharpness, a positive number (default 1).
+        threshold: where beta·x exceeds it, the output is x itself (default 20).
+
+    Example::
+
+        >>> nn.functional.softplus(mn.tensor([-1000.0, 0.0, 1000.0])).tolist()
+        [0.0, 0.6931471824645996, 1000.0]
+    """
+    x = input if isinstance(input, Tensor) else _F._tensor(input, "softplus", "input")
+    _F._check_float(x, "softplus", "input")
+    check_softplus_arguments("softplus", beta, threshold)
+    return ops.Softplus.apply(x, beta=float(beta), threshold=float(threshold))
+
+
+def check_softplus_arguments(op, beta, threshold):
+    for name, value in (("beta", beta), ("threshold", threshold)):
+        if not isinstance(value, numbers.Real) or isinstance(value, bool):
+            raise TypeError(f"{op}: {name} must be a number, got {value!r}")
+    if not beta > 0:
+        raise ValueError(f"{op}: beta must be positive, got {beta!r}")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross-entropy of logits x against targets t in [0, 1], as
+    ``torch.nn.functional.binary_cross_entropy_with_logits``:
+    ``-[pos_weight·t·log σ(x) + (1 - t)·log(1 - σ(x))]``, times ``weight``, computed as
+    ``pos_weight·t·softplus(-x) + (1 - t)·softplus(x)`` so that no large |x| overflows.
+
+    Args:
+        input: logits, a floating-point tensor.
+        target: a tensor of input's shape, each value in [0, 1] (may require gradients).
+        weight: a tensor that broadcasts to input's shape, multiplying each loss (default None).
+        reduction: "mean" (default), "sum" or "none".
+        pos_weight: a tensor that broadcasts to input's shape (one weight per class along the
+            last axis), multiplying the positive term (default None).
+        size_average, reduce: PyTorch's deprecated spellings of ``reduction``; refused.
+
+    Returns:
+        A 0-d tensor, or the elementwise losses with reduction="none".
+
+    Example::
+
+        >>> loss = nn.functional.binary_cross_entropy_with_logits
+        >>> round(loss(mn.tensor([0.0, 0.0]), mn.tensor([1.0, 0.0])).item(), 4)   # ln 2
+        0.6931
+    """
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(op, reduction, size_average, reduce)
+    x = input if isinstance(input, Tensor) else _F._tensor(input, op, "input")
+    t = target if isinstance(target, Tensor) else _F._tensor(target, op, "target")
+    _F._check_float(x, op, "input")
+    _F._check_float(t, op, "target")
+    if x.shape != t.shape:
+        raise ValueError(f"{op}: target must have the input's shape {tuple(x.shape)}, got {tuple(t.shape)}")
+    positive = softplus(-x)
+    if pos_weight is not None:
+        positive = positive * _F._tensor(pos_weight, op, "pos_weight")
+    losses = t * positive + (1 - t) * softplus(x)
+    if weight is not None:
+        losses = losses * _F._tensor(weight, op, "weight")
+    if losses.shape != x.shape:
+        raise ValueError(f"{op}: weight and pos_weight must broadcast to the input's shape "
+                         f"{tuple(x.shape)}, which gave {tuple(losses.shape)}")
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
 
 
 # --------------------------------------------------------------------------- adaptive pooling

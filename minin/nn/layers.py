@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 from .. import backend, functional as F, operators
 from .._checks import is_int
-from . import init
+from . import functional as nn_functional, init
 from .module import Module, Parameter
 
 
@@ -170,6 +170,34 @@ class Sigmoid(Module):
 
     def forward(self, x):
         return operators.sigmoid(x)
+
+
+class Softplus(Module):
+    """log(1 + e ** (beta·x)) / beta elementwise, a smooth ReLU, as ``torch.nn.Softplus``.
+
+    Args:
+        beta: the sharpness (default 1).
+        threshold: where beta·x exceeds it, the output is x itself (default 20).
+
+    Shape:
+        any; the output's shape is the input's.
+
+    Example::
+
+        >>> Softplus()(mn.tensor([0.0, 100.0])).tolist()
+        [0.6931471824645996, 100.0]
+    """
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        nn_functional.check_softplus_arguments("Softplus", beta, threshold)
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return nn_functional.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Tanh(Module):
@@ -541,5 +569,5 @@ class ModuleList(Module):
         return self.extend(modules)
 
 
-__all__ = ["AvgPool2d", "Conv2d", "Dropout", "Flatten", "GlobalAvgPool2d", "Identity", "Linear",
+__all__ = ["AvgPool2d", "Conv2d", "Dropout", "Flatten", "GlobalAvgPool2d", "Identity", "Linear", "Softplus",
            "LogSoftmax", "MaxPool2d", "ModuleList", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh"]

@@ -116,3 +116,36 @@ class MSELoss(Module):
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
+
+
+class BCEWithLogitsLoss(Module):
+    """Binary cross-entropy of logits, as ``torch.nn.BCEWithLogitsLoss``: sigmoid and the
+    loss in one stable formula (``minin.nn.functional.binary_cross_entropy_with_logits``).
+
+    Args:
+        weight: a tensor multiplying each loss, broadcast to the input's shape (default None).
+        reduction: "mean" (default), "sum" or "none".
+        pos_weight: a tensor multiplying the positive term, e.g. one weight per class
+            (default None).
+        size_average, reduce: PyTorch's deprecated spellings of ``reduction``; refused.
+
+    Shape:
+        input and target of one shape → 0-d, or that shape with reduction="none".
+
+    Example::
+
+        >>> round(nn.BCEWithLogitsLoss()(mn.tensor([[2.0, -1.0]]), mn.tensor([[1.0, 0.0]])).item(), 4)
+        0.2201
+    """
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+        super().__init__()
+        F._check_reduction("BCEWithLogitsLoss", reduction, size_average, reduce)
+        self.weight, self.reduction, self.pos_weight = weight, reduction, pos_weight
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}"
