@@ -672,12 +672,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     raise ValueError(f"norm: p must be 'fro', 2, 1 or inf, got {p!r}")
 
 
-def cumsum(input, dim, *, dtype=None):
+def cumsum(input, dim=None, *, dtype=None, axis=None):
     """Running sums along ``dim``, as ``torch.cumsum``: element i is the sum of elements 0 … i.
 
     Args:
         input: a tensor or an array.
-        dim: the axis.
+        dim: the axis (required); NumPy: ``axis=``.
         dtype: if given, the input is cast to it first; integers and bools sum as int64.
 
     Example::
@@ -685,6 +685,9 @@ def cumsum(input, dim, *, dtype=None):
         >>> mn.tensor([1.0, 2.0, 3.0]).cumsum(0)
         tensor([1., 3., 6.])
     """
+    dim = _dims("cumsum", dim, axis, False, None)[0]
+    if dim is None:
+        raise TypeError("cumsum needs dim, the axis to sum along, e.g. t.cumsum(0)")
     input = _in_dtype(_as_tensor(input, "cumsum"), dtype)
     if input.dtype.kind in "biu":
         input = _cast(input, np.dtype(np.int64))
