@@ -160,32 +160,40 @@ def _broadcast_error(op, a, b, exc):
                       "(from the last axis back, each pair of sizes must be equal, or one of them 1)")
 
 
-def add(input, other):
-    """``input + other``, as ``torch.add``.
+def add(input, other, *, alpha=1):
+    """``input + alpha·other``, as ``torch.add``.
 
     Args:
         input, other: tensors, arrays or numbers, broadcast together.
+        alpha: a number that multiplies ``other`` (default 1).
 
     Example::
 
         >>> mn.add(mn.tensor([1.0, 2.0]), 1)
         tensor([2., 3.])
     """
-    return _arithmetic(ops.Add, input, _operand(other))
+    return _arithmetic(ops.Add, input, _scaled(_operand(other), alpha, "add"))
 
 
-def sub(input, other):
-    """``input - other``, as ``torch.sub``.
+def sub(input, other, *, alpha=1):
+    """``input - alpha·other``, as ``torch.sub``.
 
     Args:
         input, other: tensors, arrays or numbers, broadcast together.
+        alpha: a number that multiplies ``other`` (default 1).
 
     Example::
 
         >>> mn.sub(mn.tensor([1.0, 2.0]), 1)
         tensor([0., 1.])
     """
-    return _arithmetic(ops.Sub, input, _operand(other))
+    return _arithmetic(ops.Sub, input, _scaled(_operand(other), alpha, "sub"))
+
+
+def _scaled(other, alpha, op):
+    if not isinstance(alpha, numbers.Real):
+        raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
+    return other if alpha == 1 else other * alpha
 
 
 def mul(input, other):
@@ -595,7 +603,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     return ops.Mean.apply(input, axis=_checked_dims("mean", axis, input.ndim), keepdims=keep)
 
 
-def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
+def var(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
     """The variance over ``dim``, as ``torch.var``: the mean squared distance from the mean,
     divided by ``n - correction`` instead of n.
 
@@ -604,7 +612,8 @@ def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
         dim: an int, several, or None (the default) for all.
         correction: 1 by default (Bessel's correction, the sample variance); 0 divides by n.
         keepdim: as :func:`sum`.
-        unbiased: PyTorch's older spelling: True is correction 1, False correction 0.
+        unbiased: PyTorch's older spelling, in place of ``correction``: True is correction 1,
+            False correction 0.
 
     Example::
 
@@ -615,8 +624,9 @@ def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     if input.dtype.kind != "f":
         raise TypeError(f"var and std need a floating-point tensor, got dtype {input.dtype}; "
                         "convert first, e.g. t.float().var()")
-    if unbiased is not None:
-        correction = 1 if unbiased else 0
+    if unbiased is not None and correction is not None:
+        raise TypeError("var and std take correction or unbiased (its older spelling), not both")
+    correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
     if not isinstance(correction, numbers.Real) or isinstance(correction, bool):
         raise TypeError(f"var: correction must be a number, got {correction!r}")
     dim = _checked_dims("var", _dims("var", dim, None, keepdim, None)[0], input.ndim)
@@ -629,7 +639,7 @@ def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     return sum(centered * centered, dim, keepdim) * scale
 
 
-def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
+def std(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
     """The standard deviation over ``dim``, the square root of :func:`var`, as ``torch.std``.
 
     Args:
@@ -648,8 +658,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
     Args:
         input: a floating-point tensor or array.
-        p: "fro" or 2 (the default: sqrt of the sum of squares), 1 (the sum of |x|) or
-            ``float("inf")`` (the largest |x|).
+        p: "fro" or 2 (the default: sqrt of the sum of squares), ``float("inf")`` (the
+            largest |x|), ``-float("inf")`` (the smallest), 0 (how many are nonzero), or
+            any other number: (Σ |x|^p)^(1/p).
         dim, keepdim: as :func:`sum`.
         dtype: if given, the input is cast to it first.
 
@@ -665,11 +676,15 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     dim = _checked_dims("norm", _dims("norm", dim, None, keepdim, None)[0], input.ndim)
     if p in ("fro", 2):
         return ops.Norm.apply(input, axis=dim, keepdims=bool(keepdim))
+    if not isinstance(p, numbers.Real) or isinstance(p, bool) or p != p:
+        raise ValueError(f"norm: p must be 'fro' or a number, got {p!r}")
+    if builtins.abs(p) == float("inf"):
+        return _all_extremes(ops.Max if p > 0 else ops.Min, "norm", abs(input), dim, keepdim)
+    if p == 0:  # a count, which no small change of x moves: its gradient is 0
+        return sum(input * 0 + Tensor((input.data != 0).astype(input.dtype)), dim, keepdim)
     if p == 1:
         return sum(abs(input), dim, keepdim)
-    if p == float("inf"):
-        return _all_extremes(ops.Max, "norm", abs(input), dim, keepdim)
-    raise ValueError(f"norm: p must be 'fro', 2, 1 or inf, got {p!r}")
+    return sum(abs(input) ** p, dim, keepdim) ** (1 / p)
 
 
 def cumsum(input, dim=None, *, dtype=None, axis=None):
@@ -691,7 +706,8 @@ def cumsum(input, dim=None, *, dtype=None, axis=None):
     input = _in_dtype(_as_tensor(input, "cumsum"), dtype)
     if input.dtype.kind in "biu":
         input = _cast(input, np.dtype(np.int64))
-    return ops.CumSum.apply(input, axis=_checked_dim(dim, input.ndim, "cumsum") if input.ndim else None)
+    axis = _checked_dim(dim, input.ndim, "cumsum")
+    return ops.CumSum.apply(input, axis=axis) if input.ndim else clone(input)  # one number: itself
 
 
 def where(condition, input=_UNSET, other=_UNSET):
@@ -714,7 +730,8 @@ def where(condition, input=_UNSET, other=_UNSET):
         raise TypeError(f"where: the condition must be a bool tensor (e.g. x > 0), got dtype "
                         f"{condition.dtype}")
     if input is _UNSET and other is _UNSET:
-        return tuple(Tensor(i.astype(np.int64)) for i in condition.data.nonzero())
+        xp = backend.get_array_module(condition.data)
+        return tuple(Tensor(i.astype(np.int64)) for i in xp.atleast_1d(condition.data).nonzero())
     if input is _UNSET or other is _UNSET:
         raise TypeError("where takes the condition alone, or the condition, input and other")
     input, other = _operand(input), _operand(other)

@@ -299,14 +299,15 @@ class Sqrt(Function):
 
 
 class Softplus(Function):
-    """log(1 + e ** (beta·a)) / beta, as a + log1p(e ** -|beta·a|) / beta where beta·a > 0 so
-    that no exp overflows; above ``threshold`` it is a itself, as in PyTorch. Its gradient,
-    sigmoid(beta·a), is exact at 0, where a composition of max and abs would have a kink."""
+    """log(1 + e ** z) / beta with z = beta·a, as (max(z, 0) + log1p(e ** -|z|)) / beta so
+    that no exp overflows; where z is above ``threshold`` it is a itself, as in PyTorch. Its
+    gradient, sigmoid(z), is exact at 0, where a composition of max and abs has a kink."""
 
     def forward(self, a, beta=1.0, threshold=20.0):
         xp = get_array_module(a)
-        self.z, self.linear = a * beta, a * beta > threshold
-        smooth = xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(self.z))) / beta
+        self.z = a * beta
+        self.linear = self.z > threshold
+        smooth = (xp.maximum(self.z, 0) + xp.log1p(xp.exp(-xp.abs(self.z)))) / beta
         return xp.where(self.linear, a, smooth)
 
     def backward(self, grad):

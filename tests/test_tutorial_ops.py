@@ -51,6 +51,10 @@ CASES = [
     ("norm_dim", lambda a: mn.norm(a, dim=1, keepdim=True), lambda t, a: t.norm(a, dim=1, keepdim=True), [X]),
     ("norm_p1", lambda a: a.norm(p=1, dim=(0, 2)), lambda t, a: a.norm(p=1, dim=(0, 2)), [X]),
     ("norm_inf", lambda a: a.norm(p=float("inf"), dim=-1), lambda t, a: a.norm(p=float("inf"), dim=-1), [X]),
+    ("norm_minus_inf", lambda a: a.norm(p=-float("inf")), lambda t, a: a.norm(p=-float("inf")), [X]),
+    ("norm_p3", lambda a: a.norm(p=3, dim=1), lambda t, a: a.norm(p=3, dim=1), [X]),
+    ("norm_p0", lambda a: a.norm(p=0, dim=0) + a.sum(), lambda t, a: a.norm(p=0, dim=0) + a.sum(),
+     [X * (np.abs(X) > 0.5)]),
     ("cumsum", lambda a: a.cumsum(1), lambda t, a: a.cumsum(1), [X]),
     ("cumsum_last", lambda a: mn.cumsum(a, dim=-1), lambda t, a: t.cumsum(a, dim=-1), [X]),
     ("cumsum_axis", lambda a: a.cumsum(axis=0), lambda t, a: a.cumsum(axis=0), [X]),
@@ -60,6 +64,10 @@ CASES = [
     ("softplus", lambda a: F.softplus(a * 10), lambda t, a: t.nn.functional.softplus(a * 10), [X]),
     ("softplus_beta", lambda a: F.softplus(a, beta=3, threshold=2),
      lambda t, a: t.nn.functional.softplus(a, beta=3, threshold=2), [X]),
+    ("softplus_negative_beta", lambda a: F.softplus(a * 10, beta=-0.5),
+     lambda t, a: t.nn.functional.softplus(a * 10, beta=-0.5), [X]),
+    ("add_alpha", lambda a, b: mn.add(a, b, alpha=-2.5), lambda t, a, b: t.add(a, b, alpha=-2.5), [X, Y]),
+    ("sub_alpha", lambda a, b: a.sub(b, alpha=3), lambda t, a, b: a.sub(b, alpha=3), [X, Y]),
     ("bce_logits", lambda a, b: F.binary_cross_entropy_with_logits(a * 3, b.sigmoid()),
      lambda t, a, b: t.nn.functional.binary_cross_entropy_with_logits(a * 3, b.sigmoid()), [X, Y]),
     ("bce_logits_weights", lambda a, b: F.binary_cross_entropy_with_logits(  # PyTorch: no gradient
@@ -212,7 +220,9 @@ def test_new_operations_keep_float32_and_name_bad_arguments():
     (lambda: mn.mm(mn.ones(2, 3), mn.ones(3)), ValueError, "mm takes a 2-D and a 2-D tensor"),
     (lambda: mn.mv(mn.ones(2, 3), mn.ones(2)), ValueError, "mv: shapes"),
     (lambda: mn.dot(mn.ones(3), mn.ones(3, dtype=mn.float64)), TypeError, "dot: both must have one dtype"),
-    (lambda: mn.norm(mn.ones(3), p=3), ValueError, "norm: p must be 'fro', 2, 1 or inf, got 3"),
+    (lambda: mn.norm(mn.ones(3), p="nuc"), ValueError, "norm: p must be 'fro' or a number, got 'nuc'"),
+    (lambda: mn.ones(3).var(correction=0, unbiased=True), TypeError, "correction or unbiased"),
+    (lambda: mn.ones(3).add(1, alpha="2"), TypeError, "add: alpha must be a number"),
     (lambda: mn.arange(3).norm(), TypeError, "norm needs a floating-point tensor"),
     (lambda: mn.ones(3).cumsum(1), IndexError, "cumsum"),
     (lambda: mn.ones(3).cumsum(), TypeError, "cumsum needs dim"),
@@ -220,7 +230,7 @@ def test_new_operations_keep_float32_and_name_bad_arguments():
     (lambda: mn.where(mn.ones(3), 1.0, 0.0), TypeError, "where: the condition must be a bool tensor"),
     (lambda: mn.where(mn.ones(3) > 0, 1.0), TypeError, "where takes the condition alone"),
     (lambda: mn.where(mn.ones(3) > 0, mn.ones(2), 0.0), ValueError, "where"),
-    (lambda: F.softplus(mn.ones(2), beta=0), ValueError, "softplus: beta must be positive, got 0"),
+    (lambda: F.softplus(mn.ones(2), beta=0), ValueError, "softplus: beta must be a nonzero number, got 0"),
     (lambda: mn.nn.Softplus(threshold="20"), TypeError, "Softplus: threshold must be a number"),
     (lambda: F.binary_cross_entropy_with_logits(mn.ones(2), mn.ones(3)), ValueError, "target must have"),
     (lambda: F.binary_cross_entropy_with_logits(mn.ones(2), mn.tensor([1, 0])), TypeError, "target must be floating"),
@@ -231,3 +241,17 @@ def test_new_operations_keep_float32_and_name_bad_arguments():
 def test_new_operations_refuse_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_zero_dimensional_and_empty_inputs_answer_as_torch():
+    torch = pytest.importorskip("torch")
+    for make in [lambda t: t.tensor(3.0).cumsum(0), lambda t: t.zeros(0).cumsum(0), lambda t: t.tensor(-3.0).norm(),
+                 lambda t: t.zeros(0).norm(), lambda t: t.zeros(0).all(), lambda t: t.zeros(0).any(),
+                 lambda t: t.tensor(1.0).all(0), lambda t: t.tensor([1.0, 2.0]).t(), lambda t: t.eye(3, 0),
+                 lambda t: t.dot(t.zeros(0), t.zeros(0)), lambda t: t.tensor([[1.0, 2.0]]).norm(p=0)]:
+        ours, theirs = make(mn), make(torch)
+        assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+    for condition in (True, False):
+        ours, theirs = mn.where(mn.tensor(condition)), torch.where(torch.tensor(condition))
+        assert [i.tolist() for i in ours] == [i.tolist() for i in theirs]

@@ -302,7 +302,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
     Args:
         input: a floating-point tensor.
-        beta: the sharpness, a positive number (default 1).
+        beta: the sharpness, a nonzero number (default 1).
         threshold: where beta·x exceeds it, the output is x itself (default 20).
 
     Example::
@@ -320,8 +320,8 @@ def check_softplus_arguments(op, beta, threshold):
     for name, value in (("beta", beta), ("threshold", threshold)):
         if not isinstance(value, numbers.Real) or isinstance(value, bool):
             raise TypeError(f"{op}: {name} must be a number, got {value!r}")
-    if not beta > 0:
-        raise ValueError(f"{op}: beta must be positive, got {beta!r}")
+    if beta == 0 or beta != beta:
+        raise ValueError(f"{op}: beta must be a nonzero number, got {beta!r}")
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
