@@ -105,6 +105,12 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _new(_xp(device).full(_shape_args((size,), "full"), fill_value, dtype=dtype), requires_grad)
 
 
+def _like(make, input, dtype, device, requires_grad, *values):
+    """``make`` a tensor in ``input``'s shape, with its dtype and device unless others are given."""
+    return make(input.shape, *values, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
     """Zeros in ``input``'s shape, dtype and device, as ``torch.zeros_like``.
 
@@ -118,8 +124,7 @@ def zeros_like(input, dtype=None, device=None, requires_grad=False):
         >>> mn.zeros_like(mn.arange(3))
         tensor([0, 0, 0], dtype=int64)
     """
-    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
+    return _like(zeros, input, dtype, device, requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False):
@@ -133,8 +138,7 @@ def ones_like(input, dtype=None, device=None, requires_grad=False):
         >>> mn.ones_like(mn.zeros(2, 3)).shape
         (2, 3)
     """
-    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    return _like(ones, input, dtype, device, requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
@@ -149,8 +153,7 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
         >>> mn.full_like(mn.zeros(2), 7)
         tensor([7., 7.])
     """
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    return _like(full, input, dtype, device, requires_grad, fill_value)
 
 
 def _random(draw, size, dtype, device, requires_grad, op):
@@ -209,8 +212,7 @@ def rand_like(input, dtype=None, device=None, requires_grad=False):
         >>> mn.rand_like(mn.zeros(2, 3, dtype=mn.float64)).dtype
         dtype('float64')
     """
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    return _like(rand, input, dtype, device, requires_grad)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
@@ -224,8 +226,7 @@ def randn_like(input, dtype=None, device=None, requires_grad=False):
         >>> mn.randn_like(mn.zeros(2, 3)).shape
         (2, 3)
     """
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
+    return _like(randn, input, dtype, device, requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad=False):

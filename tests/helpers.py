@@ -1,6 +1,7 @@
 """Shared test helpers: one function compares any minin computation with PyTorch's."""
 
 import numpy as np
+import pytest
 
 import minin as mn
 
@@ -32,6 +33,26 @@ def compare_with_torch(minin_fn, torch_fn, arrays, grad_of=None, atol=1e-10, rto
             np.testing.assert_allclose(as_numpy(ours[i].grad), theirs[i].grad.numpy(),
                                        rtol=rtol, atol=atol, err_msg=f"gradient of input {i}")
     return out
+
+
+def case_tests(cases):
+    """For a list of (name, minin function, torch function, inputs) cases, in which the torch
+    function gets the torch module first, the two tests every operation has: a gradient check
+    in float64, and its values and gradients against PyTorch's. A test module binds them:
+    ``test_gradcheck, test_matches_torch = case_tests(CASES)``."""
+    parametrize = pytest.mark.parametrize("name, ours, theirs, inputs", cases, ids=[c[0] for c in cases])
+
+    @parametrize
+    def test_gradcheck(name, ours, theirs, inputs):
+        leaves = [mn.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in inputs]
+        assert mn.gradcheck(ours, leaves)
+
+    @parametrize
+    def test_matches_torch(name, ours, theirs, inputs):
+        torch = pytest.importorskip("torch")
+        compare_with_torch(ours, lambda *a: theirs(torch, *a), inputs)
+
+    return test_gradcheck, test_matches_torch
 
 
 def in_kernel_layout(array, xp=np):

@@ -8,11 +8,7 @@ import pytest
 
 import minin as mn
 import minin.nn.functional as F
-from helpers import compare_with_torch
-
-
-def leaf(a):
-    return mn.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+from helpers import case_tests, compare_with_torch
 
 
 def randn(*shape, seed=0):
@@ -51,15 +47,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("name, ours, theirs, inputs", CASES, ids=[c[0] for c in CASES])
-def test_gradcheck(name, ours, theirs, inputs):
-    assert mn.gradcheck(ours, [leaf(a) for a in inputs])
-
-
-@pytest.mark.parametrize("name, ours, theirs, inputs", CASES, ids=[c[0] for c in CASES])
-def test_values_and_gradients_match_torch(name, ours, theirs, inputs):
-    torch = pytest.importorskip("torch")
-    compare_with_torch(ours, lambda *a: theirs(torch, *a), inputs)
+test_gradcheck, test_values_and_gradients_match_torch = case_tests(CASES)
 
 
 def test_gradients_at_zeros_ties_and_crossed_bounds_match_torch():
