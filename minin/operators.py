@@ -13,6 +13,7 @@ them on ``.data``, which in minin is the array.
 """
 
 import builtins
+import math
 import numbers
 import operator
 import warnings
@@ -620,23 +621,27 @@ def var(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
         >>> mn.tensor([[1.0, 3.0], [2.0, 6.0]]).var(dim=1)
         tensor([2., 8.])
     """
-    input = _as_tensor(input, "var")
+    centered, dim, freedom = _centered("var", input, dim, correction, unbiased)
+    return sum(centered * centered, dim, keepdim) * (1 / freedom if freedom > 0 else float("nan"))
+
+
+def _centered(op, input, dim, correction, unbiased):
+    """x - mean(x) over ``dim`` (checked), and the degrees of freedom n - correction."""
+    input = _as_tensor(input, op)
     if input.dtype.kind != "f":
-        raise TypeError(f"var and std need a floating-point tensor, got dtype {input.dtype}; "
-                        "convert first, e.g. t.float().var()")
+        raise TypeError(f"{op} needs a floating-point tensor, got dtype {input.dtype}; "
+                        f"convert first, e.g. t.float().{op}()")
     if unbiased is not None and correction is not None:
-        raise TypeError("var and std take correction or unbiased (its older spelling), not both")
+        raise TypeError(f"{op} takes correction or unbiased (its older spelling), not both")
     correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
     if not isinstance(correction, numbers.Real) or isinstance(correction, bool):
-        raise TypeError(f"var: correction must be a number, got {correction!r}")
-    dim = _checked_dims("var", _dims("var", dim, None, keepdim, None)[0], input.ndim)
-    centered = input - mean(input, dim, keepdim=True)
+        raise TypeError(f"{op}: correction must be a number, got {correction!r}")
+    dim = _checked_dims(op, _dims(op, dim, None, False, None)[0], input.ndim)
     count = input.numel() if dim is None else int(np.prod([input.shape[d] for d in np.atleast_1d(dim)]))
     if count - correction <= 0:
-        warnings.warn(f"var: {count} values with correction {correction} leave no degree of "
-                      "freedom; the result is nan", stacklevel=2)
-    scale = 1 / (count - correction) if count - correction > 0 else float("nan")
-    return sum(centered * centered, dim, keepdim) * scale
+        warnings.warn(f"{op}: {count} values with correction {correction} leave no degree of "
+                      "freedom; the result is nan", stacklevel=3)
+    return input - mean(input, dim, keepdim=True), dim, count - correction
 
 
 def std(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
@@ -650,7 +655,9 @@ def std(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
         >>> mn.tensor([1.0, 3.0]).std()
         tensor(1.4142)
     """
-    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    centered, dim, freedom = _centered("std", input, dim, correction, unbiased)
+    scale = 1 / math.sqrt(freedom) if freedom > 0 else float("nan")
+    return ops.Norm.apply(centered, axis=dim, keepdims=bool(keepdim)) * scale  # 0 gradient at 0
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -674,17 +681,16 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise TypeError(f"norm needs a floating-point tensor, got dtype {input.dtype}; "
                         "convert first, e.g. t.float().norm()")
     dim = _checked_dims("norm", _dims("norm", dim, None, keepdim, None)[0], input.ndim)
-    if p in ("fro", 2):
-        return ops.Norm.apply(input, axis=dim, keepdims=bool(keepdim))
+    p = 2 if p == "fro" else p
     if not isinstance(p, numbers.Real) or isinstance(p, bool) or p != p:
         raise ValueError(f"norm: p must be 'fro' or a number, got {p!r}")
     if builtins.abs(p) == float("inf"):
         return _all_extremes(ops.Max if p > 0 else ops.Min, "norm", abs(input), dim, keepdim)
     if p == 0:  # a count, which no small change of x moves: its gradient is 0
         return sum(input * 0 + Tensor((input.data != 0).astype(input.dtype)), dim, keepdim)
-    if p == 1:
-        return sum(abs(input), dim, keepdim)
-    return sum(abs(input) ** p, dim, keepdim) ** (1 / p)
+    if p < 0:
+        raise ValueError(f"norm: p must not be negative (other than -inf), got {p!r}")
+    return ops.Norm.apply(input, p=float(p), axis=dim, keepdims=bool(keepdim))
 
 
 def cumsum(input, dim=None, *, dtype=None, axis=None):

@@ -317,19 +317,28 @@ class Softplus(Function):
 
 
 class Norm(Function):
-    """The Euclidean norm sqrt(Σ a²) over ``axis``; its gradient a / norm is 0 where the norm
-    is 0, as in PyTorch, rather than 0 / 0."""
+    """The p-norm (Σ |a|^p)^(1/p) over ``axis`` (p > 0; 2 is the Euclidean norm). Its gradient,
+    sign(a)·(|a| / norm)^(p-1), is taken as 0 where a is 0, and so wherever the norm is 0,
+    as PyTorch does, rather than 0 / 0."""
 
-    def forward(self, a, axis=None, keepdims=False):
+    def forward(self, a, p=2.0, axis=None, keepdims=False):
         xp = get_array_module(a)
-        self.a, self.axis = a, axis
-        self.out = xp.sqrt((a * a).sum(axis=axis, keepdims=True))
+        self.a, self.p, self.axis = a, p, axis
+        if p == 2:
+            self.out = xp.sqrt((a * a).sum(axis=axis, keepdims=True))
+        else:
+            self.out = (xp.abs(a) ** p).sum(axis=axis, keepdims=True) ** (1 / p)
         return self.out if keepdims else self.out.reshape(_reduced_shape(a.shape, axis))
 
     def backward(self, grad):
         xp = get_array_module(grad)
         g = grad.reshape(_keepdims_shape(self.a.shape, self.axis))
-        return g * self.a / xp.where(self.out == 0, 1, self.out)  # a is 0 wherever the norm is
+        norm = xp.where(self.out == 0, 1, self.out)
+        if self.p == 2:
+            return g * self.a / norm  # a is 0 wherever the norm is
+        zero = self.a == 0
+        ratio = xp.where(zero, 1, xp.abs(self.a)) / norm  # at most 1: no overflow
+        return xp.where(zero, 0, g * xp.sign(self.a) * ratio ** (self.p - 1))
 
 
 class CumSum(Function):
