@@ -8,6 +8,7 @@ links is the graph; ``run_backward`` walks it in reverse topological order.
 """
 
 import contextlib
+import functools
 
 import numpy as np
 
@@ -70,6 +71,67 @@ class enable_grad(no_grad):
         global _grad_enabled
         self._previous = _grad_enabled
         _grad_enabled = True
+
+
+class set_grad_enabled(no_grad):
+    """Turn graph building on or off, as ``torch.set_grad_enabled``: at once when called, and
+    back to what it was at the end of a ``with`` block, as in PyTorch's transfer-learning loop
+    ``with torch.set_grad_enabled(phase == "train"):``.
+
+    Args:
+        mode: True to build graphs, False not to.
+
+    Example::
+
+        >>> w = mn.ones(2, requires_grad=True)
+        >>> with mn.set_grad_enabled(False):
+        ...     y = w * 2
+        >>> y.requires_grad, mn.is_grad_enabled()
+        (False, True)
+    """
+
+    def __init__(self, mode):
+        global _grad_enabled
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled takes True or False, got {mode!r}")
+        self.mode, self._previous, _grad_enabled = mode, _grad_enabled, mode
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, function):
+        """As a decorator it changes nothing until the function runs, and then only inside it."""
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+        @functools.wraps(function)
+        def with_mode(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return function(*args, **kwargs)
+        return with_mode
+
+
+class inference_mode(no_grad):
+    """``no_grad`` under the name of ``torch.inference_mode`` (minin has no further savings to
+    make for inference); ``inference_mode(False)`` changes nothing.
+
+    Args:
+        mode: True (default) to build no graph within the block.
+
+    Example::
+
+        >>> with mn.inference_mode():
+        ...     (mn.ones(1, requires_grad=True) * 2).requires_grad
+        False
+    """
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = _grad_enabled and not self.mode
 
 
 class Function:

@@ -833,6 +833,120 @@ def neg(input):
     return ops.Neg.apply(_as_tensor(input, "neg"))
 
 
+def gather(input, dim, index):
+    """The elements of ``input`` that ``index`` picks along ``dim``, as ``torch.gather``:
+    ``out[i][j] = input[i][index[i][j]]`` for dim 1 of a matrix. The gradient goes back to the
+    picked elements (added up where one is picked twice).
+
+    Args:
+        input: a tensor.
+        dim: the axis that ``index`` indexes.
+        index: an integer tensor or array with input's number of dimensions and no larger
+            than input along the other axes; the output has its shape.
+
+    Example::
+
+        >>> probs = mn.tensor([[0.1, 0.9], [0.7, 0.3]])
+        >>> probs.gather(1, mn.tensor([[1], [0]]))     # each row's probability of its label
+        tensor([[0.9],
+                [0.7]])
+    """
+    input = _as_tensor(input, "gather")
+    index = _data(_as_tensor(index, "gather"))
+    dim = _checked_dim(dim, input.ndim, "gather")
+    if index.dtype.kind not in "iu" or index.ndim != input.ndim or builtins.any(
+            n > m for d, (n, m) in enumerate(zip(index.shape, input.shape)) if d != dim):
+        raise ValueError(f"gather: index must be an integer tensor with the input's {input.ndim} "
+                         f"dimensions, no larger than its shape {tuple(input.shape)} off dim {dim}; "
+                         f"got {index.dtype} of shape {tuple(index.shape)}")
+    if index.size and (int(index.min()) < -input.shape[dim] or int(index.max()) >= input.shape[dim]):
+        raise IndexError(f"gather: index out of range for dim {dim} of size {input.shape[dim]}")
+    xp = backend.get_array_module(index)
+    positions = [xp.arange(n).reshape([-1 if a == d else 1 for a in range(index.ndim)])
+                 for d, n in enumerate(index.shape)]  # every position of index, broadcast
+    positions[dim] = index
+    return ops.GetItem.apply(input, index=tuple(positions))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort ``input`` along ``dim``, as ``torch.argsort``; equal elements keep
+    their order, and NaN counts as the largest value, as in PyTorch.
+
+    Args:
+        input: a tensor.
+        dim: the axis (default the last).
+        descending: largest first (default False).
+        stable: PyTorch's; the order is always stable here.
+
+    Example::
+
+        >>> mn.tensor([3.0, 1.0, 2.0]).argsort(descending=True)
+        tensor([0, 2, 1], dtype=int64)
+    """
+    input = _as_tensor(input, "argsort")
+    if input.ndim == 0:
+        return Tensor(backend.get_array_module(input.data).zeros((), np.int64))
+    dim = _checked_dim(dim, input.ndim, "argsort")
+    xp = backend.get_array_module(input.data)
+    if not descending:
+        return Tensor(xp.argsort(input.data, axis=dim, kind="stable").astype(np.int64))
+    # sort the reversed array ascending, then read that order backwards: equal elements
+    # keep their order, and unsigned integers need no negation
+    backwards = xp.argsort(xp.flip(input.data, dim), axis=dim, kind="stable")
+    return Tensor((input.shape[dim] - 1 - xp.flip(backwards, dim)).astype(np.int64))
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """``input`` sorted along ``dim``, and where each value came from, as ``torch.sort``.
+
+    Args:
+        input, dim, descending, stable: as :func:`argsort`.
+
+    Returns:
+        ``(values, indices)``; the gradient of ``values`` goes back to where each came from.
+
+    Example::
+
+        >>> mn.tensor([3.0, 1.0, 2.0]).sort()
+        ValuesIndices(values=tensor([1., 2., 3.]), indices=tensor([1, 2, 0], dtype=int64))
+    """
+    indices = argsort(input, dim, descending)
+    if indices.ndim == 0:
+        return ValuesIndices(clone(input), indices)
+    return ValuesIndices(gather(input, dim, indices), indices)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) elements along ``dim`` and their indices, as
+    ``torch.topk``; e.g. for top-5 accuracy.
+
+    Args:
+        input: a tensor.
+        k: how many, at most the length of ``dim``.
+        dim: the axis (default the last).
+        largest: the largest (default) or the smallest.
+        sorted: PyTorch's; they always come in order here.
+
+    Returns:
+        ``(values, indices)``.
+
+    Example::
+
+        >>> scores = mn.tensor([[0.1, 0.5, 0.2, 0.9]])
+        >>> scores.topk(2).indices
+        tensor([[3, 1]], dtype=int64)
+    """
+    input = _as_tensor(input, "topk")
+    size = input.shape[_checked_dim(dim, input.ndim, "topk")] if input.ndim else 1
+    if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 0 <= k <= size:
+        raise ValueError(f"topk: k must be an int from 0 to {size} (the length of dim {dim}), got {k!r}")
+    if input.ndim == 0:  # one value, itself, whether k is 0 or 1 (as PyTorch answers)
+        return sort(input)
+    indices = argsort(input, dim, largest)
+    indices = Tensor(backend.get_array_module(indices.data).take(indices.data, range(k), axis=dim))
+    return ValuesIndices(gather(input, dim, indices), indices)
+
+
 def _extreme(function, arg, op, input, dim, keepdim, axis, keepdims):
     input = _as_tensor(input, op)
     if isinstance(dim, Tensor) or backend.is_array(dim):
@@ -1437,6 +1551,7 @@ def install():
         "reshape_as": lambda self, other: reshape(self, other.shape),
         "add": add, "sub": sub, "mul": mul, "div": div, "matmul": matmul, "neg": neg,
         "mm": mm, "mv": mv, "dot": dot, "t": t, "norm": norm, "cumsum": cumsum,
+        "gather": gather, "sort": sort, "argsort": argsort, "topk": topk,
         "sum": sum, "mean": mean, "var": var, "std": std, "all": all, "any": any,
         "allclose": allclose, "equal": equal, "max": max, "min": min, "amax": amax, "amin": amin,
         "argmax": argmax, "argmin": argmin, "exp": exp, "log": log, "relu": relu,

@@ -249,3 +249,51 @@ def test_zero_dimensional_and_empty_inputs_answer_as_torch():
     for condition in (True, False):
         ours, theirs = mn.where(mn.tensor(condition)), torch.where(torch.tensor(condition))
         assert [i.tolist() for i in ours] == [i.tolist() for i in theirs]
+
+
+# ------------------------------------------------- sorting, top-k and gather (top-5 accuracy)
+S = np.random.default_rng(2).permutation(60).reshape(3, 4, 5) / 7.0  # no ties: one right order
+SORT_CASES = [
+    ("sort", lambda a: a.sort(dim=1)[0], lambda t, a: a.sort(dim=1)[0], [S]),
+    ("sort_descending", lambda a: mn.sort(a, descending=True)[0], lambda t, a: t.sort(a, descending=True)[0], [S]),
+    ("topk", lambda a: a.topk(2)[0], lambda t, a: a.topk(2)[0], [S]),
+    ("topk_smallest_dim0", lambda a: mn.topk(a, 3, dim=0, largest=False).values,
+     lambda t, a: t.topk(a, 3, dim=0, largest=False).values, [S]),
+    ("gather", lambda a: a.gather(2, mn.tensor(np.array([[[0, 4, 4]] * 4] * 3))),
+     lambda t, a: a.gather(2, t.tensor(np.array([[[0, 4, 4]] * 4] * 3))), [S]),
+    ("gather_smaller", lambda a: mn.gather(a, 0, mn.tensor([[[2, 1]]])),
+     lambda t, a: t.gather(a, 0, t.tensor([[[2, 1]]])), [S]),
+]
+test_sort_gradcheck, test_sort_matches_torch = case_tests(SORT_CASES)
+
+
+def test_indices_and_order_follow_torch_with_ties_nans_and_unsigned_integers():
+    torch = pytest.importorskip("torch")
+    for values in ([1, 3, 3, 2, 3], [1.0, np.nan, 0.0, np.nan], np.array([200, 3, 250, 3], np.uint8)):
+        for descending in (False, True):
+            ours = mn.tensor(np.asarray(values)).sort(descending=descending)
+            theirs = torch.tensor(np.asarray(values)).sort(descending=descending, stable=True)
+            assert ours.indices.tolist() == theirs.indices.tolist()
+            np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+            assert mn.argsort(mn.tensor(np.asarray(values)), descending=descending).tolist() == \
+                theirs.indices.tolist()
+    scores, labels = np.random.default_rng(3).standard_normal((8, 10)), np.arange(8)
+    ours = (mn.tensor(scores).topk(5, dim=1).indices == mn.tensor(labels)[:, None]).any(dim=1)
+    theirs = (torch.tensor(scores).topk(5, dim=1).indices == torch.tensor(labels)[:, None]).any(dim=1)
+    assert ours.tolist() == theirs.tolist()  # top-5 accuracy, as a training script counts it
+    for k in (0, 1):
+        assert mn.tensor(3.0).topk(k).values.item() == torch.tensor(3.0).topk(k).values.item()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mn.ones(2, 3).topk(4), ValueError, r"topk: k must be an int from 0 to 3 \(the length of dim -1\), got 4"),
+    (lambda: mn.ones(2, 3).topk(1.0), ValueError, "topk: k must be an int"),
+    (lambda: mn.ones(2, 3).sort(dim=2), IndexError, "argsort"),
+    (lambda: mn.ones(2, 3).gather(1, mn.tensor([[0.0]])), ValueError, "gather: index must be an integer tensor"),
+    (lambda: mn.ones(2, 3).gather(1, mn.tensor([0])), ValueError, "gather: index must be"),
+    (lambda: mn.ones(2, 3).gather(0, mn.tensor([[0, 0, 0, 0]])), ValueError, "no larger than its shape"),
+    (lambda: mn.ones(2, 3).gather(1, mn.tensor([[3]])), IndexError, "gather: index out of range for dim 1 of size 3"),
+])
+def test_sorting_refuses_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -340,6 +340,27 @@ class Module:
         """
         return self.train(False)
 
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on every parameter, as ``torch.nn.Module.requires_grad_``;
+        ``requires_grad_(False)`` freezes a model (or a part of one) for fine-tuning.
+
+        Args:
+            requires_grad: True (default) or False.
+
+        Returns:
+            ``self``.
+
+        Example::
+
+            >>> net = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+            >>> _ = net[0].requires_grad_(False)
+            >>> [p.requires_grad for p in net.parameters()]
+            [False, False, True, True]
+        """
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient, as ``torch.nn.Module.zero_grad``.
 

@@ -174,6 +174,41 @@ class StepLR(LRScheduler):
         return [group["lr"] * self.gamma for group in groups]
 
 
+class MultiStepLR(LRScheduler):
+    """Decay the lr by ``gamma`` at each step in ``milestones``, as
+    ``torch.optim.lr_scheduler.MultiStepLR`` (a milestone given twice decays twice).
+
+    Args:
+        optimizer: the Optimizer to schedule.
+        milestones: the steps (ints, in any order) at which to decay.
+        gamma: the factor applied at each milestone; default 0.1.
+
+    Example::
+
+        >>> from minin import optim
+        >>> opt = optim.SGD([nn.Parameter(mn.ones(1))], lr=1.0)
+        >>> sched = optim.lr_scheduler.MultiStepLR(opt, milestones=[2, 4], gamma=0.5)
+        >>> lrs = []
+        >>> for _ in range(6):
+        ...     lrs.append(sched.get_last_lr()[0])
+        ...     sched.step()
+        >>> lrs
+        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, optimizer, milestones, gamma=0.1):
+        milestones = list(milestones) if isinstance(milestones, (list, tuple, set, range)) else [milestones]
+        if not all(isinstance(m, numbers.Integral) and not isinstance(m, bool) for m in milestones):
+            raise ValueError(f"MultiStepLR: milestones must be ints, got {milestones!r}")
+        self.milestones = sorted(int(m) for m in milestones)  # a list, so that checkpoints keep it
+        self.gamma = _number("MultiStepLR", "gamma", gamma)
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        count = self.milestones.count(self.last_epoch)
+        return [group["lr"] * self.gamma ** count for group in self.optimizer.param_groups]
+
+
 class CosineAnnealingLR(LRScheduler):
     """Cosine annealing of the lr, as ``torch.optim.lr_scheduler.CosineAnnealingLR``::
 
@@ -289,7 +324,7 @@ class OneCycleLR(LRScheduler):
         div_factor = _number("OneCycleLR", "div_factor", div_factor, positive=True)
         final_div_factor = _number("OneCycleLR", "final_div_factor", final_div_factor, positive=True)
         groups = optimizer.param_groups
-        for group, lr in zip(groups, _per_group("max_lr", max_lr, groups)):
+        for group, lr in zip(groups, _per_group("OneCycleLR", "max_lr", max_lr, groups)):
             lr = _number("OneCycleLR", "max_lr", lr, positive=True)
             group["initial_lr"] = lr / div_factor
             group["max_lr"] = lr
@@ -301,8 +336,9 @@ class OneCycleLR(LRScheduler):
             if "momentum" not in optimizer.defaults and not self.use_beta1:
                 raise ValueError("OneCycleLR: cycle_momentum needs an optimizer with momentum "
                                  "or betas")
-            for group, top, bottom in zip(groups, _per_group("max_momentum", max_momentum, groups),
-                                          _per_group("base_momentum", base_momentum, groups)):
+            tops = _per_group("OneCycleLR", "max_momentum", max_momentum, groups)
+            bottoms = _per_group("OneCycleLR", "base_momentum", base_momentum, groups)
+            for group, top, bottom in zip(groups, tops, bottoms):
                 self._set_momentum(group, top)
                 group["max_momentum"], group["base_momentum"] = top, bottom
         super().__init__(optimizer)
@@ -348,10 +384,95 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
-def _per_group(name, value, groups):
+def _per_group(scheduler, name, value, groups):
     if isinstance(value, (list, tuple)):
         if len(value) != len(groups):
-            raise ValueError(f"OneCycleLR: {name} has {len(value)} values but the optimizer has "
+            raise ValueError(f"{scheduler}: {name} has {len(value)} values but the optimizer has "
                              f"{len(groups)} parameter group(s)")
         return list(value)
     return [value] * len(groups)
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Cut the lr by ``factor`` once a metric has stopped improving for ``patience`` steps, as
+    ``torch.optim.lr_scheduler.ReduceLROnPlateau``. Unlike the others, ``step`` takes the
+    metric: ``scheduler.step(val_loss)`` after each evaluation.
+
+    Args:
+        optimizer: the Optimizer to schedule.
+        mode: "min" (default: lower is better, a loss) or "max" (an accuracy).
+        factor: the lr is multiplied by it, a number in (0, 1); default 0.1.
+        patience: how many steps without improvement to wait; default 10.
+        threshold, threshold_mode: what counts as an improvement: in "rel" mode (default)
+            better than best·(1 ∓ threshold), in "abs" mode than best ∓ threshold; default 1e-4.
+        cooldown: steps to wait after a cut before counting again; default 0.
+        min_lr: the lowest lr, a number or one per group; default 0.
+        eps: a cut smaller than this is not made; default 1e-8.
+
+    Example::
+
+        >>> from minin import optim
+        >>> opt = optim.SGD([nn.Parameter(mn.ones(1))], lr=1.0)
+        >>> sched = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=1)
+        >>> for loss in [1.0, 0.5, 0.6, 0.6, 0.4]:
+        ...     sched.step(loss)
+        ...     print(sched.get_last_lr()[0])
+        1.0
+        1.0
+        1.0
+        0.1
+        0.1
+    """
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
+                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not a minin.optim.Optimizer")
+        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max' and threshold_mode "
+                             f"'rel' or 'abs', got {mode!r} and {threshold_mode!r}")
+        factor = _number("ReduceLROnPlateau", "factor", factor, positive=True)
+        if factor >= 1:
+            raise ValueError(f"ReduceLROnPlateau: factor must be below 1, got {factor!r}")
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"ReduceLROnPlateau: {name} must be a non-negative int, got {value!r}")
+        self.optimizer, self.mode, self.factor = optimizer, mode, factor
+        self.patience, self.cooldown = int(patience), int(cooldown)
+        self.threshold = _number("ReduceLROnPlateau", "threshold", threshold)
+        self.threshold_mode, self.eps = threshold_mode, _number("ReduceLROnPlateau", "eps", eps)
+        self.min_lrs = [_number("ReduceLROnPlateau", "min_lr", m)
+                        for m in _per_group("ReduceLROnPlateau", "min_lr", min_lr, optimizer.param_groups)]
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self._last_lr = list(self.base_lrs)
+
+    def step(self, metrics):
+        """Count one more evaluation of the metric; cut the lrs if it has stopped improving.
+
+        Args:
+            metrics: the metric's value, a number or a one-element tensor.
+        """
+        current = float(metrics)
+        self.last_epoch += 1
+        if self._improves(current):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+                new_lr = max(group["lr"] * self.factor, min_lr)
+                if group["lr"] - new_lr > self.eps:
+                    group["lr"] = new_lr
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _improves(self, value):
+        best, t = self.best, self.threshold
+        if self.mode == "min":
+            return value < (best * (1 - t) if self.threshold_mode == "rel" else best - t)
+        return value > (best * (1 + t) if self.threshold_mode == "rel" else best + t)
