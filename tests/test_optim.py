@@ -94,7 +94,19 @@ def test_adam_matches_torch(options):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam"])
+@pytest.mark.parametrize("options", ADAM_OPTIONS + [dict(weight_decay=0.5, lr=0.1)], ids=str)
+def test_adamw_matches_torch(options):
+    torch = pytest.importorskip("torch")
+    grads = _gradients(5)
+    ours = _run_minin(lambda ps: mn.optim.AdamW(ps, **options), grads)
+    theirs = _run_torch(torch, lambda ps: torch.optim.AdamW(ps, **options), grads)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="AdamW: invalid weight_decay -1"):
+        mn.optim.AdamW([Parameter(np.zeros(1))], weight_decay=-1)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
 def test_param_groups_match_torch(name):
     torch = pytest.importorskip("torch")
     grads = _gradients(5)

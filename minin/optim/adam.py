@@ -1,4 +1,5 @@
-"""Adam, exactly as torch.optim.Adam (with AMSGrad if asked; weight decay as L2 on the gradient)."""
+"""Adam and AdamW, exactly as torch.optim's (with AMSGrad if asked): Adam's weight decay is an
+L2 term on the gradient, AdamW's shrinks the weights themselves."""
 
 
 from .. import backend
@@ -49,12 +50,13 @@ class Adam(Optimizer):
     def _check_group(self, group):
         for name in ("lr", "eps", "weight_decay"):
             if group[name] < 0:
-                raise ValueError(f"Adam: invalid {name} {group[name]!r}; it must be >= 0")
+                raise ValueError(f"{type(self).__name__}: invalid {name} {group[name]!r}; it must be >= 0")
         if len(group["betas"]) != 2:
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {group['betas']!r}")
+            raise ValueError(f"{type(self).__name__}: betas must be a pair (beta1, beta2), got "
+                             f"{group['betas']!r}")
         for i, beta in enumerate(group["betas"]):
             if not 0 <= beta < 1:
-                raise ValueError(f"Adam: invalid beta parameter at index {i}: {beta!r}; "
+                raise ValueError(f"{type(self).__name__}: invalid beta parameter at index {i}: {beta!r}; "
                                  "it must be in [0, 1)")
 
     def _update(self, p, state, group):
@@ -92,3 +94,32 @@ class Adam(Optimizer):
         update = xp.divide(exp_avg, denom, out=denom)
         update *= step_size
         p.data -= update
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as ``torch.optim.AdamW`` (Loshchilov & Hutter): before
+    each Adam step (with no L2 term) the weights shrink, ``p ← p·(1 − lr·weight_decay)``, so
+    the decay is not rescaled by Adam's per-weight step sizes.
+
+    Args:
+        params, lr, betas, eps, amsgrad: as :class:`Adam`.
+        weight_decay: the decoupled decay rate; default 1e-2, as in PyTorch.
+
+    Example::
+
+        >>> from minin import optim
+        >>> p = nn.Parameter(mn.tensor([1.0]))
+        >>> opt = optim.AdamW([p], lr=0.1, weight_decay=0.5)
+        >>> p.grad = np.array([0.0], dtype=np.float32)
+        >>> opt.step(); round(p.item(), 6)            # no gradient: only the decay, 1 · (1 − 0.05)
+        0.95
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+    def _update(self, p, state, group):
+        decay = float(group["lr"]) * float(group["weight_decay"])
+        if decay:
+            p.data *= 1 - decay
+        super()._update(p, state, {**group, "weight_decay": 0})
