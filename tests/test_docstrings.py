@@ -32,7 +32,8 @@ MODULES = ["minin.nn.layers", "minin.nn.fuse", "minin.nn.init", "minin.nn.module
 API_MODULES = sorted(set(MODULES) - {"minin.kernels.conv_simple", "minin.kernels.winograd",
                                      # the trainer's inner parts, reached through Trainer:
                                      "minin.training.checkpoint", "minin.training.data"}
-                     | {"minin.accelerator", "minin.backends", "minin.nn.utils", "minin.nn.loss", "minin.nn.adaptive_pooling", "minin.nn.functional",
+                     | {"minin.accelerator", "minin.backends", "minin.nn.batchnorm", "minin.nn.utils",
+                        "minin.nn.loss", "minin.nn.adaptive_pooling", "minin.nn.functional",
                         "minin.backend", "minin.serialization", "minin.utils.data.sampler",
                         "minin.vision.datasets", "minin.vision.transforms", "minin.vision.utils"})
 SECTIONS = ("Args:", "Shape:", "Returns:", "Raises:", "Attributes:")

@@ -256,7 +256,7 @@ def run_with_minin(source, weights, monkeypatch, tmp_path):
 
 
 PROGRAM_NAMES = ["nin_fashion_mnist.py", "d2l_train_ch6.py", "tutorial_classifier.py",
-                 "d2l_lenet_sigmoid.py", "pytorch_quickstart.py"]
+                 "d2l_lenet_sigmoid.py", "pytorch_quickstart.py", "d2l_lenet_batchnorm.py"]
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                  "MININ_NUM_THREADS": "1"}
 
@@ -309,7 +309,8 @@ def runs(tmp_path_factory):
                                         ("d2l_train_ch6.py", None),
                                         ("tutorial_classifier.py", "fashion_net.pth"),
                                         ("d2l_lenet_sigmoid.py", None),
-                                        ("pytorch_quickstart.py", "model.pth")])
+                                        ("pytorch_quickstart.py", "model.pth"),
+                                        ("d2l_lenet_batchnorm.py", None)])
 def test_program_runs_on_minin_with_only_its_imports_changed(name, saved, runs):
     source = (PROGRAMS / name).read_text()
     _, changed = rewrite_imports(source)

@@ -14,6 +14,8 @@ import numbers
 import numpy as np
 
 from .. import backend, functional as _F, ops
+from ..function import Function
+from ..kernels import batchnorm
 from .._checks import is_int
 from ..functional import *  # noqa: F401,F403  (re-exported: everything minin.functional has)
 from ..functional import __all__ as _functional_all
@@ -21,7 +23,7 @@ from ..operators import sigmoid, softmax, tanh  # noqa: F401  (torch.nn.function
 from ..tensor import Tensor
 
 __all__ = sorted(set(_functional_all) | {"adaptive_avg_pool2d", "adaptive_max_pool2d",
-                                         "binary_cross_entropy_with_logits", "cross_entropy",
+                                         "batch_norm", "binary_cross_entropy_with_logits", "cross_entropy",
                                          "mse_loss", "nll_loss", "one_hot", "sigmoid", "softmax",
                                          "softplus", "tanh"})
 
@@ -224,6 +226,85 @@ def _negative_log_likelihood(op, input, labels, weight, ignore_index, reduction,
     if reduction == "sum":
         return loss.sum()
     return loss.sum() / sample_w.sum()
+
+
+class BatchNormFunction(Function):
+    """Batch normalization by kernels/batchnorm.py. In training it normalizes with the batch's
+    statistics and moves the running ones toward them in place (as PyTorch's kernel does),
+    the variance unbiased there; in evaluation it uses the running ones."""
+
+    def forward(self, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        self.batch_stats, self.weight = training, weight
+        if training:
+            y, self.x_hat, self.inv_std, mean, var = batchnorm.batch_norm_forward(x, weight, bias, eps)
+            if running_mean is not None:
+                count = x.size // x.shape[1]
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean
+                running_var *= 1 - momentum
+                running_var += (momentum * count / (count - 1)) * var
+        else:
+            y, self.x_hat, self.inv_std, _, _ = batchnorm.batch_norm_forward(
+                x, weight, bias, eps, running_mean, running_var)
+        return y
+
+    def backward(self, grad):
+        grad_x, grad_weight, grad_bias = batchnorm.batch_norm_backward(
+            grad, self.x_hat, self.inv_std, self.weight, self.batch_stats)
+        return grad_x, grad_weight, grad_bias, None, None
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalization, as ``torch.nn.functional.batch_norm``: each channel (axis 1)
+    normalized to mean 0 and variance 1, then scaled by ``weight`` and shifted by ``bias``.
+
+    Args:
+        input: a floating-point tensor (N, C, ...).
+        running_mean, running_var: (C,) tensors of the running statistics, or None. Training
+            moves them toward the batch's, in place: r ← (1 − momentum)·r + momentum·batch
+            (the variance unbiased); evaluation normalizes with them.
+        weight, bias: (C,) tensors, or None for 1 and 0.
+        training: use the batch's statistics (True) or the running ones (False, the default).
+        momentum: the running statistics' update factor (default 0.1).
+        eps: added to the variance (default 1e-5).
+
+    Shape:
+        (N, C, ...) → the same shape.
+
+    Example::
+
+        >>> x = mn.tensor([[1.0], [3.0]])
+        >>> mean, var = mn.zeros(1), mn.ones(1)
+        >>> nn.functional.batch_norm(x, mean, var, training=True), mean, var
+        (tensor([[-1.],
+                [ 1.]]), tensor([0.2]), tensor([1.1]))
+    """
+    op = "batch_norm"
+    x = input if isinstance(input, Tensor) else _F._tensor(input, op, "input")
+    _F._check_float(x, op, "input")
+    if x.ndim < 2:
+        raise ValueError(f"{op} expects an input (N, C, ...) of at least 2 dimensions, got shape {tuple(x.shape)}")
+    channels = x.shape[1]
+    arrays = {}
+    for name, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        if value is not None:
+            value = _F._tensor(value, op, name)
+            if value.shape != (channels,) or value.dtype != x.dtype:
+                raise ValueError(f"{op}: {name} must have shape ({channels},) and dtype {x.dtype}, as "
+                                 f"the input has {channels} channels; got {tuple(value.shape)} {value.dtype}")
+        arrays[name] = value
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{op}: give both running_mean and running_var, or neither")
+    if not training and running_mean is None:
+        raise ValueError(f"{op}: evaluation (training=False) needs running_mean and running_var")
+    if training and x.data.size // max(channels, 1) <= 1:
+        raise ValueError(f"{op}: training needs more than one value per channel, got input shape "
+                         f"{tuple(x.shape)}")
+    running = [None if arrays[n] is None else arrays[n].data for n in ("running_mean", "running_var")]
+    return BatchNormFunction.apply(x, arrays["weight"], arrays["bias"], *running, training=bool(training),
+                                   momentum=float(momentum), eps=float(eps))
 
 
 def one_hot(tensor, num_classes=-1):
