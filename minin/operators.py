@@ -937,14 +937,15 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         tensor([[3, 1]], dtype=int64)
     """
     input = _as_tensor(input, "topk")
-    size = input.shape[_checked_dim(dim, input.ndim, "topk")] if input.ndim else 1
+    axis = _checked_dim(dim, input.ndim, "topk")
+    size = input.shape[axis] if input.ndim else 1
     if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 0 <= k <= size:
         raise ValueError(f"topk: k must be an int from 0 to {size} (the length of dim {dim}), got {k!r}")
     if input.ndim == 0:  # one value, itself, whether k is 0 or 1 (as PyTorch answers)
         return sort(input)
-    indices = argsort(input, dim, largest)
-    indices = Tensor(backend.get_array_module(indices.data).take(indices.data, range(k), axis=dim))
-    return ValuesIndices(gather(input, dim, indices), indices)
+    first_k = (slice(None),) * axis + (slice(0, k),)
+    indices = Tensor(argsort(input, axis, largest).data[first_k])
+    return ValuesIndices(gather(input, axis, indices), indices)
 
 
 def _extreme(function, arg, op, input, dim, keepdim, axis, keepdims):
