@@ -37,9 +37,10 @@ def compare_with_torch(minin_fn, torch_fn, arrays, grad_of=None, atol=1e-10, rto
 
 def case_tests(cases):
     """For a list of (name, minin function, torch function, inputs) cases, in which the torch
-    function gets the torch module first, the two tests every operation has: a gradient check
-    in float64, and its values and gradients against PyTorch's. A test module binds them:
-    ``test_gradcheck, test_matches_torch = case_tests(CASES)``."""
+    function gets the torch module first, the three tests every operation has: a gradient
+    check in float64, its values and gradients against PyTorch's, and the same values and
+    gradients on the GPU as on the CPU (skipped without one). A test module binds them:
+    ``test_gradcheck, test_matches_torch, test_same_on_the_gpu = case_tests(CASES)``."""
     parametrize = pytest.mark.parametrize("name, ours, theirs, inputs", cases, ids=[c[0] for c in cases])
 
     @parametrize
@@ -52,7 +53,23 @@ def case_tests(cases):
         torch = pytest.importorskip("torch")
         compare_with_torch(ours, lambda *a: theirs(torch, *a), inputs)
 
-    return test_gradcheck, test_matches_torch
+    @pytest.mark.gpu
+    @parametrize
+    def test_same_on_the_gpu(name, ours, theirs, inputs, gpu):  # gpu: skips without one
+        results, previous = [], mn.backend.current()
+        for name in ("numpy", "cupy"):  # the constants a case makes land on that backend too
+            mn.backend.use(name)
+            try:
+                leaves = [mn.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in inputs]
+                out = ours(*leaves)
+                out.backward(mn.backend.xp().asarray(np.random.default_rng(0).standard_normal(out.shape)))
+            finally:
+                mn.backend.use(previous)
+            results.append([as_numpy(out)] + [as_numpy(leaf.grad) for leaf in leaves])
+        for cpu, on_gpu in zip(*results):
+            np.testing.assert_allclose(on_gpu, cpu, rtol=1e-9, atol=1e-12)
+
+    return test_gradcheck, test_matches_torch, test_same_on_the_gpu
 
 
 def in_kernel_layout(array, xp=np):

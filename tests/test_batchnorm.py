@@ -24,7 +24,7 @@ CASES = [
     ("eval", lambda x, w, b: F.batch_norm(x, *map(mn.tensor, RUNNING), w, b),
      lambda t, x, w, b: t.nn.functional.batch_norm(x, *map(t.tensor, RUNNING), w, b), [X4, W, B]),
 ]
-test_gradcheck, test_matches_torch = case_tests(CASES)
+test_gradcheck, test_matches_torch, test_same_on_the_gpu = case_tests(CASES)
 
 
 def _pair(torch, make, **kwargs):

@@ -47,7 +47,7 @@ CASES = [
 ]
 
 
-test_gradcheck, test_values_and_gradients_match_torch = case_tests(CASES)
+test_gradcheck, test_values_and_gradients_match_torch, test_same_on_the_gpu = case_tests(CASES)
 
 
 def test_gradients_at_zeros_ties_and_crossed_bounds_match_torch():

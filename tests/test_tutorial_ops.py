@@ -75,7 +75,7 @@ CASES = [
 ]
 
 
-test_gradcheck, test_values_and_gradients_match_torch = case_tests(CASES)
+test_gradcheck, test_values_and_gradients_match_torch, test_same_on_the_gpu = case_tests(CASES)
 
 
 def test_var_and_std_keep_float32_and_warn_without_degrees_of_freedom():
@@ -264,7 +264,7 @@ SORT_CASES = [
     ("gather_smaller", lambda a: mn.gather(a, 0, mn.tensor([[[2, 1]]])),
      lambda t, a: t.gather(a, 0, t.tensor([[[2, 1]]])), [S]),
 ]
-test_sort_gradcheck, test_sort_matches_torch = case_tests(SORT_CASES)
+test_sort_gradcheck, test_sort_matches_torch, test_sort_same_on_the_gpu = case_tests(SORT_CASES)
 
 
 def test_indices_and_order_follow_torch_with_ties_nans_and_unsigned_integers():
