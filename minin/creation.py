@@ -107,6 +107,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 def _like(make, input, dtype, device, requires_grad, *values):
     """``make`` a tensor in ``input``'s shape, with its dtype and device unless others are given."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{make.__name__}_like takes a Tensor, got {type(input).__name__}")
     return make(input.shape, *values, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 

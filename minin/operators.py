@@ -22,6 +22,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import backend, ops
+from ._checks import is_number
 from .promotion import _category, promote_types, result_type
 from .device import backend_of, device as _device
 from .function import is_grad_enabled, run_backward
@@ -796,7 +797,10 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         >>> mn.allclose(mn.tensor([1.0, 2.0]), mn.tensor([1.0, 2.0 + 1e-6]))
         True
     """
-    a, b = _data(_as_tensor(input, "allclose")), _data(_operand(other))
+    a, b = _data(_as_tensor(input, "allclose")), _data(_as_tensor(other, "allclose"))
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if not (is_number(value) and value >= 0):
+            raise ValueError(f"allclose: {name} must be a non-negative number, got {value!r}")
     xp = backend.get_array_module(a)
     try:
         return builtins.bool(xp.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))

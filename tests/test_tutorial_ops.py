@@ -297,3 +297,20 @@ def test_indices_and_order_follow_torch_with_ties_nans_and_unsigned_integers():
 def test_sorting_refuses_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mn.allclose(mn.ones(2), "a"), TypeError, "allclose takes a Tensor"),
+    (lambda: mn.allclose(mn.ones(2), mn.ones(2), rtol="a"), ValueError, "allclose: rtol must be a non-negative number"),
+    (lambda: mn.full_like("a", 1), TypeError, "full_like takes a Tensor, got str"),
+    (lambda: mn.rand_like([1.0]), TypeError, "rand_like takes a Tensor, got list"),
+    (lambda: F.batch_norm(mn.ones(2, 3), None, None, training=True, momentum="a"), ValueError,
+     "batch_norm: momentum must be a non-negative number, got 'a'"),
+    (lambda: mn.nn.BatchNorm2d(3, eps="x"), ValueError, "BatchNorm2d: eps must be a positive number, got 'x'"),
+    (lambda: mn.nn.BatchNorm1d(3)([[1.0, 2.0, 3.0]]), TypeError, "BatchNorm1d takes a Tensor, got list"),
+    (lambda: mn.optim.lr_scheduler.ReduceLROnPlateau(mn.optim.SGD([mn.nn.Parameter(mn.ones(1))])).step("a"),
+     TypeError, "ReduceLROnPlateau.step takes the metric"),
+])
+def test_arguments_of_the_wrong_kind_are_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -6,8 +6,8 @@ have PyTorch's names, so their state_dicts have PyTorch's keys.
 """
 
 from ..creation import ones, zeros
-from ..tensor import tensor
-from .._checks import is_int
+from ..tensor import Tensor, tensor
+from .._checks import is_int, is_number
 from . import functional as F
 from .module import Module, Parameter
 
@@ -21,10 +21,10 @@ class _BatchNorm(Module):
         name = type(self).__name__
         if not is_int(num_features) or num_features < 1:
             raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
-        if momentum is not None and not 0 <= momentum <= 1:
+        if momentum is not None and not (is_number(momentum) and 0 <= momentum <= 1):
             raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
-        if not eps > 0:
-            raise ValueError(f"{name}: eps must be positive, got {eps!r}")
+        if not (is_number(eps) and eps > 0):
+            raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         made = dict(dtype=dtype, device=device)
@@ -39,6 +39,8 @@ class _BatchNorm(Module):
                 self.register_buffer(buffer, None)
 
     def forward(self, input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__} takes a Tensor, got {type(input).__name__}")
         if input.ndim not in self.dims:
             raise ValueError(f"{type(self).__name__} expects a {' or '.join(map(str, self.dims))}-D "
                              f"input, got shape {tuple(input.shape)}")

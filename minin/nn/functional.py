@@ -16,7 +16,7 @@ import numpy as np
 from .. import backend, functional as _F, ops
 from ..function import Function
 from ..kernels import batchnorm
-from .._checks import is_int
+from .._checks import is_int, is_number
 from ..functional import *  # noqa: F401,F403  (re-exported: everything minin.functional has)
 from ..functional import __all__ as _functional_all
 from ..operators import sigmoid, softmax, tanh  # noqa: F401  (torch.nn.functional has them too)
@@ -302,6 +302,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training and x.data.size // max(channels, 1) <= 1:
         raise ValueError(f"{op}: training needs more than one value per channel, got input shape "
                          f"{tuple(x.shape)}")
+    for name, value in (("momentum", momentum), ("eps", eps)):
+        if not (is_number(value) and value >= 0):
+            raise ValueError(f"{op}: {name} must be a non-negative number, got {value!r}")
     running = [None if arrays[n] is None else arrays[n].data for n in ("running_mean", "running_var")]
     return BatchNormFunction.apply(x, arrays["weight"], arrays["bias"], *running, training=bool(training),
                                    momentum=float(momentum), eps=float(eps))

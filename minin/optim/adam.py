@@ -3,6 +3,7 @@ L2 term on the gradient, AdamW's shrinks the weights themselves."""
 
 
 from .. import backend
+from .._checks import is_number
 from ..backend import get_array_module
 from ..kernels import optim_cuda
 from .optimizer import Optimizer
@@ -48,14 +49,12 @@ class Adam(Optimizer):
                                       weight_decay=weight_decay, amsgrad=bool(amsgrad)))
 
     def _check_group(self, group):
-        for name in ("lr", "eps", "weight_decay"):
-            if group[name] < 0:
-                raise ValueError(f"{type(self).__name__}: invalid {name} {group[name]!r}; it must be >= 0")
+        self._check_non_negative(group, "lr", "eps", "weight_decay")
         if len(group["betas"]) != 2:
             raise ValueError(f"{type(self).__name__}: betas must be a pair (beta1, beta2), got "
                              f"{group['betas']!r}")
         for i, beta in enumerate(group["betas"]):
-            if not 0 <= beta < 1:
+            if not (is_number(beta) and 0 <= beta < 1):
                 raise ValueError(f"{type(self).__name__}: invalid beta parameter at index {i}: {beta!r}; "
                                  "it must be in [0, 1)")
 

@@ -454,7 +454,11 @@ class ReduceLROnPlateau(LRScheduler):
         Args:
             metrics: the metric's value, a number or a one-element tensor.
         """
-        current = float(metrics)
+        try:
+            current = float(metrics)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"ReduceLROnPlateau.step takes the metric, a number or a one-element "
+                            f"tensor, got {metrics!r} ({exc})") from None
         self.last_epoch += 1
         if self._improves(current):
             self.best, self.num_bad_epochs = current, 0

@@ -7,6 +7,7 @@ parameters without a gradient and checkpointing live here, as in torch.optim.
 import numpy as np
 
 from .. import backend
+from .._checks import is_number
 from ..function import enable_grad
 from ..tensor import Tensor, zero_grads
 
@@ -99,6 +100,13 @@ class Optimizer:
 
     def _check_group(self, group):
         """Raise ValueError for invalid hyper-parameters (overridden by subclasses)."""
+
+    def _check_non_negative(self, group, *names):
+        """A clear error for each of ``names`` in ``group`` that is not a number >= 0."""
+        for name in names:
+            if not (is_number(group[name]) and group[name] >= 0):
+                raise ValueError(f"{type(self).__name__}: invalid {name} {group[name]!r}; it must be "
+                                 "a number >= 0")
 
     def zero_grad(self, set_to_none=True):
         """Set the gradient of every parameter to None, as ``torch.optim.Optimizer.zero_grad``.

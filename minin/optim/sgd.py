@@ -45,9 +45,7 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov))
 
     def _check_group(self, group):
-        for name in ("lr", "momentum", "weight_decay"):
-            if group[name] < 0:
-                raise ValueError(f"SGD: invalid {name} {group[name]!r}; it must be >= 0")
+        self._check_non_negative(group, "lr", "momentum", "weight_decay")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening, "
                              f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}")
