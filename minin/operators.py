@@ -195,7 +195,9 @@ def sub(input, other, *, alpha=1):
 def _scaled(other, alpha, op):
     if not isinstance(alpha, numbers.Real):
         raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
-    return other if alpha == 1 else other * alpha
+    if alpha == 1:
+        return other
+    return (Tensor(other) if backend.is_array(other) else other) * alpha  # PyTorch's promotion
 
 
 def mul(input, other):

@@ -237,6 +237,18 @@ def test_new_operations_refuse_bad_arguments(call, error, message):
         call()
 
 
+def test_alpha_keeps_pytorch_dtypes():
+    torch = pytest.importorskip("torch")
+    for make in [lambda t, T: t.add(T([1.0, 2.0]), T([1, 2]), alpha=0.5),
+                 lambda t, T: t.sub(T([1, 2]), T([1, 2]), alpha=3),
+                 lambda t, T: T([1.0], dtype=t.float64).add(T([2.0]), alpha=2)]:
+        ours, theirs = make(mn, mn.tensor), make(torch, torch.tensor)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+    ours = mn.add(mn.ones(2), np.array([1, 2]), alpha=0.5)  # an int array, as an int tensor would
+    assert ours.dtype == np.float32 and ours.tolist() == [1.5, 2.0]
+
+
 def test_zero_dimensional_and_empty_inputs_answer_as_torch():
     torch = pytest.importorskip("torch")
     for make in [lambda t: t.tensor(3.0).cumsum(0), lambda t: t.zeros(0).cumsum(0), lambda t: t.tensor(-3.0).norm(),
