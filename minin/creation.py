@@ -315,9 +315,12 @@ def randperm(n, *, dtype=None, device=None, requires_grad=False):
         ([0, 1, 2, 3, 4], dtype('int64'))
     """
     _check_count(n, "randperm", "n")
+    dtype = np.dtype(dtype or np.int64)
+    if dtype.kind in "iu" and n - 1 > np.iinfo(dtype).max:
+        raise ValueError(f"randperm: {n} values don't fit in {dtype} (at most {np.iinfo(dtype).max} + 1)")
     name = backend.current() if device is None else backend_of(device)
     keys = backend.generator(name).random(n)  # the order that sorts n random keys (CuPy's
-    return _new(keys.argsort().astype(dtype or np.int64), requires_grad)  # Generator can't permute)
+    return _new(keys.argsort().astype(dtype), requires_grad)  # Generator can't permute)
 
 
 def _check_count(value, op, name):

@@ -8,6 +8,7 @@ links is the graph; ``run_backward`` walks it in reverse topological order.
 """
 
 import contextlib
+import copy
 import functools
 
 import numpy as np
@@ -55,6 +56,11 @@ class no_grad(contextlib.ContextDecorator):
         global _grad_enabled
         _grad_enabled = self._previous
         return False
+
+    def _recreate_cm(self):
+        # As a decorator one instance serves every call; a copy per call keeps each call's
+        # previous state, so a decorated function may call itself.
+        return copy.copy(self)
 
 
 class enable_grad(no_grad):
@@ -113,7 +119,7 @@ class set_grad_enabled(no_grad):
 
 class inference_mode(no_grad):
     """``no_grad`` under the name of ``torch.inference_mode`` (minin has no further savings to
-    make for inference); ``inference_mode(False)`` changes nothing.
+    make for inference); ``inference_mode(False)`` turns graph building on, as PyTorch's does.
 
     Args:
         mode: True (default) to build no graph within the block.
@@ -125,13 +131,17 @@ class inference_mode(no_grad):
         False
     """
 
+    def __new__(cls, mode=True):
+        if callable(mode):  # used bare, as @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
     def __init__(self, mode=True):
         self.mode = bool(mode)
 
     def __enter__(self):
         global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = _grad_enabled and not self.mode
+        self._previous, _grad_enabled = _grad_enabled, not self.mode
 
 
 class Function:

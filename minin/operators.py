@@ -79,6 +79,8 @@ def _dims(op, dim, axis, keepdim, keepdims):
     """One axis argument from PyTorch's ``dim``/``keepdim`` or NumPy's ``axis``/``keepdims``."""
     if dim is not None and axis is not None:
         raise TypeError(f"{op}: give dim (PyTorch's name) or axis (NumPy's), not both")
+    if isinstance(dim, (list, tuple)) and not dim:
+        dim = None  # PyTorch reads dim=() as every axis (NumPy's axis=() as none)
     dim = axis if dim is None else dim
     return (tuple(dim) if isinstance(dim, list) else dim), bool(keepdim if keepdims is None else keepdims)
 
@@ -174,7 +176,7 @@ def add(input, other, *, alpha=1):
         >>> mn.add(mn.tensor([1.0, 2.0]), 1)
         tensor([2., 3.])
     """
-    return _arithmetic(ops.Add, input, _scaled(_operand(other), alpha, "add"))
+    return _arithmetic(ops.Add, input, _scaled(input, _operand(other), alpha, "add"))
 
 
 def sub(input, other, *, alpha=1):
@@ -189,14 +191,16 @@ def sub(input, other, *, alpha=1):
         >>> mn.sub(mn.tensor([1.0, 2.0]), 1)
         tensor([0., 1.])
     """
-    return _arithmetic(ops.Sub, input, _scaled(_operand(other), alpha, "sub"))
+    return _arithmetic(ops.Sub, input, _scaled(input, _operand(other), alpha, "sub"))
 
 
-def _scaled(other, alpha, op):
+def _scaled(input, other, alpha, op):
     if not isinstance(alpha, numbers.Real):
         raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
     if alpha == 1:
         return other
+    if not isinstance(alpha, numbers.Integral) and _arithmetic_dtype(ops.Add, op, input, other).kind in "biu":
+        raise TypeError(f"{op}: for integer tensors alpha must be an integer, got {alpha!r} (as in PyTorch)")
     return (Tensor(other) if backend.is_array(other) else other) * alpha  # PyTorch's promotion
 
 
@@ -607,7 +611,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     return ops.Mean.apply(input, axis=_checked_dims("mean", axis, input.ndim), keepdims=keep)
 
 
-def var(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The variance over ``dim``, as ``torch.var``: the mean squared distance from the mean,
     divided by ``n - correction`` instead of n.
 
@@ -617,7 +621,7 @@ def var(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
         correction: 1 by default (Bessel's correction, the sample variance); 0 divides by n.
         keepdim: as :func:`sum`.
         unbiased: PyTorch's older spelling, in place of ``correction``: True is correction 1,
-            False correction 0.
+            False correction 0; it may come second, ``x.var(False)``, or third, ``x.var(0, True)``.
 
     Example::
 
@@ -634,6 +638,8 @@ def _centered(op, input, dim, correction, unbiased):
     if input.dtype.kind != "f":
         raise TypeError(f"{op} needs a floating-point tensor, got dtype {input.dtype}; "
                         f"convert first, e.g. t.float().{op}()")
+    if isinstance(dim, bool):  # PyTorch's older form x.var(unbiased)
+        dim, unbiased = None, dim if unbiased is None else unbiased
     if unbiased is not None and correction is not None:
         raise TypeError(f"{op} takes correction or unbiased (its older spelling), not both")
     correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
@@ -647,7 +653,7 @@ def _centered(op, input, dim, correction, unbiased):
     return input - mean(input, dim, keepdim=True), dim, count - correction
 
 
-def std(input, dim=None, *, correction=None, keepdim=False, unbiased=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The standard deviation over ``dim``, the square root of :func:`var`, as ``torch.std``.
 
     Args:
@@ -689,8 +695,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise ValueError(f"norm: p must be 'fro' or a number, got {p!r}")
     if builtins.abs(p) == float("inf"):
         return _all_extremes(ops.Max if p > 0 else ops.Min, "norm", abs(input), dim, keepdim)
-    if p == 0:  # a count, which no small change of x moves: its gradient is 0
-        return sum(input * 0 + Tensor((input.data != 0).astype(input.dtype)), dim, keepdim)
+    if p == 0:  # a count, which no small change of x moves: its gradient is 0 (also at inf)
+        xp = backend.get_array_module(input.data)
+        zero = where(Tensor(xp.isfinite(input.data)), input, 0.0) * 0
+        return sum(zero + Tensor((input.data != 0).astype(input.dtype)), dim, keepdim)
     if p < 0:
         raise ValueError(f"norm: p must not be negative (other than -inf), got {p!r}")
     return ops.Norm.apply(input, p=float(p), axis=dim, keepdims=bool(keepdim))
@@ -713,7 +721,7 @@ def cumsum(input, dim=None, *, dtype=None, axis=None):
     if dim is None:
         raise TypeError("cumsum needs dim, the axis to sum along, e.g. t.cumsum(0)")
     input = _in_dtype(_as_tensor(input, "cumsum"), dtype)
-    if input.dtype.kind in "biu":
+    if dtype is None and input.dtype.kind in "biu":  # PyTorch sums integers in int64
         input = _cast(input, np.dtype(np.int64))
     axis = _checked_dim(dim, input.ndim, "cumsum")
     return ops.CumSum.apply(input, axis=axis) if input.ndim else clone(input)  # one number: itself
@@ -865,8 +873,11 @@ def gather(input, dim, index):
         raise ValueError(f"gather: index must be an integer tensor with the input's {input.ndim} "
                          f"dimensions, no larger than its shape {tuple(input.shape)} off dim {dim}; "
                          f"got {index.dtype} of shape {tuple(index.shape)}")
-    if index.size and (int(index.min()) < -input.shape[dim] or int(index.max()) >= input.shape[dim]):
-        raise IndexError(f"gather: index out of range for dim {dim} of size {input.shape[dim]}")
+    size = input.shape[dim] if input.ndim else 1
+    if index.size and (int(index.min()) < 0 or int(index.max()) >= size):
+        raise IndexError(f"gather: index out of range for dim {dim} of size {size}")
+    if input.ndim == 0:  # index is 0-d too, and 0: the value itself
+        return clone(input)
     xp = backend.get_array_module(index)
     positions = [xp.arange(n).reshape([-1 if a == d else 1 for a in range(index.ndim)])
                  for d, n in enumerate(index.shape)]  # every position of index, broadcast

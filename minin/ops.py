@@ -324,21 +324,23 @@ class Norm(Function):
     def forward(self, a, p=2.0, axis=None, keepdims=False):
         xp = get_array_module(a)
         self.a, self.p, self.axis = a, p, axis
+        wide = a.astype(np.float32) if a.dtype.itemsize < 4 else a  # float16's squares overflow
         if p == 2:
-            self.out = xp.sqrt((a * a).sum(axis=axis, keepdims=True))
+            self.out = xp.sqrt((wide * wide).sum(axis=axis, keepdims=True))
         else:
-            self.out = (xp.abs(a) ** p).sum(axis=axis, keepdims=True) ** (1 / p)
-        return self.out if keepdims else self.out.reshape(_reduced_shape(a.shape, axis))
+            self.out = (xp.abs(wide) ** p).sum(axis=axis, keepdims=True) ** (1 / p)
+        out = self.out.astype(a.dtype, copy=False)
+        return out if keepdims else out.reshape(_reduced_shape(a.shape, axis))
 
     def backward(self, grad):
         xp = get_array_module(grad)
         g = grad.reshape(_keepdims_shape(self.a.shape, self.axis))
         norm = xp.where(self.out == 0, 1, self.out)
         if self.p == 2:
-            return g * self.a / norm  # a is 0 wherever the norm is
+            return (g * self.a / norm).astype(self.a.dtype, copy=False)  # a is 0 wherever the norm is
         zero = self.a == 0
         ratio = xp.where(zero, 1, xp.abs(self.a)) / norm  # at most 1: no overflow
-        return xp.where(zero, 0, g * xp.sign(self.a) * ratio ** (self.p - 1))
+        return xp.where(zero, 0, g * xp.sign(self.a) * ratio ** (self.p - 1)).astype(self.a.dtype, copy=False)
 
 
 class CumSum(Function):
@@ -347,7 +349,7 @@ class CumSum(Function):
 
     def forward(self, a, axis):
         self.axis = axis
-        return get_array_module(a).cumsum(a, axis=axis)
+        return get_array_module(a).cumsum(a, axis=axis, dtype=a.dtype)  # NumPy would widen int32
 
     def backward(self, grad):
         xp = get_array_module(grad)

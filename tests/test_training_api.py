@@ -150,3 +150,31 @@ def test_backends_switches_are_accepted():
         assert mn.backends.cudnn.benchmark
     finally:
         mn.backends.cudnn.benchmark, mn.backends.cudnn.deterministic = previous, False
+
+
+def test_grad_mode_decorators_nest_and_recurse_as_torch():
+    w = mn.ones(1, requires_grad=True)
+
+    @mn.no_grad()
+    def countdown(n):
+        return countdown(n - 1) if n else (w * 2).requires_grad
+
+    @mn.inference_mode
+    def bare():
+        return mn.is_grad_enabled()
+
+    assert countdown(3) is False and mn.is_grad_enabled()  # each call restores its own state
+    assert bare() is False and mn.is_grad_enabled()
+    with mn.no_grad(), mn.inference_mode(False):
+        assert mn.is_grad_enabled()  # PyTorch's inference_mode(False) turns grad on
+    assert mn.is_grad_enabled()
+
+
+def test_optimizers_take_a_tensor_lr_and_schedulers_any_iterable():
+    p = nn.Parameter(mn.ones(1))
+    p.grad = np.ones(1, np.float32)
+    opt = optim.SGD([p], lr=mn.tensor(0.5))
+    opt.step()
+    assert p.item() == 0.5
+    sched = optim.lr_scheduler.MultiStepLR(optim.SGD([p], lr=1.0), np.array([1, 2]))
+    assert sched.milestones == [1, 2]

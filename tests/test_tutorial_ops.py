@@ -326,3 +326,29 @@ def test_sorting_refuses_bad_arguments(call, error, message):
 def test_arguments_of_the_wrong_kind_are_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_edge_cases_found_in_review_answer_as_torch():
+    torch = pytest.importorskip("torch")
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    for make in [lambda t, T: T(x).var(dim=()), lambda t, T: T(x).sum(dim=()), lambda t, T: T(x).mean(dim=[]),
+                 lambda t, T: T(x).var(False), lambda t, T: T(x).std(0, True), lambda t, T: T(x).var(1, False, True),
+                 lambda t, T: T(np.array([1, 2], np.int32)).cumsum(0, dtype=t.int32),
+                 lambda t, T: T([np.inf, 1.0, 0.0]).norm(0), lambda t, T: T(np.array([300, 400], np.float16)).norm(),
+                 lambda t, T: t.gather(T(3.0), 0, T(np.array(0))),
+                 lambda t, T: t.nn.functional.binary_cross_entropy_with_logits(
+                     T([0.5, -1.0]), T([1.0, 0.0]), weight=T([1.0, 2.0], dtype=t.float64),
+                     pos_weight=T([3.0], dtype=t.float64))]:
+        ours, theirs = make(mn, mn.tensor), make(torch, torch.tensor)
+        assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_allclose(ours.numpy().astype(float), theirs.numpy().astype(float), rtol=1e-3)
+    with pytest.raises(IndexError, match="gather: index out of range for dim 0 of size 2"):
+        mn.gather(mn.tensor([1.0, 2.0]), 0, mn.tensor([-1]))
+    with pytest.raises(ValueError, match="randperm: 300 values don't fit in int8"):
+        mn.randperm(300, dtype=np.int8)
+    with pytest.raises(TypeError, match="add: for integer tensors alpha must be an integer, got 0.5"):
+        mn.add(mn.tensor([1]), mn.tensor([2]), alpha=0.5)
+    x16 = mn.nn.Parameter(mn.zeros(2, dtype=mn.float16))
+    x16.grad = np.array([300, 400], np.float16)
+    assert mn.nn.utils.clip_grad_norm_(x16, 1.0).item() == 500.0
+    np.testing.assert_allclose(x16.grad, [0.6, 0.8], rtol=1e-3)

@@ -442,11 +442,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if x.shape != t.shape:
         raise ValueError(f"{op}: target must have the input's shape {tuple(x.shape)}, got {tuple(t.shape)}")
     positive = softplus(-x)
-    if pos_weight is not None:
-        positive = positive * _F._tensor(pos_weight, op, "pos_weight")
+    if pos_weight is not None:  # the weights in the input's dtype, as PyTorch: no float64 loss
+        positive = positive * _F._tensor(pos_weight, op, "pos_weight").to(x.dtype)
     losses = t * positive + (1 - t) * softplus(x)
     if weight is not None:
-        losses = losses * _F._tensor(weight, op, "weight")
+        losses = losses * _F._tensor(weight, op, "weight").to(x.dtype)
     if losses.shape != x.shape:
         raise ValueError(f"{op}: weight and pos_weight must broadcast to the input's shape "
                          f"{tuple(x.shape)}, which gave {tuple(losses.shape)}")

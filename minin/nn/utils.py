@@ -60,15 +60,15 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not grads:
         return Tensor(np.zeros((), np.float32))
     xp = get_array_module(grads[0])
-    norms = xp.stack([xp.linalg.norm(g.ravel(), p).astype(g.dtype) for g in grads])
-    total = xp.linalg.norm(norms, p)
+    wide = [g.astype(np.float32) if g.dtype.itemsize < 4 else g for g in grads]  # float16 overflows
+    total = xp.linalg.norm(xp.stack([xp.linalg.norm(g.ravel(), p) for g in wide]), p)
     if error_if_nonfinite and not math.isfinite(float(total)):
         raise RuntimeError(f"clip_grad_norm_: the gradients' {norm_type}-norm is {float(total)}; "
                            "pass error_if_nonfinite=False to clip anyway")
     factor = xp.minimum(max_norm / (total + 1e-6), 1.0)  # on the device: no wait for the norm
     for g in grads:
         g *= factor.astype(g.dtype)
-    return Tensor(total)
+    return Tensor(total.astype(grads[0].dtype))
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):

@@ -197,7 +197,7 @@ class MultiStepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, milestones, gamma=0.1):
-        milestones = list(milestones) if isinstance(milestones, (list, tuple, set, range)) else [milestones]
+        milestones = [milestones] if isinstance(milestones, (numbers.Number, str)) else list(milestones)
         if not all(isinstance(m, numbers.Integral) and not isinstance(m, bool) for m in milestones):
             raise ValueError(f"MultiStepLR: milestones must be ints, got {milestones!r}")
         self.milestones = sorted(int(m) for m in milestones)  # a list, so that checkpoints keep it

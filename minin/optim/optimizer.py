@@ -7,7 +7,6 @@ parameters without a gradient and checkpointing live here, as in torch.optim.
 import numpy as np
 
 from .. import backend
-from .._checks import is_number
 from ..function import enable_grad
 from ..tensor import Tensor, zero_grads
 
@@ -104,8 +103,13 @@ class Optimizer:
     def _check_non_negative(self, group, *names):
         """A clear error for each of ``names`` in ``group`` that is not a number >= 0."""
         for name in names:
-            if not (is_number(group[name]) and group[name] >= 0):
-                raise ValueError(f"{type(self).__name__}: invalid {name} {group[name]!r}; it must be "
+            value = group[name]
+            try:  # a number, or a one-element tensor (PyTorch takes a tensor lr)
+                good = not isinstance(value, (str, bytes, bool)) and float(value) >= 0
+            except (TypeError, ValueError):
+                good = False
+            if not good:
+                raise ValueError(f"{type(self).__name__}: invalid {name} {value!r}; it must be "
                                  "a number >= 0")
 
     def zero_grad(self, set_to_none=True):
