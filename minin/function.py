@@ -228,25 +228,19 @@ def _topological_order(root):
 
 
 def run_backward(root, gradient=None, retain_graph=False):
-    """Propagate ``gradient`` to the ``.grad`` of every leaf under ``root``: ``Tensor.backward``.
-
-    As ``torch.Tensor.backward``, gradients accumulate: a leaf's ``.grad`` is added to.
+    """``root.backward()``: add d root / d leaf to the ``.grad`` of every leaf under ``root``.
 
     Args:
-        root: the tensor to differentiate; it must require a gradient.
-        gradient: d loss / d root, of root's shape (default None: ones, for a one-element
-            root only).
-        retain_graph: keep the graph, so that backward can run through it again (default
-            False: each Function's inputs and saved arrays are released).
+        root: a tensor that requires grad.
+        gradient: d loss / d root (default None: 1, for a one-element root only).
+        retain_graph: keep the graph for another backward (default False: release it).
 
     Example::
 
         >>> x = mn.tensor([1.0, 2.0], requires_grad=True)
-        >>> y = x * x
-        >>> y.backward(mn.ones(2), retain_graph=True)
-        >>> mn.function.run_backward(y, mn.ones(2))   # the same call
+        >>> (x * x).sum().backward()
         >>> x.grad
-        array([4., 8.], dtype=float32)
+        array([2., 4.], dtype=float32)
     """
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad: no input of "
