@@ -178,3 +178,22 @@ def test_optimizers_take_a_tensor_lr_and_schedulers_any_iterable():
     assert p.item() == 0.5
     sched = optim.lr_scheduler.MultiStepLR(optim.SGD([p], lr=1.0), np.array([1, 2]))
     assert sched.milestones == [1, 2]
+
+
+@pytest.mark.parametrize("name, options", [("CrossEntropyLoss", dict(weight=[1.0, 3.0])),
+                                           ("NLLLoss", dict(weight=[1.0, 3.0])),
+                                           ("BCEWithLogitsLoss", dict(weight=[1.0, 3.0], pos_weight=[2.0]))])
+def test_loss_weights_are_buffers_with_pytorchs_keys(name, options):
+    torch = pytest.importorskip("torch")
+    ours = getattr(nn, name)(**options)
+    theirs = getattr(torch.nn, name)(**{k: torch.tensor(v) for k, v in options.items()})
+    assert sorted(ours.state_dict()) == sorted(theirs.state_dict())
+    assert ours.to("numpy").weight.dtype == np.float32  # a list of floats: float32, as PyTorch's
+
+
+@pytest.mark.gpu
+def test_a_weighted_loss_moves_to_the_gpu_with_to(gpu):
+    loss = nn.CrossEntropyLoss(weight=[1.0, 3.0]).to("cuda")
+    assert loss.weight.backend == "cupy"
+    logits = mn.tensor([[2.0, 0.0], [0.0, 1.0]], device="cuda")
+    assert np.isclose(loss(logits, mn.tensor([0, 1], device="cuda")).item(), 0.2667, atol=1e-4)

@@ -1,7 +1,16 @@
 """Loss modules in the shape of torch.nn: ``CrossEntropyLoss``, ``NLLLoss`` and ``MSELoss``."""
 
+from ..tensor import Tensor, tensor
 from . import functional as F
 from .module import Module
+
+
+def _register_weight(module, name, value):
+    """Keep a loss's weight as a buffer, as PyTorch does: ``.to()`` moves it with the module and
+    ``state_dict()`` holds it."""
+    if value is not None and not isinstance(value, Tensor):
+        value = tensor(value)  # an array or a list: a tensor on the current backend
+    module.register_buffer(name, value)
 
 
 class CrossEntropyLoss(Module):
@@ -33,8 +42,8 @@ class CrossEntropyLoss(Module):
         if not 0 <= label_smoothing <= 1:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must lie in [0, 1], "
                              f"got {label_smoothing!r}")
-        self.weight, self.ignore_index = weight, ignore_index
-        self.reduction, self.label_smoothing = reduction, label_smoothing
+        _register_weight(self, "weight", weight)
+        self.ignore_index, self.reduction, self.label_smoothing = ignore_index, reduction, label_smoothing
 
     def forward(self, input, target):
         return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
@@ -75,7 +84,8 @@ class NLLLoss(Module):
         super().__init__()
         F._check_reduction("NLLLoss", reduction, size_average, reduce)
         F._check_ignore_index("NLLLoss", ignore_index)
-        self.weight, self.ignore_index, self.reduction = weight, ignore_index, reduction
+        _register_weight(self, "weight", weight)
+        self.ignore_index, self.reduction = ignore_index, reduction
 
     def forward(self, input, target):
         return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
@@ -141,7 +151,9 @@ class BCEWithLogitsLoss(Module):
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
         super().__init__()
         F._check_reduction("BCEWithLogitsLoss", reduction, size_average, reduce)
-        self.weight, self.reduction, self.pos_weight = weight, reduction, pos_weight
+        _register_weight(self, "weight", weight)
+        _register_weight(self, "pos_weight", pos_weight)
+        self.reduction = reduction
 
     def forward(self, input, target):
         return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
