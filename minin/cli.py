@@ -429,13 +429,18 @@ def _confmap(args):
 def _summary(args):
     from .summary import summary
 
-    from .training.model import available_memory, step_memory
+    from .training.model import available_memory, probe_shape, step_memory
 
     entry = registry.MODELS[args.model]
     model = entry.build()
     shape = tuple(args.input_shape or entry.input_shape)
     try:
-        need, free = step_memory(model, shape, args.batch_size, training=False), available_memory("numpy")
+        try:
+            need = step_memory(model, shape, args.batch_size, training=False)
+        except ValueError:  # one input through summary names the layer that cannot take it
+            summary(model, probe_shape(shape), batch_size=1)
+            raise
+        free = available_memory("numpy")
         if free is not None and need > free:
             raise MemoryError
         table = summary(model, shape, batch_size=args.batch_size)

@@ -142,7 +142,11 @@ def test_settings_that_cannot_work_are_one_line_errors(data_dir, tmp_path, capsy
 
 def test_summary_and_confmap_report_bad_input_in_one_line(tmp_path, capsys):
     assert cli.main(["summary", "--model", "small", "--input-shape", "1", "5", "5"]) == 2
-    assert "small cannot take inputs of shape [1, 5, 5]" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "small cannot take inputs of shape [1, 5, 5]" in err and "layer '" in err  # names the layer
+    assert cli.main(["summary", "--model", "small", "--input-shape", "3", "90000", "90000"]) == 2
+    err = capsys.readouterr().err  # measured at 256 × 256, never made at its size
+    assert "layer '0.0' (Conv2d)" in err and "input has 3 channels but the weight expects 1" in err
     assert cli.main(["confmap", "--checkpoint", str(tmp_path / "x.npz"),
                      "--out", str(tmp_path / "nowhere" / "maps.png")]) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -163,6 +163,22 @@ def activation_sizes(model, shape):
 _PROBE = 256
 
 
+def probe_shape(shape):
+    """The (C, H, W) input that ``step_memory`` runs for ``shape``: sides over 256 cut to 256,
+    so that a huge input is measured without being made.
+
+    Args:
+        shape: (C, H, W) of an input.
+
+    Example::
+
+        >>> probe_shape((3, 1000, 28))
+        (3, 256, 28)
+    """
+    channels, height, width = shape
+    return channels, min(height, _PROBE), min(width, _PROBE)
+
+
 def step_memory(model, shape, batch_size, training=True):
     """About how many bytes a step of ``model`` on ``batch_size`` inputs of ``shape``
     takes: each kept value (and its gradient when ``training``), and each parameter (with
@@ -184,7 +200,7 @@ def step_memory(model, shape, batch_size, training=True):
         4480
     """
     channels, height, width = shape
-    probe = (channels, min(height, _PROBE), min(width, _PROBE))
+    probe = probe_shape(shape)
     if 4 * channels * probe[1] * probe[2] > 2 ** 31:
         return 4 * channels * height * width * batch_size  # the input alone is too large to try
     scale = (height * width) / (probe[1] * probe[2])
