@@ -19,10 +19,11 @@ from . import operators
 operators.install()
 
 from .operators import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort,  # noqa: E402
-                        cat, clamp, clip, clone, cumsum, div, dot, equal, exp, flatten, gather, log,
-                        log_softmax, matmul, max, maximum, mean, min, minimum, mm, mul, mv, neg, norm,
-                        numel, permute, pow, relu, reshape, sigmoid, softmax, sort, sqrt, squeeze,
-                        stack, std, sub, sum, t, tanh, topk, transpose, unsqueeze, var, where)
+                        cat, chunk, clamp, clip, clone, cumsum, div, dot, equal, exp, flatten, gather, log,
+                        log_softmax, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul,
+                        mv, neg, norm, numel, permute, pow, relu, reshape, sigmoid, softmax, sort,
+                        split, sqrt, squeeze, stack, std, sub, sum, t, tanh, topk, transpose,
+                        unsqueeze, var, where)
 from .promotion import promote_types, result_type  # noqa: E402
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, normal,  # noqa: E402
                        ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros,
@@ -38,18 +39,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "abs", "accelerator", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax",
-    "argmin", "argsort", "backend", "backends", "bool", "cat", "CheckpointError", "clamp", "clip",
-    "clone", "cuda", "cumsum", "device", "div", "dot", "double", "empty", "enable_grad", "equal",
-    "exp", "eye", "flatten", "float", "float16", "float32", "float64", "from_numpy", "full",
-    "full_like", "Function", "functional", "gather", "gradcheck", "half", "inference_mode", "int",
-    "int16", "int32", "int64", "int8", "is_grad_enabled", "linspace", "load", "log", "log_softmax",
-    "long", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "models",
-    "mul", "mv", "neg", "nn", "no_grad", "norm", "normal", "numel", "ones", "ones_like", "optim",
-    "permute", "pow", "rand", "rand_like", "randint", "randn", "randn_like", "randperm", "relu",
-    "reshape", "save", "set_grad_enabled", "short", "sigmoid", "softmax", "sort", "sqrt",
-    "squeeze", "stack", "std", "sub", "sum", "Summary", "summary", "t", "tanh", "Tensor", "tensor",
-    "topk", "transpose", "uint8", "unsqueeze", "utils", "var", "vision", "where", "zeros",
-    "zeros_like"]
+    "argmin", "argsort", "backend", "backends", "bool", "cat", "CheckpointError", "chunk", "clamp",
+    "clip", "clone", "cuda", "cumsum", "device", "div", "dot", "double", "empty", "enable_grad",
+    "equal", "exp", "eye", "flatten", "float", "float16", "float32", "float64", "from_numpy",
+    "full", "full_like", "Function", "functional", "gather", "gradcheck", "half", "inference_mode",
+    "int", "int16", "int32", "int64", "int8", "is_grad_enabled", "linspace", "load", "log",
+    "log_softmax", "long", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mm", "models", "mul", "mv", "neg", "nn", "no_grad", "norm", "normal", "numel",
+    "ones", "ones_like", "optim", "permute", "pow", "rand", "rand_like", "randint", "randn",
+    "randn_like", "randperm", "relu", "reshape", "save", "set_grad_enabled", "short", "sigmoid",
+    "softmax", "sort", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "Summary",
+    "summary", "t", "tanh", "Tensor", "tensor", "topk", "transpose", "uint8", "unsqueeze", "utils",
+    "var", "vision", "where", "zeros", "zeros_like"]
 
 
 def __getattr__(name):

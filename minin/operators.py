@@ -1315,6 +1315,133 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(_as_tensor(t, "stack"), dim) for t in tensors], dim)
 
 
+def expand(input, *sizes):
+    """``input`` broadcast to ``sizes`` without a copy, as ``Tensor.expand``; -1 keeps an axis's
+    length. The result is a view to read, not to write into.
+
+    Args:
+        input: a tensor.
+        sizes: the new shape, as ints or one tuple; new axes may come first.
+
+    Example::
+
+        >>> mn.tensor([[1.0], [2.0]]).expand(2, 3)
+        tensor([[1., 1., 1.],
+                [2., 2., 2.]])
+    """
+    input = _as_tensor(input, "expand")
+    sizes = _shape_args(sizes, "expand")
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes for a tensor of {input.ndim} dimensions")
+    shape = tuple(n if n != -1 or i < lead else input.shape[i - lead] for i, n in enumerate(sizes))
+    try:
+        return ops.Expand.apply(input, shape=shape)
+    except ValueError:
+        raise ValueError(f"expand: shape {tuple(input.shape)} can't be expanded to {tuple(sizes)}; "
+                         "only axes of length 1 stretch") from None
+
+
+def repeat(input, *repeats):
+    """``input`` repeated along each axis, as ``Tensor.repeat`` (NumPy's ``tile``).
+
+    Args:
+        input: a tensor.
+        repeats: how many times along each axis, as ints or one tuple; at least one per axis
+            (extra ones add leading axes).
+
+    Example::
+
+        >>> mn.tensor([1.0, 2.0]).repeat(2, 2)
+        tensor([[1., 2., 1., 2.],
+                [1., 2., 1., 2.]])
+    """
+    input = _as_tensor(input, "repeat")
+    repeats = _shape_args(repeats, "repeat")
+    if len(repeats) < input.ndim:
+        raise ValueError(f"repeat: give at least one count per dimension ({input.ndim}), got {tuple(repeats)}")
+    return ops.Tile.apply(input, reps=tuple(repeats))
+
+
+def masked_fill(input, mask, value):
+    """``input`` with ``value`` wherever ``mask`` is True, as ``Tensor.masked_fill``.
+
+    Args:
+        input: a tensor.
+        mask: a bool tensor that broadcasts to input's shape.
+        value: a number (or a 0-d tensor).
+
+    Example::
+
+        >>> x = mn.tensor([1.0, -2.0, 3.0])
+        >>> x.masked_fill(x < 0, 0.0)
+        tensor([1., 0., 3.])
+    """
+    input = _as_tensor(input, "masked_fill")
+    value = value.item() if isinstance(value, Tensor) else value
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"masked_fill: value must be a number, got {type(value).__name__}")
+    result = where(mask, _cast(Tensor(backend.get_array_module(input.data).asarray(value)), input.dtype), input)
+    if result.shape != input.shape:
+        raise ValueError(f"masked_fill: a mask of shape {tuple(_as_tensor(mask, 'masked_fill').shape)} "
+                         f"doesn't broadcast to the input's shape {tuple(input.shape)}")
+    return result
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Cut ``tensor`` into pieces along ``dim``, as ``torch.split``: views, each with its share
+    of the gradient.
+
+    Args:
+        tensor: a tensor.
+        split_size_or_sections: an int, the length of each piece (the last may be shorter),
+            or a list of lengths that add up to the axis's.
+        dim: the axis (default 0).
+
+    Example::
+
+        >>> [t.tolist() for t in mn.arange(5).split(2)]
+        [[0, 1], [2, 3], [4]]
+    """
+    tensor = _as_tensor(tensor, "split")
+    dim = _checked_dim(dim, tensor.ndim, "split")
+    length = tensor.shape[dim]
+    if isinstance(split_size_or_sections, numbers.Integral) and not isinstance(split_size_or_sections, bool):
+        if split_size_or_sections < 1:
+            raise ValueError(f"split: the piece length must be positive, got {split_size_or_sections}")
+        sizes = [builtins.min(split_size_or_sections, length - start)
+                 for start in range(0, length, split_size_or_sections)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != length or builtins.any(not isinstance(n, numbers.Integral) or n < 0 for n in sizes):
+            raise ValueError(f"split: lengths {sizes} must be non-negative ints that add up to {length}, "
+                             f"the length of dim {dim}")
+    starts = np.cumsum([0] + sizes[:-1]).tolist()
+    before = (slice(None),) * dim
+    return tuple(tensor[before + (slice(s, s + n),)] for s, n in zip(starts, sizes))
+
+
+def chunk(input, chunks, dim=0):
+    """Cut ``input`` into ``chunks`` pieces of equal length along ``dim`` (the last shorter, and
+    fewer pieces if the length runs out), as ``torch.chunk``.
+
+    Args:
+        input: a tensor.
+        chunks: how many pieces, a positive int.
+        dim: the axis (default 0).
+
+    Example::
+
+        >>> [t.shape for t in mn.zeros(5, 2).chunk(2)]
+        [(3, 2), (2, 2)]
+    """
+    input = _as_tensor(input, "chunk")
+    if not isinstance(chunks, numbers.Integral) or isinstance(chunks, bool) or chunks < 1:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    length = input.shape[_checked_dim(dim, input.ndim, "chunk")]
+    return split(input, builtins.max(1, -(-length // chunks)), dim)
+
+
 def _getitem(self, index):
     return ops.GetItem.apply(self, index=_plain_index(index))
 
@@ -1504,13 +1631,16 @@ def _in_place(function, rebinds):
     return method
 
 
-def _setitem(self, index, value):
+def _setitem(self, index, value, op="index assignment"):
     """``t[index] = value``, as in PyTorch: written into t's array, the value cast to t's dtype."""
     value = _operand(value)
-    if _needs_graph(self, value, "index assignment"):
-        raise _not_in_graph("index assignment")
-    _arithmetic_dtype(ops.Add, "index assignment", self, value)  # a TypeError for what isn't a number
-    self.data[_plain_index(index)] = _data(value)
+    if _needs_graph(self, value, op):
+        raise _not_in_graph(op)
+    _arithmetic_dtype(ops.Add, op, self, value)  # a TypeError for what isn't a number
+    try:
+        self.data[_plain_index(index)] = _data(value)
+    except ValueError as exc:  # NumPy's "could not broadcast input array from shape ..."
+        raise ValueError(f"{op}: {exc}") from None
     self._version[0] += 1
 
 
@@ -1525,7 +1655,61 @@ def fill_(self, value):
         >>> mn.zeros(2).fill_(7)
         tensor([7., 7.])
     """
-    _setitem(self, Ellipsis, value)
+    _setitem(self, Ellipsis, value, "fill_")
+    return self
+
+
+def copy_(self, src):
+    """Copy ``src``'s values into this tensor in place, as ``Tensor.copy_``; returns the tensor.
+
+    Args:
+        src: a tensor, an array or a number that broadcasts to this tensor's shape; its
+            values are cast to this tensor's dtype and moved to its device.
+
+    Example::
+
+        >>> mn.zeros(2).copy_(mn.tensor([1.0, 2.0]))
+        tensor([1., 2.])
+    """
+    src = src.data if isinstance(src, Tensor) else src
+    if backend.is_array(src):
+        src = backend.to_backend(src, self.backend)
+    _setitem(self, Ellipsis, src, "copy_")
+    return self
+
+
+def uniform_(self, a=0.0, b=1.0):
+    """Fill in place with uniform random numbers in [a, b), as ``Tensor.uniform_``, drawn from
+    minin's generator; returns the tensor.
+
+    Args:
+        a, b: the interval (default [0, 1)).
+
+    Example::
+
+        >>> t = mn.empty(1000).uniform_(-1, 1)
+        >>> bool((t >= -1).all() and (t < 1).all())
+        True
+    """
+    draw = backend.generator(self.backend).random(self.shape)
+    _setitem(self, Ellipsis, draw * (b - a) + a, "uniform_")
+    return self
+
+
+def normal_(self, mean=0.0, std=1.0):
+    """Fill in place with normal random numbers N(mean, std²), as ``Tensor.normal_``, drawn
+    from minin's generator; returns the tensor.
+
+    Args:
+        mean, std: the distribution's (default 0 and 1).
+
+    Example::
+
+        >>> mn.empty(3, 4).normal_(0, 0.01).shape
+        (3, 4)
+    """
+    draw = backend.generator(self.backend).standard_normal(self.shape)
+    _setitem(self, Ellipsis, draw * std + mean, "normal_")
     return self
 
 
@@ -1560,6 +1744,7 @@ def install():
         "__pow__": pow, "__rpow__": lambda self, other: pow(_operand(other), self),
         "__abs__": abs, "__matmul__": matmul, "__rmatmul__": lambda self, other: ops.MatMul.apply(_operand(other), self),
         "__getitem__": _getitem, "__setitem__": _setitem, "fill_": fill_, "zero_": zero_,
+        "copy_": copy_, "uniform_": uniform_, "normal_": normal_,
         **{f"__i{name}__": _in_place(function, True) for name, function in
            (("add", ops.Add), ("sub", ops.Sub), ("mul", ops.Mul), ("truediv", ops.Div))},
         **{_IN_PLACE[function][1]: _in_place(function, False) for function in _IN_PLACE},
@@ -1569,7 +1754,8 @@ def install():
         "reshape_as": lambda self, other: reshape(self, other.shape),
         "add": add, "sub": sub, "mul": mul, "div": div, "matmul": matmul, "neg": neg,
         "mm": mm, "mv": mv, "dot": dot, "t": t, "norm": norm, "cumsum": cumsum,
-        "gather": gather, "sort": sort, "argsort": argsort, "topk": topk,
+        "gather": gather, "sort": sort, "argsort": argsort, "topk": topk, "expand": expand,
+        "repeat": repeat, "masked_fill": masked_fill, "split": split, "chunk": chunk,
         "sum": sum, "mean": mean, "var": var, "std": std, "all": all, "any": any,
         "allclose": allclose, "equal": equal, "max": max, "min": min, "amax": amax, "amin": amin,
         "argmax": argmax, "argmin": argmin, "exp": exp, "log": log, "relu": relu,

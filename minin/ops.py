@@ -483,6 +483,34 @@ class GetItem(Function):
         return out
 
 
+class Expand(Function):
+    """``a`` broadcast to ``shape`` (a read-only view, no copy); the gradient sums back over
+    the axes the broadcast added or stretched."""
+
+    def forward(self, a, shape):
+        self.shape = a.shape
+        return get_array_module(a).broadcast_to(a, shape)
+
+    def backward(self, grad):
+        return unbroadcast(grad, self.shape)
+
+
+class Tile(Function):
+    """``a`` repeated ``reps`` times along each axis, as ``numpy.tile``; each copy's gradient
+    adds back into the one original."""
+
+    def forward(self, a, reps):
+        self.shape, self.reps = a.shape, reps
+        return get_array_module(a).tile(a, reps)
+
+    def backward(self, grad):
+        n = grad.ndim  # both padded with leading 1s to it, as tile pads them
+        reps = (1,) * (n - len(self.reps)) + tuple(self.reps)
+        shape = (1,) * (n - len(self.shape)) + tuple(self.shape)
+        copies = grad.reshape([k for pair in zip(reps, shape) for k in pair])  # (r0, s0, r1, s1, ...)
+        return copies.sum(axis=tuple(range(0, 2 * n, 2))).reshape(self.shape)
+
+
 class Concatenate(Function):
     """Join arrays along an existing axis; the gradient is cut back into the pieces."""
 

@@ -278,6 +278,59 @@ SORT_CASES = [
 ]
 test_sort_gradcheck, test_sort_matches_torch, test_sort_same_on_the_gpu = case_tests(SORT_CASES)
 
+# ------------------------------------------------------------ shapes: expand, repeat, split, ...
+SHAPE_CASES = [
+    ("expand", lambda a: a[:, :1].expand(3, 4, 5) * mn.arange(5.0, dtype=mn.float64),
+     lambda t, a: a[:, :1].expand(3, 4, 5) * t.arange(5.0, dtype=t.float64), [S]),
+    ("expand_new_axes", lambda a: a.expand(2, -1, -1, -1), lambda t, a: a.expand(2, -1, -1, -1), [S]),
+    ("repeat", lambda a: a.repeat(2, 1, 3), lambda t, a: a.repeat(2, 1, 3), [S]),
+    ("repeat_more_axes", lambda a: a[0].repeat(2, 1, 2), lambda t, a: a[0].repeat(2, 1, 2), [S]),
+    ("masked_fill", lambda a: a.masked_fill(a > 4.05, -1.0), lambda t, a: a.masked_fill(a > 4.05, -1.0), [S]),
+    ("split", lambda a: mn.cat([p * (i + 1) for i, p in enumerate(a.split(2, dim=2))], 2),
+     lambda t, a: t.cat([p * (i + 1) for i, p in enumerate(a.split(2, dim=2))], 2), [S]),
+    ("split_sections", lambda a: mn.split(a, [1, 3], 1)[1], lambda t, a: t.split(a, [1, 3], 1)[1], [S]),
+    ("chunk", lambda a: a.chunk(2, dim=-1)[1], lambda t, a: a.chunk(2, dim=-1)[1], [S]),
+]
+test_shape_gradcheck, test_shape_matches_torch, test_shape_same_on_the_gpu = case_tests(SHAPE_CASES)
+
+
+def test_in_place_fills_follow_torch():
+    torch = pytest.importorskip("torch")
+    for t in (mn, torch):
+        x = t.zeros(2, 3)
+        x.copy_(t.tensor([1.0, 2.0, 3.0]))  # broadcast
+        assert x.tolist() == [[1.0, 2.0, 3.0]] * 2
+    x = mn.zeros(2, dtype=mn.int64).copy_(mn.tensor([1.7, -2.2]))
+    assert x.tolist() == torch.zeros(2, dtype=torch.int64).copy_(torch.tensor([1.7, -2.2])).tolist()
+    mn.manual_seed(0)
+    u, n = mn.empty(10000).uniform_(-2, 3), mn.empty(10000, dtype=mn.float64).normal_(1.0, 0.5)
+    assert u.dtype == np.float32 and -2 <= u.min().item() and u.max().item() < 3
+    assert n.dtype == np.float64 and abs(n.mean().item() - 1.0) < 0.02 and abs(n.std().item() - 0.5) < 0.02
+    p = mn.nn.Parameter(mn.zeros(3))
+    with mn.no_grad():
+        p.normal_(0, 0.01)  # how a PyTorch program initialises a parameter by hand
+    with pytest.raises(RuntimeError, match="normal_: a leaf tensor that requires grad"):
+        p.normal_()
+    with pytest.raises(RuntimeError, match="copy_: a leaf tensor that requires grad"):
+        p.copy_(mn.ones(3))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mn.ones(2, 3).expand(3), ValueError, "expand: 1 sizes for a tensor of 2 dimensions"),
+    (lambda: mn.ones(2, 3).expand(4, 3), ValueError, r"expand: shape \(2, 3\) can't be expanded to \(4, 3\)"),
+    (lambda: mn.ones(2, 3).repeat(2), ValueError, "repeat: give at least one count per dimension"),
+    (lambda: mn.ones(3).masked_fill(mn.ones(3), 0.0), TypeError, "where: the condition must be a bool tensor"),
+    (lambda: mn.ones(3).masked_fill(mn.ones(3) > 0, "a"), TypeError, "masked_fill: value must be a number"),
+    (lambda: mn.ones(3).masked_fill(mn.ones(2, 3) > 0, 0.0), ValueError, "masked_fill: a mask of shape"),
+    (lambda: mn.ones(5).split([2, 2]), ValueError, "split: lengths \\[2, 2\\] must be non-negative ints that add up to 5"),
+    (lambda: mn.ones(5).split(0), ValueError, "split: the piece length must be positive"),
+    (lambda: mn.ones(5).chunk(0), ValueError, "chunk: chunks must be a positive int"),
+    (lambda: mn.ones(2).copy_(mn.ones(3)), ValueError, "copy_: could not broadcast input array from shape"),
+])
+def test_shape_operations_refuse_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
 
 def test_indices_and_order_follow_torch_with_ties_nans_and_unsigned_integers():
     torch = pytest.importorskip("torch")
