@@ -74,3 +74,16 @@ def test_errors_name_the_mistake():
         F.batch_norm(mn.ones(2, 3), mn.zeros(3), None, training=True)
     with pytest.raises(TypeError, match="batch_norm: input must be floating point"):
         F.batch_norm(mn.tensor([[1, 2]]), None, None, training=True)
+
+
+def test_a_frozen_layer_passes_the_gradient_to_its_input_only():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).standard_normal((6, 3, 2, 2)).astype(np.float32)
+    ours, theirs = _pair(torch, lambda module: module.BatchNorm2d, num_features=3)
+    ours.requires_grad_(False)
+    theirs.requires_grad_(False)
+    a, b = mn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (ours(a) * mn.tensor(x)).sum().backward()
+    (theirs(b) * torch.tensor(x)).sum().backward()
+    np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert ours.weight.grad is None and ours.bias.grad is None

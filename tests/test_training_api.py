@@ -80,6 +80,10 @@ def test_clip_grad_value_and_the_errors_of_clipping():
         nn.utils.clip_grad_norm_(p, "1")
     with pytest.raises(ValueError, match="norm_type must be positive"):
         nn.utils.clip_grad_norm_(p, 1.0, norm_type=0)
+    with pytest.raises(TypeError, match="clip_grad_value_: clip_value must be a number, got nan"):
+        nn.utils.clip_grad_value_(p, float("nan"))
+    with pytest.raises(TypeError, match="is not a minin.optim.Optimizer"):
+        optim.lr_scheduler.ReduceLROnPlateau(nn.Linear(2, 2))
 
 
 def _lrs(scheduler_class, torch_module, steps, metrics=None, **kwargs):

@@ -215,6 +215,7 @@ def test_new_operations_keep_float32_and_name_bad_arguments():
     (lambda: mn.mv(mn.ones(2, 3), mn.ones(2)), ValueError, "mv: shapes"),
     (lambda: mn.dot(mn.ones(3), mn.ones(3, dtype=mn.float64)), TypeError, "dot: both must have one dtype"),
     (lambda: mn.norm(mn.ones(3), p="nuc"), ValueError, "norm: p must be 'fro' or a number, got 'nuc'"),
+    (lambda: mn.norm(mn.ones(3), p=-1), ValueError, "norm: p must not be negative \\(other than -inf\\), got -1"),
     (lambda: mn.ones(3).var(correction=0, unbiased=True), TypeError, "var takes correction or unbiased"),
     (lambda: mn.ones(3).add(1, alpha="2"), TypeError, "add: alpha must be a number"),
     (lambda: mn.arange(3).norm(), TypeError, "norm needs a floating-point tensor"),

@@ -33,13 +33,14 @@ def batch_norm_forward(x, weight, bias, eps, mean=None, var=None):
     return y, x_hat, inv_std, mean, var
 
 
-def batch_norm_backward(grad, x_hat, inv_std, weight, batch_stats):
-    """Gradients with respect to x, weight and bias; ``batch_stats`` says whether the forward
-    pass used the batch's statistics (training) or fixed ones (evaluation)."""
+def batch_norm_backward(grad, x_hat, inv_std, weight, batch_stats, need_weight=True, need_bias=True):
+    """Gradients with respect to x, weight and bias (None where not needed); ``batch_stats``
+    says whether the forward pass used the batch's statistics (training) or fixed ones
+    (evaluation)."""
     axes = (0,) + tuple(range(2, grad.ndim))
     shape = channel_shape(grad)
-    grad_weight = (grad * x_hat).sum(axis=axes)
-    grad_bias = grad.sum(axis=axes)
+    grad_weight = (grad * x_hat).sum(axis=axes) if need_weight else None
+    grad_bias = grad.sum(axis=axes) if need_bias else None
     g = grad if weight is None else grad * weight.reshape(shape)
     if batch_stats:
         g = g - g.mean(axis=axes, keepdims=True) - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)

@@ -250,7 +250,7 @@ class BatchNormFunction(Function):
 
     def backward(self, grad):
         grad_x, grad_weight, grad_bias = batchnorm.batch_norm_backward(
-            grad, self.x_hat, self.inv_std, self.weight, self.batch_stats)
+            grad, self.x_hat, self.inv_std, self.weight, self.batch_stats, *self.needs_input_grad[1:3])
         return grad_x, grad_weight, grad_bias, None, None
 
 

@@ -7,10 +7,10 @@
 """
 
 import math
-import numbers
 
 import numpy as np
 
+from .._checks import is_number
 from ..backend import get_array_module
 from ..tensor import Tensor
 
@@ -24,7 +24,7 @@ def _gradients(parameters, op):
 
 
 def _number(value, op, name):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or math.isnan(value):
+    if not is_number(value) or math.isnan(value):
         raise TypeError(f"{op}: {name} must be a number, got {value!r}")
     return float(value)
 

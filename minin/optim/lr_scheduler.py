@@ -38,8 +38,7 @@ class LRScheduler:
     """
 
     def __init__(self, optimizer):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not a minin.optim.Optimizer")
+        _check_optimizer(optimizer)
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
@@ -120,6 +119,11 @@ class LRScheduler:
             raise ValueError(f"load_state_dict: the state dict has {len(state_dict['base_lrs'])} "
                              f"base lr(s) but the optimizer has {groups} parameter group(s)")
         self.__dict__.update({key: _copy(value) for key, value in state_dict.items()})
+
+
+def _check_optimizer(optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not a minin.optim.Optimizer")
 
 
 def _copy(value):
@@ -300,8 +304,7 @@ class OneCycleLR(LRScheduler):
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
                  pct_start=0.3, anneal_strategy="cos", div_factor=25.0, final_div_factor=1e4,
                  three_phase=False, cycle_momentum=False, base_momentum=0.85, max_momentum=0.95):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not a minin.optim.Optimizer")
+        _check_optimizer(optimizer)
         if total_steps is not None:
             if not isinstance(total_steps, numbers.Integral) or total_steps <= 0:
                 raise ValueError(f"OneCycleLR: expected a positive int total_steps, got {total_steps!r}")
@@ -426,8 +429,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not a minin.optim.Optimizer")
+        _check_optimizer(optimizer)
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max' and threshold_mode "
                              f"'rel' or 'abs', got {mode!r} and {threshold_mode!r}")
